@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and roles"
+
+    def ready(self):
+        # The role groups are configuration, not data: keep them in step with the code after
+        # every migrate (and every test flush), so fresh and upgraded databases end up the same.
+        post_migrate.connect(_ensure_role_groups, sender=self, dispatch_uid="certdesk-role-groups")
+
+
+def _ensure_role_groups(sender, using="default", **kwargs):
+    from accounts.roles import ensure_role_groups
+
+    ensure_role_groups(using=using)

@@ -1,0 +1,128 @@
+"""The demo world that `manage.py seed_demo` builds: users, clients, sites and competences.
+
+Every step looks records up by a natural key first, so running the seed twice changes nothing.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.roles import AUDITORS, STAFF, ensure_role_groups
+from audits.models import Competence, CompetenceRole, Standard
+from clients.models import ClientMembership, ClientRole, Organization, Site
+from clients.services import client_membership_create
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose; seed_demo refuses to run in production.
+ISO_18295_1 = "ISO 18295-1:2017"
+ISO_18295_2 = "ISO 18295-2:2017"
+ISO_9001 = "ISO 9001:2015"
+
+USERS = [
+    # username, first name, last name, e-mail, what they are
+    ("staff", "Sara", "Lindqvist", "staff@certdesk.example", "Certification staff, makes certification decisions"),
+    ("lead", "Lars", "Berg", "lead@certdesk.example", "Lead auditor for ISO 18295-1, ISO 18295-2 and ISO 9001"),
+    ("auditor", "Anna", "Holm", "auditor@certdesk.example", "Auditor for ISO 18295-1 and ISO 18295-2"),
+    ("client", "Karin", "Nord", "karin.nord@nordkontakt.example", "Client admin of Nordkontakt AB"),
+    ("other", "Olle", "Strand", "olle.strand@kundtjanstnorr.example", "Client admin of Kundtjänst Norr AB"),
+]
+
+ORGANIZATIONS = [
+    {
+        "legal_name": "Nordkontakt AB",
+        "org_number": "556677-8816",
+        "address": "Sveavägen 44",
+        "postal_code": "111 34",
+        "city": "Stockholm",
+        "contact_name": "Karin Nord",
+        "contact_email": "karin.nord@nordkontakt.example",
+        "contact_phone": "+46 8 123 45 00",
+        "sites": [
+            ("Stockholm", "Sveavägen 44", "111 34", "Stockholm", True, 80, "Head office, inbound customer service"),
+            ("Göteborg", "Kungsgatan 12", "411 19", "Göteborg", False, 45, "Inbound customer service, chat"),
+            ("Malmö", "Stortorget 3", "211 22", "Malmö", False, 30, "Outbound calls, complaints handling"),
+        ],
+        "admin": "client",
+    },
+    {
+        "legal_name": "Kundtjänst Norr AB",
+        "org_number": "559100-2349",
+        "address": "Storgatan 15",
+        "postal_code": "972 31",
+        "city": "Luleå",
+        "contact_name": "Olle Strand",
+        "contact_email": "olle.strand@kundtjanstnorr.example",
+        "contact_phone": "+46 920 12 34 00",
+        "sites": [("Luleå", "Storgatan 15", "972 31", "Luleå", True, 12, "Inbound customer service")],
+        "admin": "other",
+    },
+]
+
+COMPETENCES = [
+    ("lead", ISO_18295_1, CompetenceRole.LEAD_AUDITOR),
+    ("lead", ISO_18295_2, CompetenceRole.LEAD_AUDITOR),
+    ("lead", ISO_9001, CompetenceRole.LEAD_AUDITOR),
+    ("auditor", ISO_18295_1, CompetenceRole.AUDITOR),
+    ("auditor", ISO_18295_2, CompetenceRole.AUDITOR),
+]
+
+
+@transaction.atomic
+def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
+    """Build the demo world; return (username, description) of each demo login."""
+    groups = ensure_role_groups()
+    User = get_user_model()
+    users = {}
+    for username, first_name, last_name, email, _ in USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first_name, "last_name": last_name, "email": email}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        users[username] = user
+
+    staff = users["staff"]
+    if not staff.is_staff:
+        # Staff use the Django admin too; what they may do there comes from their role group.
+        staff.is_staff = True
+        staff.save(update_fields=["is_staff"])
+    staff.groups.add(groups[STAFF])
+    users["lead"].groups.add(groups[AUDITORS])
+    users["auditor"].groups.add(groups[AUDITORS])
+
+    for spec in ORGANIZATIONS:
+        organization, _ = Organization.objects.get_or_create(
+            country="SE",
+            org_number=spec["org_number"],
+            defaults={key: spec[key] for key in spec if key not in ("sites", "admin", "org_number")},
+        )
+        for name, address, postal_code, city, central, personnel, activities in spec["sites"]:
+            Site.objects.get_or_create(
+                organization=organization,
+                name=name,
+                defaults={
+                    "address": address,
+                    "postal_code": postal_code,
+                    "city": city,
+                    "is_central_function": central,
+                    "effective_personnel": Decimal(personnel),
+                    "activities": activities,
+                },
+            )
+        admin = users[spec["admin"]]
+        if not ClientMembership.objects.filter(user=admin).exists():
+            client_membership_create(user=admin, organization=organization, role=ClientRole.ADMIN)
+
+    standards = {standard.code: standard for standard in Standard.objects.all()}
+    valid_from = datetime.date(today.year - 2, 1, 1)
+    valid_to = datetime.date(today.year + 2, 12, 31)
+    for username, code, role in COMPETENCES:
+        Competence.objects.get_or_create(
+            user=users[username],
+            standard=standards[code],
+            role=role,
+            defaults={"valid_from": valid_from, "valid_to": valid_to},
+        )
+    return [(username, description) for username, _, _, _, description in USERS]

@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from accounts.services import invitation_email_send
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_invitation_email(self, user_id: int) -> bool:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        # Deleted between the request and the task: nothing left to invite.
+        return False
+    invitation_email_send(user=user)
+    return True

@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from accounts.roles import is_auditor, is_staff_member
+from clients.selectors import membership_of, organizations_for_user
+
+
+@login_required
+def home(request):
+    """What is this person's to do now: one page, shaped by role."""
+    user = request.user
+    membership = membership_of(user)
+    context = {"membership": membership}
+    if membership is not None:
+        organization = membership.organization
+        context["organization"] = organization
+        context["sites"] = organization.sites.all()
+        return render(request, "accounts/home_client.html", context)
+    organizations = organizations_for_user(user).with_site_totals()
+    if is_staff_member(user):
+        context["organization_count"] = organizations.count()
+        context["recent_organizations"] = organizations.order_by("-created_at")[:8]
+        return render(request, "accounts/home_staff.html", context)
+    if is_auditor(user):
+        context["organizations"] = organizations
+        return render(request, "accounts/home_auditor.html", context)
+    return render(request, "accounts/home_other.html", context)

@@ -1,0 +1,124 @@
+from django.db import transaction
+from django_countries.serializer_fields import CountryField
+from rest_framework import serializers, viewsets
+
+from clients import services
+from clients.models import Organization, Site
+from clients.selectors import organizations_for_user, sites_for_user
+from clients.validators import normalize_swedish_org_number
+from config.api import ScopedReadStaffWrite
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    country = CountryField(required=False)
+    site_count = serializers.IntegerField(read_only=True)
+    personnel_total = serializers.DecimalField(max_digits=10, decimal_places=1, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "legal_name",
+            "org_number",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "site_count",
+            "personnel_total",
+            "created_at",
+            "updated_at",
+        ]
+        # Uniqueness and the Swedish number are checked by the model's full_clean in the service.
+        validators = []
+
+    def validate_org_number(self, value):
+        return normalize_swedish_org_number(value or "")
+
+    def create(self, validated_data):
+        return services.organization_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.organization_update(organization=instance, **validated_data)
+
+
+class OrganizationViewSet(viewsets.ModelViewSet):
+    """Client organisations: staff see and edit all; auditors and client users read theirs."""
+
+    serializer_class = OrganizationSerializer
+    permission_classes = [ScopedReadStaffWrite]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    filterset_fields = ["country", "city"]
+    search_fields = ["legal_name", "org_number", "city"]
+    ordering_fields = ["legal_name", "created_at", "city"]
+
+    def get_queryset(self):
+        return organizations_for_user(self.request.user).with_site_totals().order_by("legal_name", "id")
+
+    def perform_create(self, serializer):
+        serializer.save()
+        # Re-read with the annotations the response shows.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    country = CountryField(required=False)
+    organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "is_central_function",
+            "effective_personnel",
+            "activities",
+        ]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "organization" in self.fields:
+            # A site can only be added to an organisation the caller can see.
+            self.fields["organization"].queryset = organizations_for_user(request.user)
+
+    def validate(self, attrs):
+        if self.instance is not None and "organization" in attrs and attrs["organization"] != self.instance.organization:
+            raise serializers.ValidationError({"organization": "A site cannot be moved to another organisation."})
+        return attrs
+
+    def create(self, validated_data):
+        return services.site_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("organization", None)
+        return services.site_update(site=instance, **validated_data)
+
+
+class SiteViewSet(viewsets.ModelViewSet):
+    serializer_class = SiteSerializer
+    permission_classes = [ScopedReadStaffWrite]
+    filterset_fields = ["organization", "city", "country", "is_central_function"]
+    search_fields = ["name", "city"]
+    ordering_fields = ["name", "city", "effective_personnel"]
+
+    def get_queryset(self):
+        return sites_for_user(self.request.user).select_related("organization")
+
+    @transaction.atomic
+    def perform_destroy(self, instance):
+        services.site_delete(site=instance)

@@ -1,0 +1,155 @@
+"""Writes to organisations, sites, declarations and client users. Each checks and then saves."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.roles import CLIENT_USERS, role_group
+from clients.models import ClientMembership, ClientRole, ConsultancyDeclaration, Organization, Site
+from config.errors import ConflictError
+
+ORGANIZATION_FIELDS = (
+    "legal_name",
+    "org_number",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+SITE_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "is_central_function",
+    "effective_personnel",
+    "activities",
+)
+
+
+def _apply(instance, fields: tuple[str, ...], data: dict):
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+    # full_clean runs field validators, clean() and the named constraints, so a bad value is a
+    # ValidationError with a message per field, never an IntegrityError.
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def organization_create(**data) -> Organization:
+    return _apply(Organization(), ORGANIZATION_FIELDS, data)
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **data) -> Organization:
+    return _apply(organization, ORGANIZATION_FIELDS, data)
+
+
+@transaction.atomic
+def site_create(*, organization: Organization, **data) -> Site:
+    return _apply(Site(organization=organization), SITE_FIELDS, data)
+
+
+@transaction.atomic
+def site_update(*, site: Site, **data) -> Site:
+    return _apply(site, SITE_FIELDS, data)
+
+
+@transaction.atomic
+def site_delete(*, site: Site) -> None:
+    # Audits record which sites they visited; that history must stay intact.
+    if site.audits.exists():
+        raise ConflictError(
+            "This site has been planned in an audit and cannot be deleted. Set its personnel to 0 instead."
+        )
+    site.delete()
+
+
+def organization_personnel(organization: Organization) -> Decimal:
+    return sum((site.effective_personnel for site in organization.sites.all()), Decimal(0))
+
+
+@transaction.atomic
+def declaration_create(*, organization: Organization, **data) -> ConsultancyDeclaration:
+    declaration = ConsultancyDeclaration(organization=organization, **data)
+    declaration.full_clean()
+    declaration.save()
+    return declaration
+
+
+def organization_grant_view(*, user, organization: Organization) -> None:
+    """Let a user (an auditor on its audit team, or a client user) see the organisation."""
+    assign_perm("clients.view_organization", user, organization)
+
+
+def organization_revoke_view(*, user, organization: Organization) -> None:
+    remove_perm("clients.view_organization", user, organization)
+
+
+@transaction.atomic
+def client_user_create(
+    *,
+    organization: Organization,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = ClientRole.RESPONDER,
+    language: str = "en",
+    password: str | None = None,
+    send_invitation: bool = True,
+):
+    """Create a client's user, make it a member of the organisation and invite it by e-mail.
+
+    Without a password the account can only be entered through the invitation's set-password
+    link, so nobody at the certification body ever knows a client's password.
+    """
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "This username is already taken."})
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A user with this e-mail address already exists."})
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, language=language)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    client_membership_create(user=user, organization=organization, role=role)
+    if send_invitation and email:
+        from accounts.tasks import send_invitation_email
+
+        transaction.on_commit(lambda: send_invitation_email.delay(user.pk))
+    return user
+
+
+@transaction.atomic
+def client_membership_create(*, user, organization: Organization, role: str) -> ClientMembership:
+    if ClientMembership.objects.filter(user=user).exists():
+        raise ConflictError(f"{user} already belongs to a client organisation.")
+    membership = ClientMembership(user=user, organization=organization, role=role)
+    membership.full_clean()
+    membership.save()
+    user.groups.add(role_group(CLIENT_USERS))
+    organization_grant_view(user=user, organization=organization)
+    return membership
+
+
+@transaction.atomic
+def client_membership_delete(*, membership: ClientMembership) -> None:
+    organization_revoke_view(user=membership.user, organization=membership.organization)
+    membership.user.groups.remove(role_group(CLIENT_USERS))
+    membership.delete()

@@ -1,0 +1,103 @@
+"""One cast of users for every access test (see shared/STYLE.md).
+
+- staff:   certification staff; sees and edits every client.
+- lead:    lead auditor, on Nordkontakt AB's audit team (granted view on it), nothing else.
+- auditor: auditor on no team yet: an outsider to every client.
+- client:  client admin of Nordkontakt AB (org_a).
+- other:   client admin of Kundtjänst Norr AB (org_b).
+- anonymous: not logged in.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import AUDITORS, STAFF, role_group
+from clients.models import ClientRole, Organization
+from clients.services import client_membership_create, organization_grant_view
+from tests.factories import ClauseFactory, OrganizationFactory, SiteFactory, StandardFactory, UserFactory
+
+
+@dataclass
+class Cast:
+    staff: object
+    lead: object
+    auditor: object
+    client: object
+    other: object
+    org_a: Organization
+    org_b: Organization
+    standard: object
+
+    def user(self, name: str):
+        return None if name == "anonymous" else getattr(self, name)
+
+
+CAST_NAMES = ["anonymous", "staff", "lead", "auditor", "client", "other"]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Uploaded files from tests never land in the developer's var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Real password hashing costs a third of a second per user; tests create dozens.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    staff = UserFactory(username="staff", is_staff=True)
+    staff.groups.add(role_group(STAFF))
+    lead = UserFactory(username="lead")
+    lead.groups.add(role_group(AUDITORS))
+    auditor = UserFactory(username="auditor")
+    auditor.groups.add(role_group(AUDITORS))
+
+    org_a = OrganizationFactory(legal_name="Nordkontakt AB", city="Stockholm")
+    SiteFactory(organization=org_a, name="Stockholm", city="Stockholm", is_central_function=True,
+                effective_personnel=Decimal(80))
+    SiteFactory(organization=org_a, name="Göteborg", city="Göteborg", effective_personnel=Decimal(45))
+    SiteFactory(organization=org_a, name="Malmö", city="Malmö", effective_personnel=Decimal(30))
+    org_b = OrganizationFactory(legal_name="Kundtjänst Norr AB", city="Luleå")
+    SiteFactory(organization=org_b, name="Luleå", city="Luleå", is_central_function=True,
+                effective_personnel=Decimal(12))
+
+    client = UserFactory(username="client")
+    client_membership_create(user=client, organization=org_a, role=ClientRole.ADMIN)
+    other = UserFactory(username="other")
+    client_membership_create(user=other, organization=org_b, role=ClientRole.ADMIN)
+    organization_grant_view(user=lead, organization=org_a)
+
+    standard = StandardFactory(code="ISO 18295-1:2017", title="Customer contact centres")
+    heading = ClauseFactory(standard=standard, number="4", title="Customer relationship", auditable=False)
+    ClauseFactory(standard=standard, number="4.1", title="General", parent=heading)
+    ClauseFactory(standard=standard, number="4.2", title="Communication", parent=heading)
+    return Cast(staff, lead, auditor, client, other, org_a, org_b, standard)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> Django test client logged in as user (or anonymous for None)."""
+
+    def _login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api():
+    """api(user) -> DRF APIClient authenticated as user (or anonymous for None)."""
+
+    def _api(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return _api

@@ -1,0 +1,91 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from audits.models import CertificationScheme, Clause, Competence, CompetenceRole, Standard
+from audits.policy import SCHEME_PRESETS
+from clients.models import Organization, Site
+from clients.validators import luhn_check_digit
+
+
+def _org_number(n: int) -> str:
+    base = f"556{n:06d}"
+    return f"{base[:6]}-{base[6:]}{luhn_check_digit(base)}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("demo")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    legal_name = factory.Sequence(lambda n: f"Kontaktcenter {n} AB")
+    org_number = factory.Sequence(_org_number)
+    address = "Drottninggatan 1"
+    postal_code = "111 51"
+    city = "Stockholm"
+    country = "SE"
+    contact_name = "Eva Ek"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@example.com")
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+    city = "Uppsala"
+    country = "SE"
+    effective_personnel = Decimal("20")
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Standard
+        django_get_or_create = ("code",)
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"ISO 9{n:03d}:2020")
+    title = "Test standard"
+    edition = "2020"
+
+    @factory.post_generation
+    def with_scheme(standard, create, extracted, **kwargs):
+        if create and not hasattr(standard, "scheme"):
+            preset = extracted or "iso-18295"
+            CertificationScheme.objects.create(standard=standard, **SCHEME_PRESETS[preset])
+
+
+class ClauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clause
+
+    standard = factory.SubFactory(StandardFactory)
+    number = factory.Sequence(lambda n: str(n + 1))
+    title = factory.Sequence(lambda n: f"Clause {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class CompetenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competence
+
+    user = factory.SubFactory(UserFactory)
+    standard = factory.SubFactory(StandardFactory)
+    role = CompetenceRole.AUDITOR
+    valid_from = datetime.date(2024, 1, 1)
+    valid_to = datetime.date(2030, 12, 31)
