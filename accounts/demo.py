@@ -21,8 +21,20 @@ ISO_9001 = "ISO 9001:2015"
 
 USERS = [
     # username, first name, last name, e-mail, what they are
-    ("staff", "Sara", "Lindqvist", "staff@certdesk.example", "Certification staff, makes certification decisions"),
-    ("lead", "Lars", "Berg", "lead@certdesk.example", "Lead auditor for ISO 18295-1, ISO 18295-2 and ISO 9001"),
+    (
+        "staff",
+        "Sara",
+        "Lindqvist",
+        "staff@certdesk.example",
+        "Certification staff, makes certification decisions",
+    ),
+    (
+        "lead",
+        "Lars",
+        "Berg",
+        "lead@certdesk.example",
+        "Lead auditor for ISO 18295-1, ISO 18295-2 and ISO 9001",
+    ),
     ("auditor", "Anna", "Holm", "auditor@certdesk.example", "Auditor for ISO 18295-1 and ISO 18295-2"),
     ("client", "Karin", "Nord", "karin.nord@nordkontakt.example", "Client admin of Nordkontakt AB"),
     ("other", "Olle", "Strand", "olle.strand@kundtjanstnorr.example", "Client admin of Kundtjänst Norr AB"),
@@ -39,7 +51,15 @@ ORGANIZATIONS = [
         "contact_email": "karin.nord@nordkontakt.example",
         "contact_phone": "+46 8 123 45 00",
         "sites": [
-            ("Stockholm", "Sveavägen 44", "111 34", "Stockholm", True, 80, "Head office, inbound customer service"),
+            (
+                "Stockholm",
+                "Sveavägen 44",
+                "111 34",
+                "Stockholm",
+                True,
+                80,
+                "Head office, inbound customer service",
+            ),
             ("Göteborg", "Kungsgatan 12", "411 19", "Göteborg", False, 45, "Inbound customer service, chat"),
             ("Malmö", "Stortorget 3", "211 22", "Malmö", False, 30, "Outbound calls, complaints handling"),
         ],

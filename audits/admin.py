@@ -20,7 +20,13 @@ class StandardAdmin(admin.ModelAdmin):
 
 @admin.register(CertificationScheme)
 class CertificationSchemeAdmin(admin.ModelAdmin):
-    list_display = ("standard", "cycle_months", "max_days_per_audit", "multi_site_sampling_allowed", "day_rate")
+    list_display = (
+        "standard",
+        "cycle_months",
+        "max_days_per_audit",
+        "multi_site_sampling_allowed",
+        "day_rate",
+    )
     list_select_related = ("standard",)
 
 

@@ -17,7 +17,9 @@ class AccreditationBasis(models.TextChoices):
 class Standard(models.Model):
     """A standard the certification body certifies against, with its clause tree."""
 
-    code = models.CharField(_("code"), max_length=60, unique=True, help_text=_("For example ISO 18295-1:2017."))
+    code = models.CharField(
+        _("code"), max_length=60, unique=True, help_text=_("For example ISO 18295-1:2017.")
+    )
     title = models.CharField(_("title"), max_length=300)
     edition = models.CharField(_("edition"), max_length=40)
     accreditation_basis = models.CharField(
@@ -45,7 +47,12 @@ class Clause(models.Model):
     number = models.CharField(_("number"), max_length=20)
     title = models.CharField(_("title"), max_length=300)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     auditable = models.BooleanField(
@@ -88,7 +95,9 @@ def validate_audit_time_table(value):
     previous = 0
     for index, row in enumerate(value, start=1):
         if not isinstance(row, dict) or set(row) != {"up_to", "days"}:
-            raise ValidationError(_("Row %(row)s must have exactly 'up_to' and 'days'."), params={"row": index})
+            raise ValidationError(
+                _("Row %(row)s must have exactly 'up_to' and 'days'."), params={"row": index}
+            )
         try:
             days = Decimal(str(row["days"]))
         except InvalidOperation:
@@ -103,7 +112,8 @@ def validate_audit_time_table(value):
             continue
         if not isinstance(up_to, int) or up_to <= previous:
             raise ValidationError(
-                _("Row %(row)s: up_to must be a whole number greater than the row before."), params={"row": index}
+                _("Row %(row)s: up_to must be a whole number greater than the row before."),
+                params={"row": index},
             )
         previous = up_to
     if value[-1]["up_to"] is not None:
@@ -119,7 +129,9 @@ class CertificationScheme(models.Model):
     first_surveillance_max_months = models.PositiveIntegerField(
         _("first surveillance at the latest (months after the decision)"), default=12
     )
-    surveillances_per_year = models.PositiveIntegerField(_("surveillance audits per calendar year"), default=1)
+    surveillances_per_year = models.PositiveIntegerField(
+        _("surveillance audits per calendar year"), default=1
+    )
     stage_gap_warning_months = models.PositiveIntegerField(
         _("warn when stage 2 is more than this many months after stage 1"), default=6
     )
@@ -128,8 +140,12 @@ class CertificationScheme(models.Model):
     )
     suspension_max_months = models.PositiveIntegerField(_("longest suspension (months)"), default=6)
     # Nonconformity deadlines.
-    nc_response_days = models.PositiveIntegerField(_("days for the client to answer a nonconformity"), default=30)
-    major_nc_close_days = models.PositiveIntegerField(_("days to verify a major nonconformity closed"), default=90)
+    nc_response_days = models.PositiveIntegerField(
+        _("days for the client to answer a nonconformity"), default=30
+    )
+    major_nc_close_days = models.PositiveIntegerField(
+        _("days to verify a major nonconformity closed"), default=90
+    )
     minor_nc_verified_at_next_audit = models.BooleanField(
         _("a minor's accepted plan is verified at the next audit"), default=True
     )
@@ -156,7 +172,9 @@ class CertificationScheme(models.Model):
     )
     stage1_mode = models.CharField(_("stage 1 time"), max_length=10, choices=Stage1Mode.choices)
     stage1_share = models.DecimalField(_("stage 1 share of initial time"), max_digits=5, decimal_places=4)
-    stage1_days = models.DecimalField(_("stage 1 days (fixed, or the minimum)"), max_digits=4, decimal_places=1)
+    stage1_days = models.DecimalField(
+        _("stage 1 days (fixed, or the minimum)"), max_digits=4, decimal_places=1
+    )
     surveillance_factor = models.DecimalField(
         _("surveillance time as a share of initial time"), max_digits=5, decimal_places=4
     )
@@ -262,7 +280,9 @@ class Audit(models.Model):
     )
     standards = models.ManyToManyField(Standard, related_name="audits", verbose_name=_("standards"))
     audit_type = models.CharField(_("type"), max_length=20, choices=AuditType.choices)
-    status = models.CharField(_("status"), max_length=20, choices=AuditStatus.choices, default=AuditStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AuditStatus.choices, default=AuditStatus.PLANNED
+    )
     start_date = models.DateField(_("first day"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
     sites = models.ManyToManyField(Site, related_name="audits", blank=True, verbose_name=_("sites to visit"))
@@ -275,7 +295,9 @@ class Audit(models.Model):
         ordering = ["-start_date", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
                 name="audit_end_not_before_start",
                 violation_error_message=_("The last day cannot be before the first day."),
             )

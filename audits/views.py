@@ -17,6 +17,8 @@ def standard_detail(request, pk):
     context = {
         "standard": standard,
         "tree": clause_tree(standard),
-        "scheme": getattr(standard, "scheme", None) if request.user.has_perm("audits.view_certificationscheme") else None,
+        "scheme": getattr(standard, "scheme", None)
+        if request.user.has_perm("audits.view_certificationscheme")
+        else None,
     }
     return render(request, "audits/standard_detail.html", context)

@@ -97,8 +97,14 @@ class SiteSerializer(serializers.ModelSerializer):
             self.fields["organization"].queryset = organizations_for_user(request.user)
 
     def validate(self, attrs):
-        if self.instance is not None and "organization" in attrs and attrs["organization"] != self.instance.organization:
-            raise serializers.ValidationError({"organization": "A site cannot be moved to another organisation."})
+        if (
+            self.instance is not None
+            and "organization" in attrs
+            and attrs["organization"] != self.instance.organization
+        ):
+            raise serializers.ValidationError(
+                {"organization": "A site cannot be moved to another organisation."}
+            )
         return attrs
 
     def create(self, validated_data):

@@ -161,7 +161,9 @@ class ConsultancyDeclaration(models.Model):
         blank=True,
         related_name="consultancy_declarations",
         verbose_name=_("our person involved"),
-        help_text=_("Set when one of the certification body's own people consulted for or worked at the client."),
+        help_text=_(
+            "Set when one of the certification body's own people consulted for or worked at the client."
+        ),
     )
     related_to_certification_body = models.BooleanField(
         _("body related to the certification body"),
@@ -198,7 +200,9 @@ class ClientMembership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
     )
-    role = models.CharField(_("role"), max_length=20, choices=ClientRole.choices, default=ClientRole.RESPONDER)
+    role = models.CharField(
+        _("role"), max_length=20, choices=ClientRole.choices, default=ClientRole.RESPONDER
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

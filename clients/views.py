@@ -113,7 +113,9 @@ def site_edit(request, pk, site_pk):
         if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("clients:detail", pk=organization.pk)
-    return render(request, "clients/site_form.html", {"form": form, "organization": organization, "site": site})
+    return render(
+        request, "clients/site_form.html", {"form": form, "organization": organization, "site": site}
+    )
 
 
 @login_required
@@ -144,7 +146,8 @@ def client_user_create(request, pk):
         )
         if user is not None:
             messages.success(
-                request, _("%(user)s added; an invitation to choose a password was e-mailed.") % {"user": user}
+                request,
+                _("%(user)s added; an invitation to choose a password was e-mailed.") % {"user": user},
             )
             return redirect("clients:detail", pk=organization.pk)
     return render(request, "clients/client_user_form.html", {"form": form, "organization": organization})

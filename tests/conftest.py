@@ -46,6 +46,20 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run Celery tasks in-process, except in tests that prove the real worker path."""
+    from config.celery_app import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     staff = UserFactory(username="staff", is_staff=True)
@@ -56,13 +70,23 @@ def cast(db) -> Cast:
     auditor.groups.add(role_group(AUDITORS))
 
     org_a = OrganizationFactory(legal_name="Nordkontakt AB", city="Stockholm")
-    SiteFactory(organization=org_a, name="Stockholm", city="Stockholm", is_central_function=True,
-                effective_personnel=Decimal(80))
+    SiteFactory(
+        organization=org_a,
+        name="Stockholm",
+        city="Stockholm",
+        is_central_function=True,
+        effective_personnel=Decimal(80),
+    )
     SiteFactory(organization=org_a, name="Göteborg", city="Göteborg", effective_personnel=Decimal(45))
     SiteFactory(organization=org_a, name="Malmö", city="Malmö", effective_personnel=Decimal(30))
     org_b = OrganizationFactory(legal_name="Kundtjänst Norr AB", city="Luleå")
-    SiteFactory(organization=org_b, name="Luleå", city="Luleå", is_central_function=True,
-                effective_personnel=Decimal(12))
+    SiteFactory(
+        organization=org_b,
+        name="Luleå",
+        city="Luleå",
+        is_central_function=True,
+        effective_personnel=Decimal(12),
+    )
 
     client = UserFactory(username="client")
     client_membership_create(user=client, organization=org_a, role=ClientRole.ADMIN)

@@ -152,7 +152,9 @@ def test_it_refuses_a_second_central_function_in_the_api(cast, api):
 
 def test_it_refuses_moving_a_site(cast, api):
     site = cast.org_a.sites.get(name="Malmö")
-    response = api(cast.staff).patch(f"/api/v1/sites/{site.pk}/", {"organization": cast.org_b.pk}, format="json")
+    response = api(cast.staff).patch(
+        f"/api/v1/sites/{site.pk}/", {"organization": cast.org_b.pk}, format="json"
+    )
     assert response.status_code == 400
     site.refresh_from_db()
     assert site.organization == cast.org_a

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         if set(Standard.objects.filter(code__in=needed).values_list("code", flat=True)) != needed:
             call_command("load_standards", stdout=self.stdout)
         logins = seed_demo(today=timezone.localdate())
-        self.stdout.write(self.style.SUCCESS("Demo data is in place. Log in with any of these (password 'demo'):"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is in place. Log in with any of these (password 'demo'):")
+        )
         for username, description in logins:
             self.stdout.write(f"  {username:<8} {DEMO_PASSWORD:<5} {description}")

@@ -1,0 +1,49 @@
+# Certdesk. `make run` serves the app with demo data; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# The services suite: PostgreSQL and a Redis broker on loopback (override to point elsewhere).
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certdesk
+SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test lint test-services worker beat messages clean
+
+install: $(VENV)/.installed
+
+# Reinstall only when the dependencies change.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+run: install messages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_standards
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+test: lint messages
+	$(PY) -m pytest
+
+# The same suite on PostgreSQL with a Redis broker, plus the tests that need a real Celery worker.
+test-services: install messages
+	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) $(PY) -m pytest -m "not e2e"
+
+worker: install
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var certdesk.sqlite3 .pytest_cache .ruff_cache

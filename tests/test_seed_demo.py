@@ -1,0 +1,82 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from accounts.roles import AUDITORS, STAFF, is_auditor, is_staff_member
+from audits.models import Competence, Standard
+from clients.models import ClientMembership, Organization, Site
+from clients.selectors import organizations_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    User = get_user_model()
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Organization, Site, ClientMembership, Competence, Standard)
+    }
+
+
+def test_it_builds_the_demo_world_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+    out = capsys.readouterr().out
+    for username in ("staff", "lead", "auditor", "client", "other"):
+        assert username in out
+
+    nordkontakt = Organization.objects.get(legal_name="Nordkontakt AB")
+    sites = {
+        site.name: (site.effective_personnel, site.is_central_function) for site in nordkontakt.sites.all()
+    }
+    assert sites == {"Stockholm": (80, True), "Göteborg": (45, False), "Malmö": (30, False)}
+    norr = Organization.objects.get(legal_name="Kundtjänst Norr AB")
+    assert [(s.name, s.effective_personnel) for s in norr.sites.all()] == [("Luleå", 12)]
+    assert {s.code for s in Standard.objects.all()} >= {
+        "ISO 18295-1:2017",
+        "ISO 18295-2:2017",
+        "ISO 9001:2015",
+    }
+
+
+def test_it_gives_each_demo_user_their_role(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    User = get_user_model()
+    users = {user.username: user for user in User.objects.all()}
+    for user in users.values():
+        assert user.check_password("demo")
+    assert is_staff_member(users["staff"])
+    assert users["staff"].groups.filter(name=STAFF).exists()
+    assert is_auditor(users["lead"]) and users["lead"].groups.filter(name=AUDITORS).exists()
+    assert set(Competence.objects.filter(user=users["lead"]).values_list("standard__code", "role")) == {
+        ("ISO 18295-1:2017", "lead_auditor"),
+        ("ISO 18295-2:2017", "lead_auditor"),
+        ("ISO 9001:2015", "lead_auditor"),
+    }
+    assert set(Competence.objects.filter(user=users["auditor"]).values_list("standard__code", flat=True)) == {
+        "ISO 18295-1:2017",
+        "ISO 18295-2:2017",
+    }
+    assert [o.legal_name for o in organizations_for_user(User.objects.get(username="client"))] == [
+        "Nordkontakt AB"
+    ]
+    assert [o.legal_name for o in organizations_for_user(User.objects.get(username="other"))] == [
+        "Kundtjänst Norr AB"
+    ]
+
+
+def test_it_refuses_to_seed_production_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refusing"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.filter(username="staff").exists()
+
+
+def test_it_seeds_production_with_force(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force")
+    assert get_user_model().objects.filter(username="staff").exists()

@@ -1,0 +1,102 @@
+"""A task enqueued through the real broker is run by a separately started `celery worker`.
+
+Runs in `make test-services` (CELERY_BROKER_URL set, PostgreSQL); skipped loudly otherwise.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from clients.services import client_user_create
+from tests.factories import OrganizationFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def worker(tmp_path):
+    if not settings.CELERY_BROKER_URL:
+        pytest.fail("The worker tests need CELERY_BROKER_URL (run them with `make test-services`).")
+    if connection.vendor == "sqlite":
+        pytest.fail("The worker tests need a database a second process can share (run `make test-services`).")
+    from config.celery_app import app
+
+    # A queue of our own, so neither a developer's running worker nor stale messages interfere.
+    queue = f"certdesk-test-{uuid.uuid4().hex[:8]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    db = settings.DATABASES["default"]
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield mail_dir
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        app.conf.task_default_queue = previous_queue
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)
+
+
+def test_it_runs_an_enqueued_task_in_a_separate_worker(worker, tmp_path):
+    from config.celery_app import app
+
+    assert not app.conf.task_always_eager
+    organization = OrganizationFactory(legal_name="Worker Test AB")
+    # The service queues the invitation with transaction.on_commit; this test's transaction commits.
+    client_user_create(organization=organization, username="workertest", email="worker@example.com")
+
+    deadline = time.monotonic() + 60
+    messages = []
+    while time.monotonic() < deadline:
+        messages = list(worker.glob("*.log")) if worker.exists() else []
+        if messages:
+            break
+        time.sleep(0.5)
+    log = (tmp_path / "worker.log").read_text()
+    assert messages, f"The worker sent no e-mail within 60 s. Worker log:\n{log[-3000:]}"
+    body = messages[0].read_text()
+    assert "To: worker@example.com" in body
+    assert "workertest" in body
+    assert "send_invitation_email" in log and "succeeded" in log
