@@ -57,9 +57,16 @@ def test_it_refuses_to_start_on_a_bad_value(env, message):
 def test_it_runs_embedded_with_no_configuration():
     probe = (
         "from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.TIME_ZONE, s.DEBUG)"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.EMAIL_BACKEND, s.TIME_ZONE, s.DEBUG)"
     )
-    clean = {"DATABASE_URL": "", "CELERY_BROKER_URL": "", "EMAIL_BACKEND": "", "EMAIL_HOST": "", "TIME_ZONE": ""}
+    clean = {
+        "DATABASE_URL": "",
+        "CELERY_BROKER_URL": "",
+        "EMAIL_BACKEND": "",
+        "EMAIL_HOST": "",
+        "TIME_ZONE": "",
+    }
     result = _manage("shell", "-c", probe, env=clean)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == [
