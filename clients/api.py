@@ -5,6 +5,7 @@ from rest_framework import serializers, viewsets
 from clients import services
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
+from clients.services import ORGANIZATION_FIELDS, SITE_FIELDS
 from clients.validators import normalize_swedish_org_number
 from config.api import ScopedReadStaffWrite
 
@@ -16,22 +17,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = [
-            "id",
-            "legal_name",
-            "org_number",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "site_count",
-            "personnel_total",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *ORGANIZATION_FIELDS, "site_count", "personnel_total", "created_at", "updated_at"]
         # Uniqueness and the Swedish number are checked by the model's full_clean in the service.
         validators = []
 
@@ -74,19 +60,7 @@ class SiteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Site
-        fields = [
-            "id",
-            "organization",
-            "organization_name",
-            "name",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "is_central_function",
-            "effective_personnel",
-            "activities",
-        ]
+        fields = ["id", "organization", "organization_name", *SITE_FIELDS]
         validators = []
 
     def __init__(self, *args, **kwargs):

@@ -5,23 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Language
 from accounts.roles import AUDITORS, STAFF
 from clients.models import ClientRole, ConsultancyDeclaration, Organization, Site
+from clients.services import ORGANIZATION_FIELDS, SITE_FIELDS
 from clients.validators import normalize_swedish_org_number
 
 
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "legal_name",
-            "org_number",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = list(ORGANIZATION_FIELDS)
 
     def clean_org_number(self):
         return normalize_swedish_org_number(self.cleaned_data.get("org_number", ""))
@@ -30,16 +21,7 @@ class OrganizationForm(forms.ModelForm):
 class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
-        fields = [
-            "name",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "is_central_function",
-            "effective_personnel",
-            "activities",
-        ]
+        fields = list(SITE_FIELDS)
         widgets = {"activities": forms.Textarea(attrs={"rows": 3})}
 
 
