@@ -175,6 +175,11 @@ class CertificationScheme(models.Model):
     stage1_days = models.DecimalField(
         _("stage 1 days (fixed, or the minimum)"), max_digits=4, decimal_places=1
     )
+    stage1_remote_allowed = models.BooleanField(
+        _("stage 1 may be held remotely"),
+        default=False,
+        help_text=_("When ticked, stage 1 does not count towards the days on site."),
+    )
     surveillance_factor = models.DecimalField(
         _("surveillance time as a share of initial time"), max_digits=5, decimal_places=4
     )
