@@ -277,22 +277,102 @@ class AuditStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class AuditMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    REMOTE = "remote", _("Remote")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class ProgrammeStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class CertificationProgramme(models.Model):
+    """A client's certification cycle for one or more standards: stage 1 to recertification."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("organisation")
+    )
+    standards = models.ManyToManyField(Standard, related_name="programmes", verbose_name=_("standards"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE
+    )
+    decision_date = models.DateField(
+        _("certification decision"),
+        null=True,
+        blank=True,
+        help_text=_("The decision that starts the cycle; the due dates of later audits follow from it."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certification programme")
+        verbose_name_plural = _("certification programmes")
+        ordering = ["organization_id", "-created_at", "-id"]
+
+    def __str__(self):
+        codes = ", ".join(standard.code for standard in self.standards.all())
+        return _("Programme %(codes)s – %(organization)s") % {
+            "codes": codes,
+            "organization": self.organization,
+        }
+
+
+class AuditQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=[AuditStatus.CLOSED, AuditStatus.CANCELLED])
+
+
 class Audit(models.Model):
     """One audit of a client against one or more standards, over one to a few days."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="audits", verbose_name=_("organisation")
     )
+    programme = models.ForeignKey(
+        CertificationProgramme,
+        on_delete=models.PROTECT,
+        related_name="audits",
+        null=True,
+        blank=True,
+        verbose_name=_("programme"),
+    )
     standards = models.ManyToManyField(Standard, related_name="audits", verbose_name=_("standards"))
     audit_type = models.CharField(_("type"), max_length=20, choices=AuditType.choices)
+    sequence = models.PositiveSmallIntegerField(
+        _("number in the cycle"), default=1, help_text=_("1 for the first surveillance, 2 for the second.")
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=AuditMode.choices, default=AuditMode.ON_SITE)
     status = models.CharField(
         _("status"), max_length=20, choices=AuditStatus.choices, default=AuditStatus.PLANNED
     )
     start_date = models.DateField(_("first day"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
+    due_date = models.DateField(_("due by"), null=True, blank=True)
     sites = models.ManyToManyField(Site, related_name="audits", blank=True, verbose_name=_("sites to visit"))
+    objectives = models.TextField(_("objectives"), blank=True)
+    scope = models.TextField(_("scope"), blank=True)
+    criteria = models.TextField(_("criteria"), blank=True)
+    language = models.CharField(_("audit language"), max_length=40, blank=True, default="Swedish")
+    planned_days = models.DecimalField(_("audit days"), max_digits=5, decimal_places=1, null=True, blank=True)
+    time_calculation = models.JSONField(
+        _("audit-time calculation"),
+        default=dict,
+        blank=True,
+        help_text=_("The calculation and its justification as given to the client."),
+    )
+    sampling_seed = models.PositiveIntegerField(_("sampling seed"), null=True, blank=True)
+    plan_justification = models.TextField(
+        _("justification of plan hours"),
+        blank=True,
+        help_text=_("Why the plan's hours differ from the computed audit time, when they do."),
+    )
+    confirmed_at = models.DateTimeField(_("plan confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit")
@@ -313,7 +393,96 @@ class Audit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_audit_type_display()} – {self.organization}"
+        label = self.get_audit_type_display()
+        if self.audit_type == AuditType.SURVEILLANCE:
+            label = f"{label} {self.sequence}"
+        return f"{label} – {self.organization}"
+
+
+class TeamRole(models.TextChoices):
+    LEAD_AUDITOR = "lead_auditor", _("Lead auditor")
+    AUDITOR = "auditor", _("Auditor")
+    TECHNICAL_EXPERT = "technical_expert", _("Technical expert")
+
+
+class TeamMember(models.Model):
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_roles")
+    role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["audit_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "user"], name="team_member_once_per_audit"),
+            models.UniqueConstraint(
+                fields=["audit"],
+                condition=Q(role="lead_auditor"),
+                name="team_one_lead_auditor",
+                violation_error_message=_("The audit already has a lead auditor."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class AuditDay(models.Model):
+    """One day of an audit plan, spent at one site."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="audit_days", verbose_name=_("site")
+    )
+
+    class Meta:
+        verbose_name = _("audit day")
+        verbose_name_plural = _("audit days")
+        ordering = ["audit_id", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "date", "site"], name="audit_day_unique_date_site"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.site.name}"
+
+
+class PlanSlot(models.Model):
+    """A time slot of an audit day: what is audited, by whom."""
+
+    day = models.ForeignKey(AuditDay, on_delete=models.CASCADE, related_name="slots")
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+    member = models.ForeignKey(
+        TeamMember, on_delete=models.PROTECT, related_name="slots", verbose_name=_("by")
+    )
+    activity = models.CharField(_("activity or process"), max_length=200)
+    clauses = models.ManyToManyField(Clause, related_name="plan_slots", blank=True, verbose_name=_("clauses"))
+
+    class Meta:
+        verbose_name = _("plan slot")
+        verbose_name_plural = _("plan slots")
+        ordering = ["day_id", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="plan_slot_ends_after_start",
+                violation_error_message=_("A slot must end after it starts."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.start:%H:%M}-{self.end:%H:%M} {self.activity}"
+
+    @property
+    def hours(self):
+        from decimal import Decimal
+
+        minutes = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return Decimal(minutes) / Decimal(60)
 
 
 class AuditUserObjectPermission(UserObjectPermissionBase):

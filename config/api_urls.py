@@ -1,11 +1,15 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from audits.api import StandardViewSet
+from audits.audits_api import AuditViewSet
+from audits.calculator_api import AuditTimeCalculatorView
 from clients.api import OrganizationViewSet, SiteViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("sites", SiteViewSet, basename="site")
 router.register("standards", StandardViewSet, basename="standard")
+router.register("audits", AuditViewSet, basename="audit")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time")]

@@ -1,0 +1,533 @@
+"""Audit time: the one calculation every view, API and task calls (see shared/DOMAIN.md "Audit time").
+
+Pure functions over a CertificationScheme's policy fields; nothing is written and nothing is read
+from the database except `scheme.standard.code` for the wording (select_related it). All arithmetic
+is Decimal, so 8 x 0.3333 is exactly 2.6664 and rounds to 2.5 the same way everywhere.
+
+The result carries a justification a client can read, one line per step, because the calculation
+and its justification go into the contract (IAF MD 5).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from audits import sampling
+from audits.models import Stage1Mode
+from config.errors import DomainError
+
+ONE_DECIMAL = Decimal("0.1")
+HUNDRED = Decimal(100)
+
+INITIAL = sampling.INITIAL
+SURVEILLANCE = sampling.SURVEILLANCE
+RECERTIFICATION = sampling.RECERTIFICATION
+AUDIT_TYPES = tuple(sampling.AUDIT_TYPE_RULES)
+
+
+class AuditTimeError(DomainError):
+    """The audit time cannot be calculated from what was given; the message says why."""
+
+
+def round_half_up(value: Decimal) -> Decimal:
+    """To the nearest half day, ties up: 5.25 -> 5.5, 5.2 -> 5.0, 5.75 -> 6.0."""
+    doubled = (Decimal(value) * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return (doubled / 2).quantize(ONE_DECIMAL)
+
+
+def _decimal(value: Any, *, field: str, label: str) -> Decimal:
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        number = None
+    if number is None or not number.is_finite() or isinstance(value, bool):
+        raise AuditTimeError(_("%(label)s must be a number.") % {"label": label}, field=field)
+    return number
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A written-down increase (+) or reduction (-) of the table value, in percent."""
+
+    percent: Decimal
+    justification: str
+
+    def __post_init__(self):
+        # Accept 10, "-10" or Decimal("-10"): the stored value is always a Decimal.
+        object.__setattr__(self, "percent", _decimal(self.percent, field="adjustment", label=_("A percent")))
+        if not isinstance(self.justification, str) or not self.justification.strip():
+            raise AuditTimeError(
+                _(
+                    "Every adjustment needs a written justification (IAF MD 5); "
+                    "the %(percent)s %% one has none."
+                )
+                % {"percent": _number(self.percent)},
+                field="adjustment",
+            )
+
+
+@dataclass(frozen=True)
+class AuditTimeResult:
+    audit_type: str
+    # The rule the audit type is sized by: initial, surveillance or recertification.
+    calculated_as: str
+    standard: str
+    personnel: Decimal
+    sites: int
+    adjustments: tuple[Adjustment, ...]
+    sampling_allowed: bool
+    table_days: Decimal
+    # The table value with the adjustments applied, before sites and rounding.
+    adjusted_days: Decimal
+    initial_days: Decimal
+    days: Decimal
+    stage1_days: Decimal | None
+    stage2_days: Decimal | None
+    onsite_days: Decimal
+    # Sites visited besides the central function, and in all, at this audit.
+    sampled_sites: int
+    visited_sites: int
+    warnings: list[str]
+    justification: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        def number(value: Decimal | None) -> float | None:
+            return None if value is None else float(value)
+
+        return {
+            "standard": self.standard,
+            "audit_type": self.audit_type,
+            "calculated_as": self.calculated_as,
+            "personnel": number(self.personnel),
+            "sites": self.sites,
+            "adjustments": [
+                {"percent": number(adjustment.percent), "justification": adjustment.justification}
+                for adjustment in self.adjustments
+            ],
+            "sampling_allowed": self.sampling_allowed,
+            "table_days": number(self.table_days),
+            "adjusted_days": number(self.adjusted_days),
+            "initial_days": number(self.initial_days),
+            "days": number(self.days),
+            "stage1_days": number(self.stage1_days),
+            "stage2_days": number(self.stage2_days),
+            "onsite_days": number(self.onsite_days),
+            "sampled_sites": self.sampled_sites,
+            "visited_sites": self.visited_sites,
+            "warnings": list(self.warnings),
+            "justification": list(self.justification),
+        }
+
+
+# Wording helpers: policy values as written (0.5, 4, 30), computed days with at least one decimal.
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _amount(value: Decimal) -> str:
+    text = _number(value)
+    return text if "." in text else format(value.quantize(ONE_DECIMAL), "f")
+
+
+def _days(text: str, value: Decimal) -> str:
+    """'0.5 day', '1.0 day', '2.5 days'."""
+    template = _("%(days)s day") if abs(value) <= 1 else _("%(days)s days")
+    return template % {"days": text}
+
+
+def _computed_days(value: Decimal) -> str:
+    return _days(_amount(value), value)
+
+
+def _policy_days(value: Decimal) -> str:
+    return _days(_number(value), value)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _standard_code(scheme) -> str:
+    field = type(scheme).standard
+    if field.is_cached(scheme) or scheme.standard_id is not None:
+        return scheme.standard.code
+    return ""
+
+
+# The table.
+
+
+def _whole_persons(personnel: Decimal) -> int:
+    number = _decimal(personnel, field="personnel", label=_("Effective personnel"))
+    if number <= 0:
+        raise AuditTimeError(_("Effective personnel must be more than zero."), field="personnel")
+    # Part-time staff are counted as FTE; a started person counts as a whole one.
+    return int(number.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _table_lookup(scheme, persons: int) -> tuple[Decimal, str]:
+    """The table days for a whole number of persons, and the row that gave them, in words."""
+    lower = 1
+    last_bounded = 0
+    for row in scheme.audit_time_table:
+        up_to = row["up_to"]
+        days = Decimal(str(row["days"]))
+        if up_to is not None and persons > up_to:
+            lower = up_to + 1
+            last_bounded = up_to
+            continue
+        if up_to is not None:
+            span = str(up_to) if lower == up_to else f"{lower}-{up_to}"
+            return days, _("%(span)s personnel") % {"span": span}
+        every = scheme.above_table_every_personnel
+        extra = scheme.above_table_extra_days
+        if every and extra is not None and last_bounded:
+            steps = -(-(persons - last_bounded) // every)
+            return days + steps * Decimal(extra), _(
+                "above %(last)s personnel: %(base)s plus %(extra)s "
+                "for each started %(every)s personnel beyond"
+            ) % {
+                "last": last_bounded,
+                "base": _policy_days(days),
+                "extra": _policy_days(Decimal(extra)),
+                "every": every,
+            }
+        return days, _("above %(last)s personnel") % {"last": last_bounded}
+    # validate_audit_time_table makes the last row open-ended; a table saved around it is refused here.
+    raise AuditTimeError(
+        _("The scheme's audit-time table has no row for %(persons)s personnel.") % {"persons": persons},
+        field="personnel",
+    )
+
+
+def table_days(scheme, personnel: Decimal) -> Decimal:
+    """The scheme's table value (initial days, stage 1 + stage 2) for this effective personnel."""
+    days, _row = _table_lookup(scheme, _whole_persons(personnel))
+    return days
+
+
+# The whole calculation.
+
+
+def _audit_rule(audit_type: str) -> str:
+    try:
+        return sampling.audit_type_rule(audit_type)
+    except sampling.SamplingError as error:
+        raise AuditTimeError(error.message, field="audit_type") from None
+
+
+def _check_sites(sites: int) -> None:
+    if isinstance(sites, bool) or not isinstance(sites, int):
+        raise AuditTimeError(_("The number of sites must be a whole number."), field="sites")
+    if sites < 1:
+        raise AuditTimeError(
+            _("There must be at least one site (the central function counts as one)."), field="sites"
+        )
+
+
+def _check_reductions(scheme, adjustments: Sequence[Adjustment]) -> None:
+    reductions = sum(
+        (-adjustment.percent for adjustment in adjustments if adjustment.percent < 0), Decimal(0)
+    )
+    if reductions > scheme.max_reduction_percent:
+        raise AuditTimeError(
+            _("Total reductions of %(total)s %% exceed the %(max)s %% allowed by the scheme (IAF MD 5).")
+            % {"total": _number(reductions), "max": scheme.max_reduction_percent},
+            field="adjustment",
+        )
+
+
+def _sampling_note(*, rule: str, sites: int, sample: int, sampling_allowed: bool) -> str:
+    others = sites - 1
+    audit = {
+        INITIAL: _("the initial audit"),
+        SURVEILLANCE: _("a surveillance audit"),
+        RECERTIFICATION: _("the recertification audit"),
+    }[rule]
+    if others == 0:
+        return _("One site: %(audit)s visits it; there is nothing to sample.") % {"audit": audit}
+    values = {"audit": audit, "sites": sites, "others": others, "sample": sample, "visited": sample + 1}
+    if not sampling_allowed:
+        if rule == SURVEILLANCE:
+            return (
+                _(
+                    "The scheme does not allow multi-site sampling: %(audit)s visits the central function "
+                    "and 30 %% of the %(others)s other sites, rounded up: %(sample)s (%(visited)s visited)."
+                )
+                % values
+            )
+        return (
+            _("The scheme does not allow multi-site sampling: %(audit)s visits all %(sites)s sites.") % values
+        )
+    factor = {INITIAL: "", SURVEILLANCE: "0.6 × ", RECERTIFICATION: "0.8 × "}[rule]
+    values["formula"] = f"ceil({factor}√{others}) = {sample}"
+    return (
+        _(
+            "%(sites)s sites including the central function: %(audit)s visits the central function and "
+            "%(sample)s of the %(others)s other sites (IAF MD 1: %(formula)s), %(visited)s sites in all."
+        )
+        % values
+    )
+
+
+def calculate_audit_time(
+    *,
+    scheme,
+    personnel: Decimal,
+    sites: int,
+    audit_type: str,
+    adjustments: Sequence[Adjustment] = (),
+    multi_site_sampling_allowed: bool | None = None,
+) -> AuditTimeResult:
+    """Audit days for one audit of one standard, with warnings and a step-by-step justification.
+
+    `sites` counts every site in scope, the central function included. `audit_type` is initial,
+    surveillance or recertification, or an audit model type (stage1/stage2 are sized as the initial
+    audit, special as a surveillance). `multi_site_sampling_allowed` overrides the scheme's flag.
+    Raises AuditTimeError (with the field at fault) for input that cannot be calculated.
+    """
+    rule = _audit_rule(audit_type)
+    _check_sites(sites)
+    personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
+    persons = _whole_persons(personnel)
+    adjustments = tuple(adjustments)
+    if not all(isinstance(adjustment, Adjustment) for adjustment in adjustments):
+        raise AuditTimeError(_("Adjustments must be given as Adjustment(percent, justification)."))
+    _check_reductions(scheme, adjustments)
+    sampling_allowed = (
+        scheme.multi_site_sampling_allowed
+        if multi_site_sampling_allowed is None
+        else multi_site_sampling_allowed
+    )
+    code = _standard_code(scheme)
+    justification: list[str] = []
+    warnings: list[str] = []
+
+    # 1. The table.
+    table, row = _table_lookup(scheme, persons)
+    counted = (
+        _number(personnel)
+        if persons == personnel
+        else _("%(fte)s FTE, counted as %(persons)s")
+        % {
+            "fte": _number(personnel),
+            "persons": persons,
+        }
+    )
+    justification.append(
+        _("Effective personnel %(counted)s -> table value %(days)s (%(table)s: %(row)s).")
+        % {
+            "counted": counted,
+            "days": _computed_days(table),
+            "table": _("%(code)s table") % {"code": code} if code else _("scheme table"),
+            "row": row,
+        }
+    )
+
+    # 2. Adjustments, all applied to the table value.
+    for adjustment in adjustments:
+        template = (
+            _("Increase of %(percent)s %%: %(why)s")
+            if adjustment.percent >= 0
+            else _("Reduction of %(percent)s %%: %(why)s")
+        )
+        justification.append(
+            template
+            % {"percent": _number(abs(adjustment.percent)), "why": _sentence(adjustment.justification)}
+        )
+    total_percent = sum((adjustment.percent for adjustment in adjustments), Decimal(0))
+    adjusted = table * (HUNDRED + total_percent) / HUNDRED
+    if adjustments:
+        justification.append(
+            _("Adjustments total %(percent)s %% of the table value: %(table)s -> %(adjusted)s.")
+            % {
+                "percent": f"{'+' if total_percent >= 0 else '-'}{_number(abs(total_percent))}",
+                "table": _amount(table),
+                "adjusted": _computed_days(adjusted),
+            }
+        )
+    else:
+        justification.append(_("No adjustments to the table value."))
+
+    # 3. Sites: the initial audit's sample sets the initial time, whatever audit this is.
+    others = sites - 1
+    initial_sample = sampling.sample_size(
+        non_central_sites=others, audit_type=INITIAL, sampling_allowed=sampling_allowed
+    )
+    justification.append(
+        _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
+    )
+    per_site = Decimal(scheme.extra_days_per_additional_site)
+    site_days = per_site * initial_sample
+    if initial_sample and per_site:
+        template = (
+            _("+%(days)s for %(count)s sites visited besides the central function (%(each)s each).")
+            if rule == INITIAL
+            else _(
+                "+%(days)s for the %(count)s sites the initial audit visits besides the central function "
+                "(%(each)s each)."
+            )
+        )
+        justification.append(
+            template
+            % {"days": _computed_days(site_days), "count": initial_sample, "each": _policy_days(per_site)}
+        )
+
+    # 4. Rounding and the floor.
+    unrounded = adjusted + site_days
+    rounded = round_half_up(unrounded)
+    minimum = Decimal(scheme.min_audit_days)
+    initial = max(rounded, minimum)
+    sum_text = (
+        f"{_amount(adjusted)} + {_amount(site_days)} = {_computed_days(unrounded)}"
+        if site_days
+        else _computed_days(unrounded)
+    )
+    line = _("Initial audit time: %(sum)s, to the nearest half day (ties up): %(rounded)s") % {
+        "sum": sum_text,
+        "rounded": _computed_days(rounded),
+    }
+    if initial > rounded:
+        line += _(", raised to the scheme's minimum of %(minimum)s") % {"minimum": _policy_days(minimum)}
+    justification.append(line + ".")
+
+    stage1 = stage2 = None
+    if rule == INITIAL:
+        # 5. Stage 1 and stage 2.
+        stage1, stage1_reason = _stage1(scheme, initial)
+        stage2 = initial - stage1
+        justification.append(
+            _("Stage 1: %(stage1)s; stage 2: the remaining %(stage2)s.")
+            % {"stage1": stage1_reason, "stage2": _computed_days(stage2)}
+        )
+        if scheme.stage1_remote_allowed:
+            justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
+        if stage2 <= 0:
+            warnings.append(
+                _("Stage 1 takes all %(initial)s of the initial audit time and leaves none for stage 2.")
+                % {"initial": _computed_days(initial)}
+            )
+        days = initial
+        onsite = initial - stage1 if scheme.stage1_remote_allowed else initial
+        if audit_type in ("stage1", "stage2"):
+            justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
+    else:
+        # 5. Surveillance or recertification: a share of the initial time.
+        factor = Decimal(
+            scheme.surveillance_factor if rule == SURVEILLANCE else scheme.recertification_factor
+        )
+        raw = initial * factor
+        days = max(minimum, round_half_up(raw))
+        justification.append(
+            _(
+                "%(audit)s: %(factor)s × %(initial)s = %(raw)s, to the nearest half day: %(days)s "
+                "(at least %(minimum)s)."
+            )
+            % {
+                "audit": _("Surveillance audit") if rule == SURVEILLANCE else _("Recertification audit"),
+                "factor": _number(factor),
+                "initial": _computed_days(initial),
+                "raw": _number(raw),
+                "days": _computed_days(days),
+                "minimum": _policy_days(minimum),
+            }
+        )
+        if audit_type == "special":
+            justification.append(
+                _(
+                    "A special audit is sized like a surveillance audit; record a justification when its "
+                    "scope needs more or less time."
+                )
+            )
+        onsite = days
+
+    # 6. The sample for this audit.
+    sample = sampling.sample_size(
+        non_central_sites=others, audit_type=rule, sampling_allowed=sampling_allowed
+    )
+    if rule != INITIAL:
+        justification.append(
+            _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
+        )
+
+    # Warnings: one audit's length and the share on site.
+    longest = scheme.max_days_per_audit
+    if longest is not None:
+        longest = Decimal(longest)
+        limit = {"limit": _policy_days(longest)}
+        if rule == INITIAL and stage2 > longest:
+            warnings.append(
+                _(
+                    "Stage 2 needs %(days)s, more than the %(limit)s one audit may last: split the audit "
+                    "or record a justified override."
+                )
+                % {"days": _computed_days(stage2), **limit}
+            )
+        elif rule != INITIAL and days > longest:
+            warnings.append(
+                _(
+                    "The audit needs %(days)s, more than the %(limit)s one audit may last: split the audit "
+                    "or record a justified override."
+                )
+                % {"days": _computed_days(days), **limit}
+            )
+    if days > 0 and onsite * HUNDRED < scheme.min_onsite_percent * days:
+        share = (onsite * HUNDRED / days).quantize(Decimal(1), rounding=ROUND_DOWN)
+        warnings.append(
+            _(
+                "Only %(onsite)s of %(days)s (%(share)s %%) are on site, less than the %(min)s %% the scheme "
+                "requires: plan more time on site or record a justification."
+            )
+            % {
+                "onsite": _amount(onsite),
+                "days": _computed_days(days),
+                "share": share,
+                "min": scheme.min_onsite_percent,
+            }
+        )
+
+    return AuditTimeResult(
+        audit_type=audit_type,
+        calculated_as=rule,
+        standard=code,
+        personnel=personnel,
+        sites=sites,
+        adjustments=adjustments,
+        sampling_allowed=sampling_allowed,
+        table_days=table,
+        adjusted_days=adjusted,
+        initial_days=initial,
+        days=days,
+        stage1_days=stage1,
+        stage2_days=stage2,
+        onsite_days=onsite,
+        sampled_sites=sample,
+        visited_sites=sample + 1,
+        warnings=warnings,
+        justification=justification,
+    )
+
+
+def _stage1(scheme, initial: Decimal) -> tuple[Decimal, str]:
+    """Stage 1 days, and how they were found in words."""
+    least = Decimal(scheme.stage1_days)
+    if scheme.stage1_mode == Stage1Mode.FIXED:
+        return least, _("%(stage1)s, fixed by the scheme") % {"stage1": _policy_days(least)}
+    share = Decimal(scheme.stage1_share)
+    raw = initial * share
+    stage1 = max(least, round_half_up(raw))
+    return stage1, _(
+        "%(share)s × %(initial)s = %(raw)s, to the nearest half day: %(stage1)s (at least %(least)s)"
+    ) % {
+        "share": _number(share),
+        "initial": _computed_days(initial),
+        "raw": _number(raw),
+        "stage1": _computed_days(stage1),
+        "least": _policy_days(least),
+    }

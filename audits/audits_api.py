@@ -1,0 +1,287 @@
+"""Audits, their team and their plan over the API. Rules live in audits.services."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.roles import is_staff_member
+from audits import services
+from audits.models import Audit, AuditDay, Clause, PlanSlot, Standard, TeamMember
+from audits.selectors import audits_for_user, is_lead_auditor
+from clients.models import Site
+from clients.selectors import organizations_for_user
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = TeamMember
+        fields = ["id", "user", "name", "role"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(client_membership__isnull=True)
+
+
+class AuditSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
+    standards = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Standard.objects.all())
+    sites = serializers.PrimaryKeyRelatedField(many=True, queryset=Site.objects.all(), required=False)
+    team = TeamMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "programme",
+            "standards",
+            "audit_type",
+            "sequence",
+            "mode",
+            "status",
+            "start_date",
+            "end_date",
+            "due_date",
+            "sites",
+            "team",
+            "objectives",
+            "scope",
+            "criteria",
+            "language",
+            "planned_days",
+            "time_calculation",
+            "sampling_seed",
+            "plan_justification",
+            "confirmed_at",
+        ]
+        read_only_fields = [
+            "programme",
+            "sequence",
+            "status",
+            "planned_days",
+            "time_calculation",
+            "sampling_seed",
+            "plan_justification",
+            "confirmed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["organization"].queryset = organizations_for_user(request.user)
+        if (
+            self.instance is not None
+            and not isinstance(self.instance, list | tuple)
+            and hasattr(self.instance, "pk")
+        ):
+            self.fields["organization"].read_only = True
+
+    def create(self, validated_data):
+        standards = validated_data.pop("standards")
+        sites = validated_data.pop("sites", None)
+        audit = Audit.objects.create(
+            organization=validated_data.pop("organization"), audit_type=validated_data.pop("audit_type")
+        )
+        audit.standards.set(standards)
+        return services.audit_update(audit=audit, sites=sites, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("standards", None)
+        validated_data.pop("audit_type", None)
+        sites = validated_data.pop("sites", None)
+        return services.audit_update(audit=instance, sites=sites, **validated_data)
+
+
+class PlanSlotSerializer(serializers.ModelSerializer):
+    clauses = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+    member_name = serializers.CharField(source="member.user.get_full_name", read_only=True)
+
+    class Meta:
+        model = PlanSlot
+        fields = ["id", "start", "end", "member", "member_name", "activity", "clauses"]
+
+
+class AuditDaySerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    slots = PlanSlotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AuditDay
+        fields = ["id", "date", "site", "site_name", "slots"]
+
+
+class DayInput(serializers.Serializer):
+    date = serializers.DateField()
+    site = serializers.IntegerField()
+
+
+class SlotInput(serializers.Serializer):
+    day = serializers.IntegerField()
+    start = serializers.TimeField()
+    end = serializers.TimeField()
+    member = serializers.IntegerField()
+    activity = serializers.CharField(max_length=200)
+    clauses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class ConfirmInput(serializers.Serializer):
+    justification = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TeamRemoveInput(serializers.Serializer):
+    user = serializers.IntegerField()
+
+
+class AuditViewSet(viewsets.ModelViewSet):
+    """Audits: staff create and edit; the team and the client's users read; others get 404."""
+
+    serializer_class = AuditSerializer
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    filterset_fields = ["organization", "audit_type", "status", "programme"]
+    ordering_fields = ["start_date", "due_date", "id"]
+
+    def get_queryset(self):
+        return (
+            audits_for_user(self.request.user)
+            .select_related("organization")
+            .prefetch_related(
+                "standards", "sites", Prefetch("team", queryset=TeamMember.objects.select_related("user"))
+            )
+            .order_by("-start_date", "-id")
+        )
+
+    def _require_staff(self):
+        if not is_staff_member(self.request.user):
+            raise PermissionDenied("Only certification staff may do this.")
+
+    def _require_planner(self, audit):
+        if not (is_staff_member(self.request.user) or is_lead_auditor(self.request.user, audit)):
+            raise PermissionDenied(
+                "Only certification staff and the audit's lead auditor may change the plan."
+            )
+
+    def create(self, request, *args, **kwargs):
+        self._require_staff()
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        self.get_object()  # 404 for outsiders before 403 for readers
+        self._require_staff()
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        self.get_object()
+        self._require_staff()
+        return Response(
+            {"detail": "Audits are records and are never deleted; cancel it instead."}, status=405
+        )
+
+    @extend_schema(request=TeamMemberSerializer, responses=TeamMemberSerializer(many=True))
+    @action(detail=True, methods=["get", "post", "delete"])
+    def team(self, request, pk=None):
+        """The team: GET lists it; POST {user, role} adds a member; DELETE {user} removes one."""
+        audit = self.get_object()
+        if request.method != "GET":
+            self._require_staff()
+        if request.method == "POST":
+            data = TeamMemberSerializer(data=request.data, context={"request": request})
+            data.is_valid(raise_exception=True)
+            services.team_member_add(
+                audit=audit, user=data.validated_data["user"], role=data.validated_data["role"]
+            )
+        elif request.method == "DELETE":
+            data = TeamRemoveInput(data=request.data or request.query_params)
+            data.is_valid(raise_exception=True)
+            member = get_object_or_404(audit.team, user_id=data.validated_data["user"])
+            services.team_member_remove(member=member)
+        members = audit.team.select_related("user")
+        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        return Response(TeamMemberSerializer(members, many=True).data, status=code)
+
+    def _plan(self, audit):
+        days = audit.days.select_related("site").prefetch_related(
+            Prefetch(
+                "slots", queryset=PlanSlot.objects.select_related("member__user").prefetch_related("clauses")
+            )
+        )
+        return {
+            "audit": audit.pk,
+            "status": audit.status,
+            "planned_days": audit.planned_days,
+            "hours": services.plan_hours(audit),
+            "problems": services.plan_problems(audit) if audit.status == "planned" else [],
+            "days": AuditDaySerializer(days, many=True).data,
+        }
+
+    @action(detail=True, methods=["get"])
+    def plan(self, request, pk=None):
+        """The day-by-day plan, with what still stops it from being confirmed."""
+        return Response(self._plan(self.get_object()))
+
+    @extend_schema(request=DayInput)
+    @action(detail=True, methods=["post"], url_path="plan/days")
+    def plan_days(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = DayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        site = get_object_or_404(audit.organization.sites, pk=data.validated_data["site"])
+        services.plan_day_add(audit=audit, date=data.validated_data["date"], site=site)
+        return Response(self._plan(audit), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SlotInput)
+    @action(detail=True, methods=["post"], url_path="plan/slots")
+    def plan_slots(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = SlotInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        day = get_object_or_404(audit.days, pk=values["day"])
+        member = get_object_or_404(audit.team, pk=values["member"])
+        clauses = list(
+            Clause.objects.filter(standard__in=audit.standards.all(), number__in=values["clauses"])
+        )
+        unknown = set(values["clauses"]) - {clause.number for clause in clauses}
+        if unknown:
+            raise serializers.ValidationError({"clauses": [f"Unknown clause {sorted(unknown)[0]}."]})
+        services.plan_slot_add(
+            day=day,
+            start=values["start"],
+            end=values["end"],
+            member=member,
+            activity=values["activity"],
+            clauses=clauses,
+        )
+        return Response(self._plan(audit), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConfirmInput)
+    @action(detail=True, methods=["post"], url_path="plan/confirm")
+    def plan_confirm(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
+        return Response(self._plan(audit))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="compute-time")
+    def compute_time(self, request, pk=None):
+        """Compute the audit time and choose the sites; kept with the audit as its justification."""
+        audit = self.get_object()
+        self._require_planner(audit)
+        services.audit_compute_time(audit=audit)
+        return Response(
+            AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
+        )

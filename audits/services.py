@@ -1,0 +1,396 @@
+"""Writes for programmes, audits, teams and plans. Each checks its rule, then saves."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audits.audit_time import calculate_audit_time
+from audits.cycle import cycle_dates
+from audits.models import (
+    Audit,
+    AuditDay,
+    AuditStatus,
+    AuditType,
+    CertificationProgramme,
+    PlanSlot,
+    Standard,
+    TeamMember,
+    TeamRole,
+)
+from audits.sampling import SiteChoice, new_seed, select_sites
+from audits.team_rules import competence_problems, conflict_problems
+from clients.models import Organization
+from clients.services import organization_grant_view, organization_revoke_view
+from config.errors import ConflictError, DomainError
+
+# The audits of a new programme, in the order they happen.
+PROGRAMME_AUDITS = [
+    (AuditType.STAGE1, 1),
+    (AuditType.STAGE2, 1),
+    (AuditType.SURVEILLANCE, 1),
+    (AuditType.SURVEILLANCE, 2),
+    (AuditType.RECERTIFICATION, 1),
+]
+AUDIT_TYPE_FOR_TIME = {
+    AuditType.STAGE1: "initial",
+    AuditType.STAGE2: "initial",
+    AuditType.SURVEILLANCE: "surveillance",
+    AuditType.RECERTIFICATION: "recertification",
+    AuditType.SPECIAL: "surveillance",
+}
+TEAM_PERMISSIONS = ("audits.view_audit", "audits.change_audit")
+
+
+def primary_standard(audit_or_programme) -> Standard:
+    """The standard whose scheme sets the audit time when several are audited together."""
+    standard = audit_or_programme.standards.order_by("code").select_related("scheme").first()
+    if standard is None:
+        raise DomainError(_("Choose at least one standard."), field="standards")
+    return standard
+
+
+@transaction.atomic
+def programme_create(*, organization: Organization, standards: list[Standard]) -> CertificationProgramme:
+    """A programme with its five audits: stage 1, stage 2, two surveillances, recertification."""
+    if not standards:
+        raise DomainError(_("Choose at least one standard."), field="standards")
+    missing = [standard.code for standard in standards if not hasattr(standard, "scheme")]
+    if missing:
+        raise DomainError(
+            _("No certification scheme is set up for %(codes)s.") % {"codes": ", ".join(missing)},
+            field="standards",
+        )
+    overlapping = CertificationProgramme.objects.filter(
+        organization=organization, status="active", standards__in=standards
+    ).distinct()
+    if overlapping.exists():
+        raise ConflictError(
+            _("%(organization)s already has an active programme for one of these standards.")
+            % {"organization": organization}
+        )
+    programme = CertificationProgramme.objects.create(organization=organization)
+    programme.standards.set(standards)
+    for audit_type, sequence in PROGRAMME_AUDITS:
+        audit = Audit.objects.create(
+            organization=organization, programme=programme, audit_type=audit_type, sequence=sequence
+        )
+        audit.standards.set(standards)
+    return programme
+
+
+@transaction.atomic
+def programme_set_decision(*, programme: CertificationProgramme, decision_date: datetime.date) -> None:
+    """Record the decision that starts the cycle and set the due dates that follow from it."""
+    scheme = primary_standard(programme).scheme
+    dates = cycle_dates(decision_date=decision_date, scheme=scheme)
+    programme.decision_date = decision_date
+    programme.save(update_fields=["decision_date"])
+    due = {
+        (AuditType.SURVEILLANCE, 1): dates.surveillance_1,
+        (AuditType.SURVEILLANCE, 2): dates.surveillance_2,
+        (AuditType.RECERTIFICATION, 1): dates.recertification,
+    }
+    for audit in programme.audits.filter(audit_type__in=[AuditType.SURVEILLANCE, AuditType.RECERTIFICATION]):
+        audit.due_date = due.get((audit.audit_type, audit.sequence))
+        audit.save(update_fields=["due_date"])
+
+
+@transaction.atomic
+def audit_add(
+    *, programme: CertificationProgramme, audit_type: str = AuditType.SPECIAL, due_date=None, scope: str = ""
+) -> Audit:
+    """A special or short-notice audit added to a programme."""
+    audit = Audit.objects.create(
+        organization=programme.organization,
+        programme=programme,
+        audit_type=audit_type,
+        sequence=programme.audits.filter(audit_type=audit_type).count() + 1,
+        due_date=due_date,
+        scope=scope,
+    )
+    audit.standards.set(programme.standards.all())
+    return audit
+
+
+def _require_editable(audit: Audit) -> None:
+    if audit.status in (AuditStatus.CLOSED, AuditStatus.CANCELLED):
+        raise ConflictError(
+            _("This audit is %(status)s and can no longer be changed.")
+            % {"status": audit.get_status_display().lower()}
+        )
+
+
+AUDIT_FIELDS = ("mode", "start_date", "end_date", "objectives", "scope", "criteria", "language", "due_date")
+
+
+@transaction.atomic
+def audit_update(*, audit: Audit, sites=None, **data) -> Audit:
+    _require_editable(audit)
+    unknown = set(data) - set(AUDIT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(audit, name, value)
+    scheme = primary_standard(audit).scheme
+    if audit.start_date and audit.end_date and scheme.max_days_per_audit:
+        calendar_days = (audit.end_date - audit.start_date).days + 1
+        if calendar_days > 7 * int(scheme.max_days_per_audit):
+            raise DomainError(_("An audit cannot stretch over that many weeks."), field="end_date")
+    audit.full_clean(exclude=["organization", "programme", "time_calculation"])
+    audit.save()
+    if sites is not None:
+        foreign = [site for site in sites if site.organization_id != audit.organization_id]
+        if foreign:
+            raise DomainError(
+                _("A site of another organisation cannot be visited in this audit."), field="sites"
+            )
+        audit.sites.set(sites)
+    return audit
+
+
+@transaction.atomic
+def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None) -> Audit:
+    """Compute the audit time and choose the sites to visit; keep both as the justification record.
+
+    The seed of the random part of the sample is stored, so the choice can be reproduced.
+    """
+    _require_editable(audit)
+    standard = primary_standard(audit)
+    sites = list(audit.organization.sites.all())
+    if not sites:
+        raise DomainError(_("Register the organisation's sites first."))
+    personnel = sum((site.effective_personnel for site in sites), Decimal(0))
+    if personnel <= 0:
+        raise DomainError(_("The organisation's sites have no effective personnel registered."))
+    time_type = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
+    result = calculate_audit_time(
+        scheme=standard.scheme,
+        personnel=personnel,
+        sites=len(sites),
+        audit_type=time_type,
+        adjustments=list(adjustments),
+    )
+    seed = new_seed() if seed is None else seed
+    visits = {}
+    if audit.programme_id:
+        for site_id in (
+            Audit.sites.through.objects.filter(
+                audit__programme_id=audit.programme_id,
+                audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.CLOSED],
+            )
+            .exclude(audit=audit)
+            .values_list("site_id", flat=True)
+        ):
+            visits[site_id] = visits.get(site_id, 0) + 1
+    chosen = select_sites(
+        sites=[SiteChoice(site.pk, site.name, site.is_central_function) for site in sites],
+        sample=result.sampled_sites,
+        seed=seed,
+        visits_in_cycle=visits,
+    )
+    if audit.audit_type == AuditType.STAGE1:
+        days = result.stage1_days
+    elif audit.audit_type == AuditType.STAGE2:
+        days = result.stage2_days
+    else:
+        days = result.days
+    audit.planned_days = days
+    audit.sampling_seed = seed
+    audit.time_calculation = {
+        **result.as_dict(),
+        "standard": standard.code,
+        "personnel": float(personnel),
+        "sites_total": len(sites),
+        "audit_days": float(days),
+        "adjustments": [{"percent": float(a.percent), "justification": a.justification} for a in adjustments],
+        "selected_sites": [{"id": c.id, "name": c.name, "reason": c.reason} for c in chosen],
+        "seed": seed,
+        "computed_at": timezone.now().isoformat(),
+    }
+    audit.save(update_fields=["planned_days", "sampling_seed", "time_calculation", "updated_at"])
+    audit.sites.set([choice.id for choice in chosen])
+    return audit
+
+
+# -- Team ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_member_add(*, audit: Audit, user, role: str, today: datetime.date | None = None) -> TeamMember:
+    """Add a member after the competence and impartiality checks; grant them the audit."""
+    _require_editable(audit)
+    today = today or timezone.localdate()
+    if role not in TeamRole.values:
+        raise DomainError(_("Unknown team role %(role)s.") % {"role": role}, field="role")
+    if audit.team.filter(user=user).exists():
+        raise ConflictError(_("%(user)s is already on this audit's team.") % {"user": user})
+    if role == TeamRole.LEAD_AUDITOR and audit.team.filter(role=TeamRole.LEAD_AUDITOR).exists():
+        raise ConflictError(_("The audit already has a lead auditor; remove them first."))
+    if hasattr(user, "client_membership"):
+        raise DomainError(_("A client's user cannot be on an audit team."), field="user")
+    problems = conflict_problems(audit=audit, user=user, today=today) + competence_problems(
+        audit=audit, user=user, role=role, today=today
+    )
+    if problems:
+        raise DomainError(" ".join(problems), field="user")
+    member = TeamMember.objects.create(audit=audit, user=user, role=role)
+    for perm in TEAM_PERMISSIONS:
+        assign_perm(perm, user, audit)
+    organization_grant_view(user=user, organization=audit.organization)
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, member: TeamMember) -> None:
+    audit = member.audit
+    _require_editable(audit)
+    if member.slots.exists():
+        raise ConflictError(
+            _("%(user)s has slots in the plan; give them to someone else first.") % {"user": member.user}
+        )
+    user = member.user
+    member.delete()
+    for perm in TEAM_PERMISSIONS:
+        remove_perm(perm, user, audit)
+    # Keep the view on the client while the user is still on another of its audits.
+    if not TeamMember.objects.filter(user=user, audit__organization=audit.organization).exists():
+        organization_revoke_view(user=user, organization=audit.organization)
+
+
+# -- Plan ---------------------------------------------------------------------------------------
+
+
+def _overlap(day_date, start, end, *, user, exclude_slot=None):
+    overlapping = PlanSlot.objects.filter(
+        day__date=day_date, member__user=user, start__lt=end, end__gt=start
+    ).select_related("day__site", "day__audit__organization")
+    if exclude_slot is not None:
+        overlapping = overlapping.exclude(pk=exclude_slot.pk)
+    return overlapping.first()
+
+
+@transaction.atomic
+def plan_day_add(*, audit: Audit, date: datetime.date, site) -> AuditDay:
+    _require_editable(audit)
+    if not audit.sites.filter(pk=site.pk).exists():
+        raise DomainError(
+            _("%(site)s is not among the sites chosen for this audit.") % {"site": site.name}, field="site"
+        )
+    if audit.start_date and audit.end_date and not (audit.start_date <= date <= audit.end_date):
+        raise DomainError(_("The day must fall within the audit's dates."), field="date")
+    scheme = primary_standard(audit).scheme
+    dates = set(audit.days.values_list("date", flat=True)) | {date}
+    if scheme.max_days_per_audit and len(dates) > scheme.max_days_per_audit:
+        raise DomainError(
+            _("One audit lasts at most %(days)s days under the scheme; split the audit.")
+            % {"days": format(scheme.max_days_per_audit.normalize(), "f")},
+            field="date",
+        )
+    if audit.days.filter(date=date, site=site).exists():
+        raise ConflictError(_("The plan already has that day at that site."))
+    return AuditDay.objects.create(audit=audit, date=date, site=site)
+
+
+@transaction.atomic
+def plan_day_remove(*, day: AuditDay) -> None:
+    _require_editable(day.audit)
+    day.delete()
+
+
+@transaction.atomic
+def plan_slot_add(
+    *, day: AuditDay, start: datetime.time, end: datetime.time, member: TeamMember, activity: str, clauses=()
+) -> PlanSlot:
+    audit = day.audit
+    _require_editable(audit)
+    if end <= start:
+        raise DomainError(_("A slot must end after it starts."), field="end")
+    if member.audit_id != audit.pk:
+        raise DomainError(_("Only a member of this audit's team can be responsible."), field="member")
+    if not activity.strip():
+        raise DomainError(_("Say what is audited in the slot."), field="activity")
+    clash = _overlap(day.date, start, end, user=member.user)
+    if clash is not None:
+        if clash.day.audit_id == audit.pk and clash.day.site_id == day.site_id:
+            message = _("%(user)s already has a slot from %(start)s to %(end)s that overlaps this one.")
+        else:
+            message = _("%(user)s cannot be in two places at once: %(start)s to %(end)s at %(where)s.")
+        raise DomainError(
+            message
+            % {
+                "user": member.user,
+                "start": clash.start.strftime("%H:%M"),
+                "end": clash.end.strftime("%H:%M"),
+                "where": f"{clash.day.site.name} ({clash.day.audit.organization})",
+            },
+            field="start",
+        )
+    standards = set(audit.standards.values_list("pk", flat=True))
+    foreign = [clause for clause in clauses if clause.standard_id not in standards]
+    if foreign:
+        raise DomainError(
+            _("Clause %(number)s is not in this audit's standards.") % {"number": foreign[0].number},
+            field="clauses",
+        )
+    slot = PlanSlot.objects.create(day=day, start=start, end=end, member=member, activity=activity.strip())
+    slot.clauses.set(clauses)
+    return slot
+
+
+@transaction.atomic
+def plan_slot_remove(*, slot: PlanSlot) -> None:
+    _require_editable(slot.day.audit)
+    slot.delete()
+
+
+def plan_hours(audit: Audit) -> Decimal:
+    return sum((slot.hours for slot in PlanSlot.objects.filter(day__audit=audit)), Decimal(0))
+
+
+def plan_problems(audit: Audit) -> list[str]:
+    """What stops the plan from being confirmed, in words the planner can act on."""
+    problems = []
+    if not audit.team.filter(role=TeamRole.LEAD_AUDITOR).exists():
+        problems.append(_("The team has no lead auditor."))
+    if not audit.start_date or not audit.end_date:
+        problems.append(_("Set the audit's first and last day."))
+    planned_sites = set(
+        AuditDay.objects.filter(audit=audit, slots__isnull=False).values_list("site_id", flat=True)
+    )
+    for site in audit.sites.all():
+        if site.pk not in planned_sites:
+            problems.append(_("%(site)s is in the sample but has no slot in the plan.") % {"site": site.name})
+    if audit.planned_days is None:
+        problems.append(_("Compute the audit time first."))
+    else:
+        expected = audit.planned_days * primary_standard(audit).scheme.audit_day_hours
+        hours = plan_hours(audit)
+        if hours != expected and not audit.plan_justification.strip():
+            problems.append(
+                _(
+                    "The plan has %(hours)s hours but the audit time is %(expected)s hours: adjust the slots "
+                    "or record why they differ."
+                )
+                % {"hours": format(hours.normalize(), "f"), "expected": format(expected.normalize(), "f")}
+            )
+    return problems
+
+
+@transaction.atomic
+def plan_confirm(*, audit: Audit, justification: str = "") -> Audit:
+    _require_editable(audit)
+    if audit.status != AuditStatus.PLANNED:
+        raise ConflictError(_("The plan is already confirmed."))
+    if justification:
+        audit.plan_justification = justification.strip()
+    problems = plan_problems(audit)
+    if problems:
+        raise DomainError(" ".join(problems))
+    audit.status = AuditStatus.CONFIRMED
+    audit.confirmed_at = timezone.now()
+    audit.save(update_fields=["status", "confirmed_at", "plan_justification", "updated_at"])
+    return audit
