@@ -145,4 +145,74 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
             role=role,
             defaults={"valid_from": valid_from, "valid_to": valid_to},
         )
+    _seed_nordkontakt_programme(users=users, standards=standards, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
+
+
+def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> None:
+    """ISO 18295-1 for Nordkontakt AB: stage 1 done, stage 2 planned at all three sites."""
+    from audits.models import AuditStatus, AuditType, CertificationProgramme, TeamRole
+    from audits.services import (
+        audit_compute_time,
+        audit_update,
+        plan_day_add,
+        plan_slot_add,
+        programme_create,
+        team_member_add,
+    )
+
+    organization = Organization.objects.get(org_number="556677-8816")
+    if CertificationProgramme.objects.filter(organization=organization).exists():
+        return
+    programme = programme_create(organization=organization, standards=[standards[ISO_18295_1]])
+    stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
+    stage1_day = today - datetime.timedelta(days=30)
+    audit_update(
+        audit=stage1,
+        mode="remote",
+        start_date=stage1_day,
+        end_date=stage1_day,
+        objectives="Review the documented system and readiness for stage 2.",
+        scope="Customer contact centre services: inbound, outbound and chat.",
+        criteria=ISO_18295_1,
+        sites=[organization.sites.get(is_central_function=True)],
+    )
+    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
+    audit_compute_time(audit=stage1, seed=20261)
+    stage1.status = AuditStatus.CLOSED
+    stage1.save(update_fields=["status"])
+
+    stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
+    first_day = today + datetime.timedelta(days=21 + (7 - today.weekday()) % 7)  # a Monday three weeks ahead
+    audit_update(
+        audit=stage2,
+        start_date=first_day,
+        end_date=first_day + datetime.timedelta(days=2),
+        objectives="Evaluate the implementation and effectiveness of the contact centre's system.",
+        scope="Customer contact centre services: inbound, outbound and chat.",
+        criteria=ISO_18295_1,
+    )
+    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today)
+    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today)
+    audit_compute_time(audit=stage2, seed=20262)
+    clauses = {clause.number: clause for clause in standards[ISO_18295_1].clauses.filter(auditable=True)}
+    morning = [clauses[n] for n in ("4.1", "4.2", "4.3", "4.4", "4.5") if n in clauses]
+    afternoon = [clause for number, clause in clauses.items() if number.startswith(("6", "7", "8"))][:6]
+    for offset, site in enumerate(stage2.sites.order_by("-is_central_function", "name")):
+        day = plan_day_add(audit=stage2, date=first_day + datetime.timedelta(days=offset), site=site)
+        plan_slot_add(
+            day=day,
+            start=datetime.time(8),
+            end=datetime.time(12),
+            member=lead,
+            activity="Customer relationship: information, experience, complaints",
+            clauses=morning,
+        )
+        plan_slot_add(
+            day=day,
+            start=datetime.time(13),
+            end=datetime.time(17),
+            member=auditor,
+            activity="People, operations and infrastructure on the floor",
+            clauses=afternoon,
+        )

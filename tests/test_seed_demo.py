@@ -80,3 +80,28 @@ def test_it_seeds_production_with_force(settings):
     settings.DEBUG = False
     call_command("seed_demo", "--force")
     assert get_user_model().objects.filter(username="staff").exists()
+
+
+def test_it_plans_nordkontakts_stage_2_as_the_calculation_proposes(settings):
+    from audits.models import Audit, AuditStatus
+    from audits.services import plan_problems
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    audits = Audit.objects.filter(organization__legal_name="Nordkontakt AB")
+    assert audits.count() == 5
+    assert audits.get(audit_type="stage1").status == AuditStatus.CLOSED
+    stage2 = audits.get(audit_type="stage2")
+    assert stage2.planned_days == 3
+    assert set(stage2.sites.values_list("name", flat=True)) == {"Stockholm", "Göteborg", "Malmö"}
+    assert set(stage2.team.values_list("user__username", "role")) == {
+        ("lead", "lead_auditor"),
+        ("auditor", "auditor"),
+    }
+    assert stage2.days.count() == 3
+    assert plan_problems(stage2) == []
+    User = get_user_model()
+    assert [o.legal_name for o in organizations_for_user(User.objects.get(username="auditor"))] == [
+        "Nordkontakt AB"
+    ]
