@@ -38,6 +38,7 @@ def organization_detail(request, pk):
     context = {
         "organization": organization,
         "sites": organization.sites.all(),
+        "programmes": organization.programmes.prefetch_related("standards"),
         "can_change": can_change,
     }
     if can_change:
