@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("audits", "clause", ("add", "change", "view")),
         ("audits", "certificationscheme", ("change", "view")),
         ("audits", "competence", ("add", "change", "delete", "view")),
+        ("audits", "certificationprogramme", ("add", "change", "view")),
         ("audits", "audit", ("add", "change", "view")),
     ],
     AUDITORS: [

@@ -3,14 +3,16 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
 from audits import services
+from audits.document_views import PDFRenderer, plan_pdf_response
 from audits.models import Audit, AuditDay, Clause, PlanSlot, Standard, TeamMember
 from audits.selectors import audits_for_user, is_lead_auditor
 from clients.models import Site
@@ -227,6 +229,22 @@ class AuditViewSet(viewsets.ModelViewSet):
     def plan(self, request, pk=None):
         """The day-by-day plan, with what still stops it from being confirmed."""
         return Response(self._plan(self.get_object()))
+
+    @extend_schema(
+        operation_id="v1_audits_plan_pdf_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="plan.pdf",
+        url_name="plan-pdf",
+        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+    )
+    def download_plan_pdf(self, request, pk=None):
+        """The confirmed plan as the PDF sent to the client; 404 until the plan is confirmed."""
+        # Named to sort before `plan`: the router orders routes by method name, and the format-suffix
+        # route of `plan` (plan.<format>) would otherwise answer plan.pdf/ with a 404.
+        return plan_pdf_response(self.get_object())
 
     @extend_schema(request=DayInput)
     @action(detail=True, methods=["post"], url_path="plan/days")

@@ -497,3 +497,46 @@ class AuditGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
+
+
+class DocumentKind(models.TextChoices):
+    PLAN = "plan", _("Audit plan")
+    REPORT = "report", _("Audit report")
+
+
+def audit_document_path(instance, filename):
+    """documents/audits/<audit id>/<kind>-<timestamp>.pdf: every version kept side by side."""
+    from django.utils import timezone
+
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    return f"documents/audits/{instance.audit_id}/{instance.kind}-{stamp}.pdf"
+
+
+class AuditDocument(models.Model):
+    """A PDF made for an audit, with the template version and the digest of the data that produced it.
+
+    Documents are records: a changed plan gives a new document, the old one stays.
+    """
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=audit_document_path, max_length=255)
+    template_version = models.CharField(_("template version"), max_length=20)
+    data_digest = models.CharField(
+        _("data digest"), max_length=64, help_text=_("SHA-256 of the data the document was made from.")
+    )
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit document")
+        verbose_name_plural = _("audit documents")
+        ordering = ["audit_id", "kind", "-created_at", "-id"]
+        indexes = [
+            # The latest document of a kind for an audit: downloads and the unchanged-data check.
+            models.Index(fields=["audit", "kind", "created_at"], name="auditdocument_latest_idx"),
+        ]
+
+    def __str__(self):
+        made = f" ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else ""
+        return f"{self.get_kind_display()} – {self.audit}{made}"

@@ -95,6 +95,10 @@ SCHEME_PRESETS = {
         "stage1_share": Decimal("0.3333"),
         "stage1_days": Decimal("0.5"),
         "stage1_remote_allowed": True,
+        # IAF MD 5's 80 % on site binds management-system audits, not this service standard. With the
+        # 0.5-day stage 1 remote, a small centre's 1.5 days are two-thirds on site: the policy asks
+        # for at least 60 %, so the default plan passes and a mostly remote one is still flagged.
+        "min_onsite_percent": 60,
         "max_days_per_audit": Decimal("4"),
         "multi_site_sampling_allowed": True,
     },

@@ -1,8 +1,11 @@
-from django.db.models import Count, Q, QuerySet
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.roles import is_staff_member
-from audits.models import Audit, Clause, Standard
+from audits.cycle import AT_RISK_DAYS
+from audits.models import Audit, AuditStatus, Clause, Standard
 from clients.models import ClientMembership
 
 
@@ -57,3 +60,27 @@ def is_on_team(user, audit: Audit) -> bool:
 
 def is_lead_auditor(user, audit: Audit) -> bool:
     return audit.team.filter(user=user, role="lead_auditor").exists()
+
+
+def audits_needing_attention(today: datetime.date) -> QuerySet[Audit]:
+    """Open audits past their due date, or due soon without a confirmed plan (staff's home page)."""
+    soon = today + datetime.timedelta(days=AT_RISK_DAYS)
+    return (
+        Audit.objects.open()
+        .filter(Q(due_date__lt=today) | Q(due_date__lte=soon, status=AuditStatus.PLANNED))
+        .select_related("organization")
+        .prefetch_related("standards", "sites")
+        .order_by("due_date", "id")
+    )
+
+
+def upcoming_audits(user, today: datetime.date) -> QuerySet[Audit]:
+    """The user's open audits that have not ended, soonest first (auditor's and client's home pages)."""
+    return (
+        audits_for_user(user)
+        .open()
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("organization")
+        .prefetch_related("standards", "sites")
+        .order_by(F("start_date").asc(nulls_last=True), "due_date", "id")
+    )

@@ -264,6 +264,17 @@ def team_member_remove(*, member: TeamMember) -> None:
 # -- Plan ---------------------------------------------------------------------------------------
 
 
+def _reopen_plan(audit: Audit) -> None:
+    """A change to a confirmed plan makes it a draft again: the client's PDF no longer matches it.
+
+    Confirming again makes and sends the new PDF; the earlier one stays on record.
+    """
+    if audit.status == AuditStatus.CONFIRMED:
+        audit.status = AuditStatus.PLANNED
+        audit.confirmed_at = None
+        audit.save(update_fields=["status", "confirmed_at", "updated_at"])
+
+
 def _overlap(day_date, start, end, *, user, exclude_slot=None):
     overlapping = PlanSlot.objects.filter(
         day__date=day_date, member__user=user, start__lt=end, end__gt=start
@@ -292,12 +303,14 @@ def plan_day_add(*, audit: Audit, date: datetime.date, site) -> AuditDay:
         )
     if audit.days.filter(date=date, site=site).exists():
         raise ConflictError(_("The plan already has that day at that site."))
+    _reopen_plan(audit)
     return AuditDay.objects.create(audit=audit, date=date, site=site)
 
 
 @transaction.atomic
 def plan_day_remove(*, day: AuditDay) -> None:
     _require_editable(day.audit)
+    _reopen_plan(day.audit)
     day.delete()
 
 
@@ -336,6 +349,7 @@ def plan_slot_add(
             _("Clause %(number)s is not in this audit's standards.") % {"number": foreign[0].number},
             field="clauses",
         )
+    _reopen_plan(audit)
     slot = PlanSlot.objects.create(day=day, start=start, end=end, member=member, activity=activity.strip())
     slot.clauses.set(clauses)
     return slot
@@ -344,6 +358,7 @@ def plan_slot_add(
 @transaction.atomic
 def plan_slot_remove(*, slot: PlanSlot) -> None:
     _require_editable(slot.day.audit)
+    _reopen_plan(slot.day.audit)
     slot.delete()
 
 
@@ -393,4 +408,10 @@ def plan_confirm(*, audit: Audit, justification: str = "") -> Audit:
     audit.status = AuditStatus.CONFIRMED
     audit.confirmed_at = timezone.now()
     audit.save(update_fields=["status", "confirmed_at", "plan_justification", "updated_at"])
+    # Imported here: the task's module imports this one.
+    from audits.tasks import generate_plan_pdf
+
+    # robust: the plan is confirmed once committed; a broker or PDF failure is logged, and the
+    # download says the PDF is missing, rather than the confirmation answering with a 500.
+    transaction.on_commit(lambda: generate_plan_pdf.delay(audit.pk), robust=True)
     return audit

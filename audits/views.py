@@ -1,9 +1,42 @@
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from decimal import Decimal
 
-from audits.models import Clause
-from audits.selectors import clause_tree, standards_with_counts
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.roles import is_auditor, is_staff_member
+from audits import services
+from audits.audit_time import calculate_audit_time
+from audits.cycle import audit_flags
+from audits.forms import (
+    AdjustmentFormSet,
+    AuditForm,
+    CalculatorForm,
+    ComputeTimeForm,
+    DecisionDateForm,
+    PlanConfirmForm,
+    PlanDayForm,
+    PlanSlotForm,
+    ProgrammeForm,
+    SpecialAuditForm,
+    TeamMemberForm,
+    adjustments_from,
+)
+from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, PlanSlot
+from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
+from clients.selectors import membership_of, organizations_for_user
+from config.errors import DomainError
+from config.views import require_perm, save_with_service
+
+CLOSED_STATES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
 
 
 @login_required
@@ -29,13 +62,6 @@ def standard_detail(request, pk):
 @login_required
 def programme_detail(request, pk):
     """The cycle as a timeline: each audit with dates, status, sites, days, flags and clause coverage."""
-    from django.utils import timezone
-
-    from audits.cycle import audit_flags
-    from audits.models import CertificationProgramme, PlanSlot
-    from audits.selectors import audits_for_user
-    from clients.selectors import organizations_for_user
-
     programme = get_object_or_404(
         CertificationProgramme.objects.filter(organization__in=organizations_for_user(request.user)), pk=pk
     )
@@ -66,8 +92,347 @@ def programme_detail(request, pk):
     coverage = [{"clause": clause, "audits": sorted(covered.get(clause.pk, ()))} for clause in clauses]
     context = {
         "programme": programme,
+        "can_change": request.user.has_perm("audits.change_certificationprogramme"),
+        "can_quote": is_staff_member(request.user)
+        or getattr(membership_of(request.user), "organization_id", None) == programme.organization_id,
         "rows": rows,
         "coverage": coverage,
         "uncovered": sum(1 for row in coverage if not row["audits"]),
     }
     return render(request, "audits/programme_detail.html", context)
+
+
+# -- Programmes ---------------------------------------------------------------------------------
+
+
+def _programme_for_user(user, pk) -> CertificationProgramme:
+    """The programme, if the user may see its organisation; 404 for everyone else."""
+    return get_object_or_404(
+        CertificationProgramme.objects.filter(organization__in=organizations_for_user(user)).select_related(
+            "organization"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_create(request):
+    require_perm(request.user, "audits.add_certificationprogramme")
+    initial = {"organization": request.GET.get("organization")} if request.method == "GET" else None
+    form = ProgrammeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        programme = save_with_service(form, lambda: services.programme_create(**form.cleaned_data))
+        if programme is not None:
+            messages.success(
+                request, _("Programme created with its five audits, from stage 1 to recertification.")
+            )
+            return redirect("audits:programme-detail", pk=programme.pk)
+    return render(request, "audits/programme_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_decision(request, pk):
+    programme = _programme_for_user(request.user, pk)
+    require_perm(request.user, "audits.change_certificationprogramme")
+    form = DecisionDateForm(request.POST or None, initial={"decision_date": programme.decision_date})
+    if request.method == "POST" and form.is_valid():
+        saved = save_with_service(
+            form,
+            lambda: (
+                services.programme_set_decision(
+                    programme=programme, decision_date=form.cleaned_data["decision_date"]
+                )
+                or programme
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Decision date saved; the due dates of the cycle are set."))
+            return redirect("audits:programme-detail", pk=programme.pk)
+    return render(request, "audits/programme_decision.html", {"form": form, "programme": programme})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_create(request, pk):
+    """A special or short-notice audit added to a programme."""
+    programme = _programme_for_user(request.user, pk)
+    require_perm(request.user, "audits.add_audit")
+    form = SpecialAuditForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        audit = save_with_service(form, lambda: services.audit_add(programme=programme, **form.cleaned_data))
+        if audit is not None:
+            messages.success(request, _("Special audit added."))
+            return redirect("audits:audit-detail", pk=audit.pk)
+    return render(request, "audits/audit_add.html", {"form": form, "programme": programme})
+
+
+# -- Audits -------------------------------------------------------------------------------------
+
+
+def _audit_for_user(user, pk) -> Audit:
+    """The audit, if the user may see it (staff, its team, the client's users); 404 otherwise."""
+    return get_object_or_404(audits_for_user(user).select_related("organization", "programme"), pk=pk)
+
+
+def _can_plan(user, audit) -> bool:
+    return is_staff_member(user) or is_lead_auditor(user, audit)
+
+
+def _planner_audit(request, pk) -> Audit:
+    audit = _audit_for_user(request.user, pk)
+    if not _can_plan(request.user, audit):
+        raise PermissionDenied
+    return audit
+
+
+def _staff_audit(request, pk) -> Audit:
+    audit = _audit_for_user(request.user, pk)
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    return audit
+
+
+@login_required
+def audit_list(request):
+    audits = (
+        audits_for_user(request.user)
+        .select_related("organization")
+        .prefetch_related("standards", "sites")
+        .order_by(F("start_date").asc(nulls_last=True), "due_date", "id")
+    )
+    status = request.GET.get("status", "")
+    if status in AuditStatus.values:
+        audits = audits.filter(status=status)
+    else:
+        status = ""
+        audits = audits.open()
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        audits = audits.filter(team__user=request.user)
+    page = Paginator(audits, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "mine": mine, "statuses": AuditStatus.choices}
+    return render(request, "audits/audit_list.html", context)
+
+
+def _plan_days(audit):
+    return audit.days.select_related("site").prefetch_related(
+        Prefetch(
+            "slots",
+            queryset=PlanSlot.objects.select_related("member__user").prefetch_related(
+                Prefetch("clauses", queryset=Clause.objects.order_by("order"))
+            ),
+        )
+    )
+
+
+@login_required
+def audit_detail(request, pk):
+    """The audit record: summary, audit-time justification, team and the plan by day."""
+    audit = _audit_for_user(request.user, pk)
+    can_plan = _can_plan(request.user, audit)
+    days = list(_plan_days(audit))
+    context = {
+        "audit": audit,
+        "standards": list(audit.standards.all()),
+        "sites": list(audit.sites.order_by("-is_central_function", "name")),
+        "team": list(audit.team.select_related("user")),
+        "days": days,
+        "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
+        "calculation": audit.time_calculation,
+        "can_plan": can_plan and audit.status == AuditStatus.PLANNED,
+        "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
+        "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
+        "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
+    }
+    return render(request, "audits/audit_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_edit(request, pk):
+    audit = _staff_audit(request, pk)
+    form = AuditForm(request.POST or None, instance=audit)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in AuditForm.Meta.fields}
+        saved = save_with_service(
+            form, lambda: services.audit_update(audit=audit, sites=form.cleaned_data["sites"], **data)
+        )
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("audits:audit-detail", pk=audit.pk)
+        # The failed service may have changed the instance in memory; show the audit as stored.
+        audit.refresh_from_db()
+    return render(request, "audits/audit_form.html", {"form": form, "audit": audit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_time(request, pk):
+    """Compute the audit time, with adjustments, and choose the sites to visit."""
+    audit = _planner_audit(request, pk)
+    adjustments = [
+        {"percent": row["percent"], "justification": row["justification"]}
+        for row in audit.time_calculation.get("adjustments", [])
+    ]
+    formset = AdjustmentFormSet(request.POST or None, initial=adjustments, prefix="adjustment")
+    form = ComputeTimeForm(request.POST or None, initial={"keep_sample": bool(audit.sampling_seed)})
+    if request.method == "POST" and formset.is_valid() and form.is_valid():
+        seed = audit.sampling_seed if form.cleaned_data["keep_sample"] else None
+        saved = save_with_service(
+            form,
+            lambda: services.audit_compute_time(
+                audit=audit, adjustments=adjustments_from(formset), seed=seed
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                _("Audit time computed: %(days)s days; %(sites)s sites to visit.")
+                % {"days": formats.number_format(saved.planned_days, 1), "sites": saved.sites.count()},
+            )
+            return redirect("audits:audit-detail", pk=audit.pk)
+    context = {"audit": audit, "formset": formset, "form": form, "calculation": audit.time_calculation}
+    return render(request, "audits/audit_time.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_team(request, pk):
+    audit = _staff_audit(request, pk)
+    form = TeamMemberForm(request.POST or None, audit=audit)
+    if request.method == "POST" and form.is_valid():
+        member = save_with_service(form, lambda: services.team_member_add(audit=audit, **form.cleaned_data))
+        if member is not None:
+            messages.success(
+                request,
+                _("%(user)s added as %(role)s.") % {"user": member.user, "role": member.get_role_display()},
+            )
+            return redirect("audits:audit-team", pk=audit.pk)
+    team = audit.team.select_related("user")
+    return render(request, "audits/audit_team.html", {"audit": audit, "form": form, "team": team})
+
+
+@login_required
+@require_POST
+def audit_team_remove(request, pk, member_pk):
+    audit = _staff_audit(request, pk)
+    member = get_object_or_404(audit.team.select_related("user"), pk=member_pk)
+    try:
+        services.team_member_remove(member=member)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(user)s removed from the team.") % {"user": member.user})
+    return redirect("audits:audit-team", pk=audit.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_plan(request, pk):
+    """Add days and slots to the plan; each refusal is shown beside the field at fault."""
+    audit = _planner_audit(request, pk)
+    posted = request.POST.get("form") if request.method == "POST" else None
+    day_form = PlanDayForm(request.POST if posted == "day" else None, audit=audit, prefix="day")
+    slot_form = PlanSlotForm(request.POST if posted == "slot" else None, audit=audit, prefix="slot")
+    if posted == "day" and day_form.is_valid():
+        day = save_with_service(day_form, lambda: services.plan_day_add(audit=audit, **day_form.cleaned_data))
+        if day is not None:
+            messages.success(request, _("Day added: %(day)s.") % {"day": day})
+            return redirect("audits:audit-plan", pk=audit.pk)
+    if posted == "slot" and slot_form.is_valid():
+        slot = save_with_service(slot_form, lambda: services.plan_slot_add(**slot_form.cleaned_data))
+        if slot is not None:
+            messages.success(request, _("Slot added: %(slot)s.") % {"slot": slot})
+            return redirect(f"{reverse('audits:audit-plan', args=[audit.pk])}#day-{slot.day_id}")
+    days = list(_plan_days(audit))
+    context = {
+        "audit": audit,
+        "day_form": day_form,
+        "slot_form": slot_form,
+        "days": days,
+        "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
+        "problems": services.plan_problems(audit) if audit.status == AuditStatus.PLANNED else [],
+        "confirm_form": PlanConfirmForm(initial={"justification": audit.plan_justification}),
+    }
+    status = 400 if posted in ("day", "slot") else 200
+    return render(request, "audits/audit_plan.html", context, status=status)
+
+
+def _remove(request, audit, remove, what):
+    try:
+        remove()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(what)s removed.") % {"what": what})
+    return redirect("audits:audit-plan", pk=audit.pk)
+
+
+@login_required
+@require_POST
+def plan_day_remove(request, pk, day_pk):
+    audit = _planner_audit(request, pk)
+    day = get_object_or_404(audit.days.select_related("site", "audit"), pk=day_pk)
+    return _remove(request, audit, lambda: services.plan_day_remove(day=day), str(day))
+
+
+@login_required
+@require_POST
+def plan_slot_remove(request, pk, slot_pk):
+    audit = _planner_audit(request, pk)
+    slot = get_object_or_404(
+        PlanSlot.objects.filter(day__audit=audit).select_related("day__audit"), pk=slot_pk
+    )
+    return _remove(request, audit, lambda: services.plan_slot_remove(slot=slot), slot.activity)
+
+
+@login_required
+@require_POST
+def audit_plan_confirm(request, pk):
+    audit = _planner_audit(request, pk)
+    form = PlanConfirmForm(request.POST)
+    if form.is_valid():
+        confirmed = save_with_service(
+            form,
+            lambda: services.plan_confirm(audit=audit, justification=form.cleaned_data["justification"]),
+        )
+        if confirmed is not None:
+            messages.success(
+                request,
+                _("Plan confirmed. Its PDF is being made and will be e-mailed to the client contact."),
+            )
+            return redirect("audits:audit-detail", pk=audit.pk)
+    for error in form.non_field_errors() + form.errors.get("justification", []):
+        messages.error(request, error)
+    return redirect("audits:audit-plan", pk=audit.pk)
+
+
+# -- Calculator ---------------------------------------------------------------------------------
+
+
+@login_required
+def calculator(request):
+    """The audit-time calculator for planners: the numbers and justification, nothing saved."""
+    if not (is_staff_member(request.user) or is_auditor(request.user)):
+        raise PermissionDenied
+    submitted = "standard" in request.GET
+    form = CalculatorForm(request.GET if submitted else None)
+    formset = AdjustmentFormSet(request.GET if submitted else None, prefix="adjustment")
+    result = None
+    if submitted and form.is_valid() and formset.is_valid():
+        values = form.cleaned_data
+        result = save_with_service(
+            form,
+            lambda: calculate_audit_time(
+                scheme=values["standard"].scheme,
+                personnel=values["personnel"],
+                sites=values["sites"],
+                audit_type=values["audit_type"],
+                adjustments=adjustments_from(formset),
+            ),
+        )
+    status = 400 if submitted and result is None else 200
+    context = {"form": form, "formset": formset, "result": result}
+    return render(request, "audits/calculator.html", context, status=status)

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,7 @@ from clients.selectors import (
     organization_memberships,
     organizations_for_user,
 )
-from config.views import require_perm
+from config.views import require_perm, save_with_service
 
 
 @login_required
@@ -48,22 +47,13 @@ def organization_detail(request, pk):
     return render(request, "clients/organization_detail.html", context)
 
 
-def _save_with_service(form, save):
-    """Run a service; turn its ValidationError into form errors so nothing typed is lost."""
-    try:
-        return save()
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_create(request):
     require_perm(request.user, "clients.add_organization")
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = _save_with_service(form, lambda: services.organization_create(**form.cleaned_data))
+        organization = save_with_service(form, lambda: services.organization_create(**form.cleaned_data))
         if organization is not None:
             messages.success(request, _("Organisation %(name)s added.") % {"name": organization})
             return redirect("clients:detail", pk=organization.pk)
@@ -77,7 +67,7 @@ def organization_edit(request, pk):
     require_perm(request.user, "clients.change_organization")
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        saved = _save_with_service(
+        saved = save_with_service(
             form, lambda: services.organization_update(organization=organization, **form.cleaned_data)
         )
         if saved is not None:
@@ -93,7 +83,7 @@ def site_create(request, pk):
     require_perm(request.user, "clients.add_site")
     form = SiteForm(request.POST or None, instance=Site(organization=organization))
     if request.method == "POST" and form.is_valid():
-        site = _save_with_service(
+        site = save_with_service(
             form, lambda: services.site_create(organization=organization, **form.cleaned_data)
         )
         if site is not None:
@@ -110,7 +100,7 @@ def site_edit(request, pk, site_pk):
     require_perm(request.user, "clients.change_site")
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
-        saved = _save_with_service(form, lambda: services.site_update(site=site, **form.cleaned_data))
+        saved = save_with_service(form, lambda: services.site_update(site=site, **form.cleaned_data))
         if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("clients:detail", pk=organization.pk)
@@ -126,7 +116,7 @@ def declaration_create(request, pk):
     require_perm(request.user, "clients.add_consultancydeclaration")
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        saved = _save_with_service(
+        saved = save_with_service(
             form, lambda: services.declaration_create(organization=organization, **form.cleaned_data)
         )
         if saved is not None:
@@ -142,7 +132,7 @@ def client_user_create(request, pk):
     require_perm(request.user, "clients.add_clientmembership")
     form = ClientUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = _save_with_service(
+        user = save_with_service(
             form, lambda: services.client_user_create(organization=organization, **form.cleaned_data)
         )
         if user is not None:

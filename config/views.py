@@ -1,7 +1,25 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from config.errors import DomainError
 
 
 def require_perm(user, perm: str) -> None:
     """403 for a signed-in user who may see a record but not change it."""
     if not user.has_perm(perm):
         raise PermissionDenied
+
+
+def save_with_service(form, save):
+    """Run a service; turn its refusal into form errors so nothing typed is lost.
+
+    A DomainError naming a field of the form is shown beside that field (and in the summary);
+    any other refusal is shown at the top of the form. Returns None when refused.
+    """
+    try:
+        return save()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except DomainError as exc:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, exc.message)
+    return None

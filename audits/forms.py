@@ -1,0 +1,224 @@
+"""Forms for planning in the browser. They collect input; the services in audits/services.py decide."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import AUDITORS
+from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
+from audits.models import Audit, AuditDay, Clause, Standard, TeamMember, TeamRole
+from clients.models import Organization
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def standards_with_scheme():
+    return Standard.objects.filter(scheme__isnull=False).order_by("code")
+
+
+class ProgrammeForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organization.objects.order_by("legal_name")
+    )
+    standards = forms.ModelMultipleChoiceField(
+        label=_("Standards"),
+        queryset=Standard.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "One programme may cover several standards audited together, such as ISO 18295-1 and -2."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standards"].queryset = standards_with_scheme()
+
+
+class DecisionDateForm(forms.Form):
+    decision_date = forms.DateField(
+        label=_("Date of the certification decision"),
+        widget=DATE_INPUT,
+        help_text=_("The due dates of the surveillance audits and the recertification follow from it."),
+    )
+
+
+class SpecialAuditForm(forms.Form):
+    due_date = forms.DateField(label=_("Due by"), widget=DATE_INPUT, required=False)
+    scope = forms.CharField(
+        label=_("Reason and scope"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example a short-notice audit after a complaint, or an extension of scope."),
+    )
+
+
+class AuditForm(forms.ModelForm):
+    sites = forms.ModelMultipleChoiceField(
+        label=_("Sites to visit"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Computing the audit time proposes the sample; change it here when needed."),
+    )
+
+    class Meta:
+        model = Audit
+        fields = ["mode", "start_date", "end_date", "due_date", "language", "objectives", "scope", "criteria"]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "due_date": DATE_INPUT,
+            "objectives": forms.Textarea(attrs={"rows": 3}),
+            "scope": forms.Textarea(attrs={"rows": 3}),
+            "criteria": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sites"].queryset = self.instance.organization.sites.order_by(
+            "-is_central_function", "name"
+        )
+        self.initial.setdefault("sites", list(self.instance.sites.all()))
+
+
+class AdjustmentForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("Change (%)"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal(-100),
+        max_value=Decimal(100),
+        help_text=_("Negative for a reduction, positive for an increase."),
+    )
+    justification = forms.CharField(label=_("Justification"), max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if "percent" in data and not data.get("justification", "").strip():
+            self.add_error("justification", _("Every adjustment needs a written justification (IAF MD 5)."))
+        return data
+
+
+AdjustmentFormSet = forms.formset_factory(AdjustmentForm, extra=3, max_num=10, validate_max=True)
+
+
+def adjustments_from(formset) -> list[Adjustment]:
+    """The filled-in rows of a valid adjustment formset, as Adjustments (empty rows skipped)."""
+    adjustments = []
+    for row in formset.cleaned_data:
+        if row and row.get("percent") is not None:
+            adjustments.append(Adjustment(percent=row["percent"], justification=row["justification"]))
+    return adjustments
+
+
+class ComputeTimeForm(forms.Form):
+    keep_sample = forms.BooleanField(
+        label=_("Keep the same random choice of sites"),
+        required=False,
+        help_text=_("Reuses the recorded seed, so only changed numbers change the sample."),
+    )
+
+
+class CalculatorForm(forms.Form):
+    standard = forms.ModelChoiceField(label=_("Standard"), queryset=Standard.objects.none())
+    personnel = forms.DecimalField(
+        label=_("Effective personnel"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("People in scope, part-time staff as full-time equivalents."),
+    )
+    sites = forms.IntegerField(
+        label=_("Sites"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("Every site, the central function included."),
+    )
+    audit_type = forms.ChoiceField(
+        label=_("Audit"),
+        choices=[
+            (INITIAL, _("Initial certification (stage 1 + stage 2)")),
+            (SURVEILLANCE, _("Surveillance")),
+            (RECERTIFICATION, _("Recertification")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standard"].queryset = standards_with_scheme().select_related("scheme")
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Person"), queryset=get_user_model().objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices)
+
+    def __init__(self, *args, audit: Audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=AUDITORS, is_active=True)
+            .exclude(audit_roles__audit=audit)
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["user"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class PlanDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None)
+
+    def __init__(self, *args, audit: Audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = audit.sites.order_by("-is_central_function", "name")
+        if audit.start_date:
+            self.initial.setdefault("date", audit.start_date)
+
+
+class PlanSlotForm(forms.Form):
+    day = forms.ModelChoiceField(label=_("Day and site"), queryset=None)
+    start = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    end = forms.TimeField(label=_("To"), widget=TIME_INPUT)
+    member = forms.ModelChoiceField(label=_("Responsible"), queryset=None)
+    activity = forms.CharField(label=_("Activity or process"), max_length=200)
+    clauses = forms.CharField(
+        label=_("Clauses"),
+        required=False,
+        help_text=_("Clause numbers separated by commas, for example 4.1, 4.2, 7.3."),
+    )
+
+    def __init__(self, *args, audit: Audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audit = audit
+        self.fields["day"].queryset = AuditDay.objects.filter(audit=audit).select_related("site")
+        self.fields["day"].label_from_instance = lambda day: f"{day.date:%Y-%m-%d} · {day.site.name}"
+        self.fields["member"].queryset = TeamMember.objects.filter(audit=audit).select_related("user")
+        self.fields["member"].label_from_instance = lambda member: (
+            f"{member.user.get_full_name() or member.user.username} ({member.get_role_display()})"
+        )
+
+    def clean_clauses(self) -> list[Clause]:
+        numbers = [part.strip() for part in self.cleaned_data["clauses"].replace(";", ",").split(",")]
+        numbers = [number for number in numbers if number]
+        if not numbers:
+            return []
+        # A number found in several of the audit's standards covers each of them.
+        found = list(
+            Clause.objects.filter(standard__in=self.audit.standards.all(), number__in=numbers, is_active=True)
+        )
+        unknown = sorted(set(numbers) - {clause.number for clause in found})
+        if unknown:
+            raise forms.ValidationError(
+                _("No clause %(numbers)s in this audit's standards.") % {"numbers": ", ".join(unknown)}
+            )
+        return found
+
+
+class PlanConfirmForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Why the plan's hours differ from the audit time"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed only when the planned hours do not match the computed audit days."),
+    )
