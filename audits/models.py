@@ -319,6 +319,12 @@ class CertificationProgramme(models.Model):
         }
 
 
+class Recommendation(models.TextChoices):
+    CERTIFY = "certify", _("Certify")
+    CERTIFY_AFTER_MAJORS = "certify_after_majors", _("Certify once the major nonconformities are closed")
+    DO_NOT_CERTIFY = "do_not_certify", _("Do not certify")
+
+
 class AuditQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=[AuditStatus.CLOSED, AuditStatus.CANCELLED])
@@ -369,6 +375,25 @@ class Audit(models.Model):
         help_text=_("Why the plan's hours differ from the computed audit time, when they do."),
     )
     confirmed_at = models.DateTimeField(_("plan confirmed"), null=True, blank=True)
+    # Closing: the team's conclusion and recommendation, which the audit report carries.
+    recommendation = models.CharField(
+        _("team's recommendation"), max_length=30, choices=Recommendation.choices, blank=True
+    )
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    plan_deviations = models.TextField(
+        _("deviations from the plan"),
+        blank=True,
+        help_text=_("What was not audited as planned, and why (clauses, sites, times)."),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -397,6 +422,11 @@ class Audit(models.Model):
         if self.audit_type == AuditType.SURVEILLANCE:
             label = f"{label} {self.sequence}"
         return f"{label} – {self.organization}"
+
+    @property
+    def report_issued(self) -> bool:
+        """The client's users read findings and shared evidence once the audit is closed."""
+        return self.status == AuditStatus.CLOSED and self.closed_at is not None
 
 
 class TeamRole(models.TextChoices):
@@ -540,3 +570,22 @@ class AuditDocument(models.Model):
     def __str__(self):
         made = f" ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else ""
         return f"{self.get_kind_display()} – {self.audit}{made}"
+
+
+class NumberSequence(models.Model):
+    """The last number handed out per series and year (NC-2026-0007, certificates), for unique numbers.
+
+    Taken under a row lock, so two workers never hand out the same number.
+    """
+
+    series = models.CharField(_("series"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="number_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.series}-{self.year}: {self.last}"

@@ -1,0 +1,239 @@
+"""Findings recorded on site, their evidence files, their history, and the nonconformities they raise."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import Audit, Clause
+from clients.models import Site
+
+
+class Grade(models.TextChoices):
+    CONFORMING = "conforming", _("Conforming")
+    OFI = "ofi", _("OFI")
+    OBSERVATION = "observation", _("Observation")
+    MINOR = "minor", _("Minor NC")
+    MAJOR = "major", _("Major NC")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+# A clause's state at a site is its most serious finding there (later entries win ties).
+GRADE_SEVERITY = {
+    Grade.NOT_APPLICABLE: 0,
+    Grade.CONFORMING: 1,
+    Grade.OFI: 2,
+    Grade.OBSERVATION: 3,
+    Grade.MINOR: 4,
+    Grade.MAJOR: 5,
+}
+NONCONFORMITY_GRADES = (Grade.MINOR, Grade.MAJOR)
+
+
+class FindingQuerySet(models.QuerySet):
+    def current(self):
+        """Findings not removed. Removed ones stay as records with their history."""
+        return self.filter(removed_at__isnull=True)
+
+    def nonconformities(self):
+        return self.filter(grade__in=NONCONFORMITY_GRADES)
+
+
+class Finding(models.Model):
+    """What the auditor found for one clause at one site: grade, statement and objective evidence."""
+
+    audit = models.ForeignKey(
+        Audit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("audit")
+    )
+    clause = models.ForeignKey(
+        Clause, on_delete=models.PROTECT, related_name="findings", verbose_name=_("clause")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="findings", null=True, blank=True, verbose_name=_("site")
+    )
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
+    statement = models.TextField(
+        _("statement"), blank=True, help_text=_("What was required and what was observed, in your words.")
+    )
+    evidence = models.TextField(
+        _("objective evidence"), blank=True, help_text=_("Records seen, people interviewed, observations.")
+    )
+    interviewee_role = models.CharField(_("interviewee's role"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["audit_id", "clause__order", "recorded_at", "id"]
+        indexes = [
+            # The checklist and the findings API read one audit's findings by clause.
+            models.Index(fields=["audit", "clause"], name="finding_audit_clause_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.clause.number} {self.get_grade_display()}"
+
+    @property
+    def is_nonconformity(self) -> bool:
+        return self.grade in NONCONFORMITY_GRADES
+
+
+class Visibility(models.TextChoices):
+    TEAM = "team", _("Audit team only")
+    CLIENT = "client", _("Shared with the client")
+
+
+def evidence_path(instance, filename):
+    # Never the uploader's name on disk: a random name under the audit, so no path tricks apply.
+    return f"evidence/{instance.audit_id}/{uuid.uuid4().hex}"
+
+
+def thumbnail_path(instance, filename):
+    return f"evidence/{instance.audit_id}/thumbnails/{uuid.uuid4().hex}.jpg"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class Evidence(models.Model):
+    """A file attached to a finding: a photo, a PDF or an office document, stored privately."""
+
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("finding")
+    )
+    # The audit again, so access checks join one table (findings of permitted audits).
+    audit = models.ForeignKey(
+        Audit, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("audit")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=thumbnail_path, max_length=255, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    visibility = models.CharField(
+        _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.TEAM
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["finding_id", "uploaded_at", "id"]
+        indexes = [
+            # Attachments of one audit's findings, for the checklist and the report.
+            models.Index(fields=["audit", "finding"], name="evidence_audit_finding_idx"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", _("Recorded")
+    UPDATED = "updated", _("Changed")
+    REMOVED = "removed", _("Removed")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    EVIDENCE_CHANGED = "evidence_changed", _("Evidence changed")
+    EVIDENCE_REMOVED = "evidence_removed", _("Evidence removed")
+
+
+class FindingChange(models.Model):
+    """One change to a finding or its evidence: who, when, and each field's old and new value."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="finding_changes")
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="changes")
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, related_name="changes", null=True, blank=True
+    )
+    action = models.CharField(_("change"), max_length=20, choices=ChangeAction.choices)
+    # {field: [old, new]}; for a new finding or file, its values as [None, value].
+    changes = models.JSONField(_("what changed"), default=dict)
+    version = models.PositiveIntegerField(_("version after the change"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("finding change")
+        verbose_name_plural = _("finding changes")
+        ordering = ["changed_at", "id"]
+        indexes = [
+            # The history of one audit, newest first, and of one finding.
+            models.Index(fields=["audit", "changed_at"], name="findingchange_audit_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.finding_id} v{self.version}"
+
+
+class NonconformityStatus(models.TextChoices):
+    AWAITING_RESPONSE = "awaiting_response", _("Awaiting the client's answer")
+    AWAITING_REVIEW = "awaiting_review", _("Awaiting review")
+    ACCEPTED = "accepted", _("Accepted")
+    CLOSED = "closed", _("Closed")
+
+
+class Nonconformity(models.Model):
+    """A minor or major finding of a closed audit, answered by the client (the NCR)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    finding = models.OneToOneField(
+        Finding, on_delete=models.PROTECT, related_name="nonconformity", verbose_name=_("finding")
+    )
+    audit = models.ForeignKey(
+        Audit, on_delete=models.PROTECT, related_name="nonconformities", verbose_name=_("audit")
+    )
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NonconformityStatus.choices,
+        default=NonconformityStatus.AWAITING_RESPONSE,
+    )
+    response_due = models.DateField(_("answer due by"))
+    close_due = models.DateField(_("to be closed by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nonconformity")
+        verbose_name_plural = _("nonconformities")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grade__in=NONCONFORMITY_GRADES), name="nonconformity_grade_minor_or_major"
+            )
+        ]
+
+    def __str__(self):
+        return self.number
