@@ -1,0 +1,258 @@
+"""The on-site checklist: clause states, progress, quick grading, conflicts, history, access."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.services import (
+    audit_compute_time,
+    audit_update,
+    plan_day_add,
+    plan_slot_add,
+    programme_create,
+    team_member_add,
+)
+from config.errors import ConflictError
+from findings.models import ChangeAction, Finding, FindingChange, Grade
+from findings.services import finding_create, finding_update
+from tests.conftest import CAST_NAMES
+from tests.factories import ClauseFactory, CompetenceFactory
+
+
+@pytest.fixture
+def audit(cast):
+    """Nordkontakt's stage 2, plan confirmed, the lead on the team with 4.1 planned at Stockholm today."""
+    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    audit = programme.audits.get(audit_type=AuditType.STAGE2)
+    today = timezone.localdate()
+    audit_update(audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(audit=audit, seed=5)
+    audit.stockholm = cast.org_a.sites.get(name="Stockholm")
+    day = plan_day_add(audit=audit, date=today, site=audit.stockholm)
+    plan_slot_add(
+        day=day,
+        start=datetime.time(9),
+        end=datetime.time(12),
+        member=audit.lead,
+        activity="Customer relationship",
+        clauses=[cast.standard.clauses.get(number="4.1")],
+    )
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
+    audit.refresh_from_db()
+    audit.clause_41 = cast.standard.clauses.get(number="4.1")
+    audit.clause_42 = cast.standard.clauses.get(number="4.2")
+    return audit
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def _record(audit, user, clause, grade=Grade.CONFORMING, statement="", site=None):
+    return finding_create(
+        audit=audit, user=user, clause=clause, grade=grade, statement=statement, site=site or audit.stockholm
+    )
+
+
+PAGES = {
+    "checklist": ("/audits/{audit}/checklist/", [302, 200, 200, 404, 403, 404]),
+    "clause": ("/audits/{audit}/checklist/{clause}/", [302, 200, 200, 404, 403, 404]),
+    "history": ("/audits/{audit}/history/", [302, 200, 200, 404, 403, 404]),
+    "finding edit": ("/findings/{finding}/edit/", [302, 403, 200, 404, 403, 404]),
+    "evidence add": ("/findings/{finding}/evidence/", [302, 403, 200, 404, 403, 404]),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_it_gives_each_cast_user_the_decided_answer(page, cast, audit, login):
+    finding = _record(audit, cast.lead, audit.clause_41)
+    template, expected = PAGES[page]
+    url = template.format(audit=audit.pk, clause=audit.clause_41.pk, finding=finding.pk)
+    got = [login(cast.user(name)).get(url).status_code for name in CAST_NAMES]
+    assert got == expected, f"{page}: {dict(zip(CAST_NAMES, got, strict=True))}"
+
+
+def test_it_lets_the_client_read_the_findings_once_the_audit_is_closed(cast, audit, login):
+    _record(audit, cast.lead, audit.clause_41, Grade.OFI, "Call scripts could name the complaints route")
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
+    body = _text(login(cast.client).get(f"/audits/{audit.pk}/checklist/{audit.clause_41.pk}/"))
+    assert "Call scripts could name the complaints route" in body
+    assert "Save finding" not in body
+    assert login(cast.other).get(f"/audits/{audit.pk}/checklist/").status_code == 404
+
+
+def test_it_refuses_findings_from_staff_who_are_not_on_the_team(cast, audit, login):
+    response = login(cast.staff).post(
+        f"/audits/{audit.pk}/checklist/{audit.clause_41.pk}/", {"grade": "conforming"}
+    )
+    assert response.status_code == 403
+    assert not Finding.objects.exists()
+
+
+def test_it_shows_states_and_progress(cast, audit, login):
+    _record(audit, cast.lead, audit.clause_41, Grade.MINOR, "No complaints log")
+    body = _text(login(cast.lead).get(f"/audits/{audit.pk}/checklist/"))
+    # Stockholm has 4.1 planned (1 of 1 audited); the other sites have every auditable clause planned.
+    assert "Stockholm</a>: 1 of 1 clauses" in body
+    assert "Göteborg</a>: 0 of 2 clauses" in body
+    assert re.search(r"4\.1</span> General.*?grade-minor\">Minor NC", body)
+    assert re.search(r"4\.2</span> Communication.*?grade-none\">Not yet audited", body)
+    assert f"/audits/{audit.pk}/checklist/{audit.clause_42.pk}/" in body  # continue with the next open clause
+
+
+@pytest.mark.parametrize(
+    ("show", "present", "absent"),
+    [("open", "4.2", "4.1"), ("nc", "4.1", "4.2"), ("mine", "4.1", "4.2"), ("all", "4.2", None)],
+)
+def test_it_filters_the_checklist(show, present, absent, cast, audit, login):
+    _record(audit, cast.lead, audit.clause_41, Grade.MAJOR, "No complaints handling at all")
+    body = _text(login(cast.lead).get(f"/audits/{audit.pk}/checklist/?show={show}"))
+    assert f'clause-number">{present}<' in body
+    if absent:
+        assert f'clause-number">{absent}<' not in body
+
+
+def test_it_records_a_quick_grade(cast, audit, login):
+    response = login(cast.lead).post(
+        f"/audits/{audit.pk}/checklist/{audit.clause_42.pk}/",
+        {"grade": "conforming", "site": audit.stockholm.pk},
+    )
+    assert response.status_code == 302
+    assert "saved=1" in response["Location"]
+    finding = Finding.objects.get()
+    assert (finding.grade, finding.site, finding.recorded_by) == ("conforming", audit.stockholm, cast.lead)
+    audit.refresh_from_db()
+    assert audit.status == AuditStatus.IN_PROGRESS
+    assert FindingChange.objects.get().action == ChangeAction.CREATED
+
+
+def test_it_keeps_the_text_when_a_nonconformity_has_no_statement(cast, audit, login):
+    response = login(cast.lead).post(
+        f"/audits/{audit.pk}/checklist/{audit.clause_41.pk}/",
+        {"grade": "major", "evidence": "Complaints register for October", "site": audit.stockholm.pk},
+    )
+    body = _text(response)
+    assert response.status_code == 400
+    assert "Write what was required and what was observed" in body
+    assert "Complaints register for October" in body
+    assert not Finding.objects.exists()
+
+
+def test_it_refuses_a_heading_clause(cast, audit, login):
+    heading = cast.standard.clauses.get(number="4")
+    assert (
+        login(cast.lead).post(f"/audits/{audit.pk}/checklist/{heading.pk}/", {"grade": "ofi"}).status_code
+        == 404
+    )
+
+
+def test_it_refuses_findings_before_the_plan_is_confirmed(cast, audit, login):
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.PLANNED)
+    with pytest.raises(ConflictError, match="Confirm the audit plan"):
+        _record(audit, cast.lead, audit.clause_41)
+
+
+def test_it_refuses_saving_over_a_newer_version_and_shows_the_other_change(cast, audit, login):
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    team_member_add(audit=audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    finding = _record(audit, cast.lead, audit.clause_41, Grade.OFI, "First words")
+    finding_update(finding=finding, user=cast.auditor, version=1, statement="The auditor's words")
+    response = login(cast.lead).post(
+        f"/findings/{finding.pk}/edit/",
+        {"version": 1, "grade": "ofi", "statement": "The lead's words", "site": audit.stockholm.pk},
+    )
+    body = _text(response)
+    assert response.status_code == 409
+    assert "Someone else changed this finding" in body
+    assert "The auditor&#x27;s words" in body
+    assert "The lead&#x27;s words" in body
+    finding.refresh_from_db()
+    assert (finding.statement, finding.version) == ("The auditor's words", 2)
+    # Saving again over the version now shown goes through.
+    response = login(cast.lead).post(
+        f"/findings/{finding.pk}/edit/",
+        {"version": 2, "grade": "ofi", "statement": "Merged words", "site": audit.stockholm.pk},
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert (finding.statement, finding.version) == ("Merged words", 3)
+
+
+def test_it_keeps_the_history_and_shows_it_in_words(cast, audit, login):
+    finding = _record(audit, cast.lead, audit.clause_41, Grade.OFI, "Before")
+    finding_update(finding=finding, user=cast.lead, version=1, grade=Grade.MINOR, statement="After")
+    client = login(cast.lead)
+    client.post(f"/findings/{finding.pk}/remove/", {"version": 2})
+    assert list(FindingChange.objects.order_by("id").values_list("action", "version")) == [
+        ("created", 1),
+        ("updated", 2),
+        ("removed", 3),
+    ]
+    assert FindingChange.objects.get(action="updated").changes == {
+        "grade": ["ofi", "minor"],
+        "statement": ["Before", "After"],
+    }
+    body = _text(login(cast.staff).get(f"/audits/{audit.pk}/history/"))
+    assert "<del>OFI</del> → Minor NC" in body
+    assert "Removed" in body
+    finding.refresh_from_db()
+    assert finding.removed_at is not None
+
+
+def test_it_locks_findings_after_the_audit_is_closed(cast, audit, login):
+    finding = _record(audit, cast.lead, audit.clause_41)
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
+    with pytest.raises(ConflictError, match="locked"):
+        finding_update(finding=finding, user=cast.lead, version=1, statement="late change")
+    response = login(cast.lead).post(f"/findings/{finding.pk}/remove/", {"version": 1}, follow=True)
+    assert "locked" in _text(response)
+    assert Finding.objects.current().count() == 1
+
+
+def test_it_renders_the_checklist_in_a_constant_number_of_queries(
+    cast, audit, login, django_assert_max_num_queries
+):
+    client = login(cast.lead)
+    with django_assert_max_num_queries(25) as baseline:
+        client.get(f"/audits/{audit.pk}/checklist/")
+    heading = cast.standard.clauses.get(number="4")
+    clauses = [
+        ClauseFactory(standard=cast.standard, number=f"4.{n}", title=f"Clause {n}", parent=heading)
+        for n in range(3, 40)
+    ]
+    sites = list(audit.sites.all())
+    for index, clause in enumerate(clauses * 3):
+        _record(audit, cast.lead, clause, Grade.OFI, f"finding {index}", site=sites[index % len(sites)])
+    with django_assert_max_num_queries(len(baseline)):
+        response = client.get(f"/audits/{audit.pk}/checklist/")
+    assert "Clause 39" in response.content.decode()
+    with django_assert_max_num_queries(len(baseline)):
+        client.get(f"/audits/{audit.pk}/checklist/?site={sites[0].pk}&show=open")
+
+
+def test_it_renders_a_clause_in_a_constant_number_of_queries(
+    cast, audit, login, django_assert_max_num_queries
+):
+    client = login(cast.lead)
+    url = f"/audits/{audit.pk}/checklist/{audit.clause_41.pk}/"
+    _record(audit, cast.lead, audit.clause_41, Grade.OFI, "one")
+    with django_assert_max_num_queries(30) as baseline:
+        client.get(url)
+    for index in range(10):
+        _record(audit, cast.lead, audit.clause_41, Grade.OFI, f"more {index}")
+    with django_assert_max_num_queries(len(baseline)):
+        response = client.get(url)
+    assert "more 9" in response.content.decode()
+
+
+def test_it_shows_a_client_nothing_of_another_clients_audit(cast, audit, login):
+    other_programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    other_audit = other_programme.audits.get(audit_type=AuditType.STAGE2)
+    Audit.objects.filter(pk=other_audit.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
+    assert login(cast.client).get(f"/audits/{other_audit.pk}/checklist/").status_code == 404
+    assert login(cast.client).get(f"/audits/{other_audit.pk}/history/").status_code == 404
