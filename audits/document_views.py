@@ -129,3 +129,41 @@ class PDFRenderer(BaseRenderer):
         if response is not None:
             response["Content-Type"] = "application/json"
         return json.dumps(data).encode()
+
+
+def report_pdf_response(audit: Audit) -> FileResponse:
+    """The latest stored audit report PDF as a download; Http404 saying why when there is none.
+
+    Shared by the page and the API, which check access to the audit first.
+    """
+    document = latest_document(audit, DocumentKind.REPORT)
+    if document is None and audit.status != AuditStatus.CLOSED:
+        raise Http404(_("There is no audit report yet: it is made when the lead auditor closes the audit."))
+    if document is None:
+        # Closed, but the PDF is still being made or making it failed (the task logs why).
+        raise Http404(
+            _(
+                "The audit report is not ready yet. Try again in a minute; if it stays missing, tell the "
+                "certification body."
+            )
+        )
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404(
+            _("The audit report's file is missing from storage; ask the certification body to make it again.")
+        ) from None
+    return FileResponse(
+        handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
+    )
+
+
+@login_required
+@require_safe
+def report_pdf(request, pk):
+    """The closed audit's report: staff, its team and the client's users (all who see the audit)."""
+    audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
+    try:
+        return report_pdf_response(audit)
+    except Http404 as missing:
+        return HttpResponseNotFound(str(missing), content_type="text/plain; charset=utf-8")

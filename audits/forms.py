@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AUDITORS
 from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
-from audits.models import Audit, AuditDay, Clause, Standard, TeamMember, TeamRole
+from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -221,4 +221,27 @@ class PlanConfirmForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the planned hours do not match the computed audit days."),
+    )
+
+
+class CloseAuditForm(forms.Form):
+    recommendation = forms.ChoiceField(
+        label=_("The team's recommendation"),
+        choices=Recommendation.choices,
+        widget=forms.RadioSelect,
+    )
+    conclusion = forms.CharField(
+        label=_("Conclusion"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The team's conclusion on the management system, as the client will read it in the report."),
+    )
+    plan_deviations = forms.CharField(
+        label=_("Deviations from the plan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What was not audited as planned, and why. Planned clauses and sampled sites without a "
+            "finding are added to the report automatically."
+        ),
     )

@@ -8,16 +8,34 @@
 - anonymous: not logged in.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.roles import AUDITORS, STAFF, role_group
+from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.services import (
+    audit_compute_time,
+    audit_update,
+    plan_day_add,
+    plan_slot_add,
+    programme_create,
+    team_member_add,
+)
 from clients.models import ClientRole, Organization
 from clients.services import client_membership_create, organization_grant_view
-from tests.factories import ClauseFactory, OrganizationFactory, SiteFactory, StandardFactory, UserFactory
+from tests.factories import (
+    ClauseFactory,
+    CompetenceFactory,
+    OrganizationFactory,
+    SiteFactory,
+    StandardFactory,
+    UserFactory,
+)
 
 
 @dataclass
@@ -125,3 +143,30 @@ def api():
         return client
 
     return _api
+
+
+@pytest.fixture
+def onsite_audit(cast):
+    """Nordkontakt's stage 2, plan confirmed, the lead on the team with 4.1 planned at Stockholm today."""
+    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    audit = programme.audits.get(audit_type=AuditType.STAGE2)
+    today = timezone.localdate()
+    audit_update(audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(audit=audit, seed=5)
+    audit.stockholm = cast.org_a.sites.get(name="Stockholm")
+    day = plan_day_add(audit=audit, date=today, site=audit.stockholm)
+    plan_slot_add(
+        day=day,
+        start=datetime.time(9),
+        end=datetime.time(12),
+        member=audit.lead,
+        activity="Customer relationship",
+        clauses=[cast.standard.clauses.get(number="4.1")],
+    )
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
+    audit.refresh_from_db()
+    audit.clause_41 = cast.standard.clauses.get(number="4.1")
+    audit.clause_42 = cast.standard.clauses.get(number="4.2")
+    return audit

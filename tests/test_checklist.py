@@ -1,6 +1,5 @@
 """The on-site checklist: clause states, progress, quick grading, conflicts, history, access."""
 
-import datetime
 import re
 
 import pytest
@@ -8,10 +7,6 @@ from django.utils import timezone
 
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
 from audits.services import (
-    audit_compute_time,
-    audit_update,
-    plan_day_add,
-    plan_slot_add,
     programme_create,
     team_member_add,
 )
@@ -23,30 +18,8 @@ from tests.factories import ClauseFactory, CompetenceFactory
 
 
 @pytest.fixture
-def audit(cast):
-    """Nordkontakt's stage 2, plan confirmed, the lead on the team with 4.1 planned at Stockholm today."""
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
-    audit = programme.audits.get(audit_type=AuditType.STAGE2)
-    today = timezone.localdate()
-    audit_update(audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
-    audit_compute_time(audit=audit, seed=5)
-    audit.stockholm = cast.org_a.sites.get(name="Stockholm")
-    day = plan_day_add(audit=audit, date=today, site=audit.stockholm)
-    plan_slot_add(
-        day=day,
-        start=datetime.time(9),
-        end=datetime.time(12),
-        member=audit.lead,
-        activity="Customer relationship",
-        clauses=[cast.standard.clauses.get(number="4.1")],
-    )
-    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
-    audit.refresh_from_db()
-    audit.clause_41 = cast.standard.clauses.get(number="4.1")
-    audit.clause_42 = cast.standard.clauses.get(number="4.2")
-    return audit
+def audit(onsite_audit):
+    return onsite_audit
 
 
 def _text(response) -> str:

@@ -1,0 +1,457 @@
+"""The audit report PDF (ISO/IEC 17021-1 9.4.8): made when the lead auditor closes the audit.
+
+As with the plan (audits/documents.py): `report_data` reads everything in a fixed number of
+queries into plain values, `report_pdf_render` turns them into bytes, and `report_document_create`
+stores the PDF with the template version and the digest of the data, so an unchanged report is
+never stored twice.
+"""
+
+import logging
+from itertools import groupby
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
+from reportlab.platypus import KeepTogether
+
+from audits import pdf
+from audits.documents import (
+    TEAM_ROLE_ORDER,
+    _sampling_reason,
+    audit_label,
+    data_digest,
+    format_date,
+    format_dates,
+    format_days,
+    latest_document,
+)
+from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
+from config.errors import ConflictError
+from findings.closing import finding_order_key, plan_gaps, planned_clauses
+from findings.models import Evidence, Finding, Grade, Nonconformity, Visibility
+
+logger = logging.getLogger(__name__)
+
+REPORT_TEMPLATE_VERSION = "report-1"
+
+# The checklist's short labels ("Minor NC") are for auditors; the client reads the grade in words.
+GRADE_WORDS = {
+    Grade.CONFORMING: gettext_lazy("Conforming"),
+    Grade.OFI: gettext_lazy("Opportunity for improvement"),
+    Grade.OBSERVATION: gettext_lazy("Observation"),
+    Grade.MINOR: gettext_lazy("Minor nonconformity"),
+    Grade.MAJOR: gettext_lazy("Major nonconformity"),
+    Grade.NOT_APPLICABLE: gettext_lazy("Not applicable"),
+}
+
+
+def grade_words(grade: str) -> str:
+    return str(GRADE_WORDS.get(grade, grade))
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _report_audit(audit: Audit) -> Audit:
+    """The audit with its standards, sites, team and days, in a fixed number of queries."""
+    return (
+        Audit.objects.select_related("organization", "programme", "closed_by")
+        .prefetch_related(
+            "standards",
+            "sites",
+            Prefetch("team", queryset=TeamMember.objects.select_related("user")),
+            Prefetch("days", queryset=AuditDay.objects.select_related("site").order_by("date", "site__name")),
+        )
+        .get(pk=audit.pk)
+    )
+
+
+def _findings(audit: Audit) -> list[Finding]:
+    attachments = Evidence.objects.current().order_by("uploaded_at", "id")
+    findings = (
+        Finding.objects.current()
+        .filter(audit=audit)
+        .select_related("clause__standard", "site", "nonconformity")
+        .prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="current_attachments"))
+    )
+    return sorted(findings, key=finding_order_key)
+
+
+def _earlier_nonconformities(audit: Audit) -> list[Nonconformity]:
+    """Nonconformities of the programme's audits closed before this one, for their follow-up."""
+    if audit.programme_id is None:
+        return []
+    earlier = Nonconformity.objects.filter(audit__programme_id=audit.programme_id).exclude(audit=audit)
+    if audit.closed_at is not None:
+        # A report made again later still shows only what came before this audit.
+        earlier = earlier.filter(audit__closed_at__lt=audit.closed_at)
+    return list(
+        earlier.select_related("audit", "finding__clause", "finding__site").order_by(
+            "audit__closed_at", "number"
+        )
+    )
+
+
+def _clause_label(clause) -> str:
+    return f"{clause.number} {clause.title}"
+
+
+def report_data(audit: Audit) -> dict:
+    """Everything the report shows, as plain values: rendered, and hashed to spot an unchanged report."""
+    audit = _report_audit(audit)
+    organization = audit.organization
+    calculation = audit.time_calculation or {}
+    reasons = {row.get("id"): row.get("reason", "") for row in calculation.get("selected_sites", [])}
+    sites = sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
+    findings = _findings(audit)
+    unaudited_clauses, unaudited_sites = plan_gaps(
+        planned_clauses=planned_clauses(audit), sites=sites, findings=findings
+    )
+    several_standards = len(audit.standards.all()) > 1
+    nonconformities = sorted(
+        (finding for finding in findings if hasattr(finding, "nonconformity")),
+        key=lambda finding: finding.nonconformity.number,
+    )
+    return {
+        # The wording depends on the language, so a report in another language is another document.
+        "language_code": get_language(),
+        "certification_body": settings.CERTIFICATION_BODY_NAME,
+        "audit": {
+            "id": audit.pk,
+            "label": audit_label(audit),
+            "mode_label": str(audit.get_mode_display()),
+            "start_date": audit.start_date,
+            "end_date": audit.end_date,
+            "language": audit.language,
+            "objectives": audit.objectives,
+            "scope": audit.scope,
+            "criteria": audit.criteria,
+            "planned_days": audit.planned_days,
+            "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
+            "closed_by": _person(audit.closed_by),
+            "recommendation": audit.recommendation,
+            "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
+            "conclusion": audit.conclusion,
+            "plan_deviations": audit.plan_deviations,
+        },
+        "client": {
+            "name": organization.legal_name,
+            "org_number": organization.org_number,
+            "address": organization.full_address,
+        },
+        "standards": [
+            {"code": standard.code, "title": standard.title, "edition": standard.edition}
+            for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
+        ],
+        "team": [
+            {"name": _person(member.user), "role": str(member.get_role_display())}
+            for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
+        ],
+        "sites": [
+            {"name": site.name, "city": site.city, "reason": _sampling_reason(reasons.get(site.pk, ""))}
+            for site in sites
+        ],
+        "days": [{"date": day.date, "site": day.site.name, "city": day.site.city} for day in audit.days.all()],
+        "sampling_seed": audit.sampling_seed,
+        "justification": [str(line) for line in calculation.get("justification", [])],
+        "findings": [
+            {
+                "clause": finding.clause.number,
+                "clause_title": finding.clause.title,
+                "standard": finding.clause.standard.code if several_standards else "",
+                "site": finding.site.name if finding.site_id else "",
+                "grade": finding.grade,
+                "grade_label": grade_words(finding.grade),
+                "statement": finding.statement,
+                "evidence": finding.evidence,
+                "interviewee_role": finding.interviewee_role,
+                "nonconformity": finding.nonconformity.number if hasattr(finding, "nonconformity") else "",
+                # The report goes to the client: files kept for the team are counted, not named.
+                "files": [
+                    {"name": item.original_name, "description": item.description}
+                    for item in finding.current_attachments
+                    if item.visibility == Visibility.CLIENT
+                ],
+                "team_files": sum(
+                    1 for item in finding.current_attachments if item.visibility != Visibility.CLIENT
+                ),
+            }
+            for finding in findings
+        ],
+        "nonconformities": [
+            {
+                "number": finding.nonconformity.number,
+                "clause": _clause_label(finding.clause),
+                "site": finding.site.name if finding.site_id else "",
+                "grade_label": grade_words(finding.nonconformity.grade),
+                "response_due": finding.nonconformity.response_due,
+                "close_due": finding.nonconformity.close_due,
+            }
+            for finding in nonconformities
+        ],
+        "unaudited_clauses": [_clause_label(clause) for clause in unaudited_clauses],
+        "unaudited_sites": [site.name for site in unaudited_sites],
+        "earlier_nonconformities": [
+            {
+                "number": nonconformity.number,
+                "audit": audit_label(nonconformity.audit),
+                "clause": _clause_label(nonconformity.finding.clause),
+                "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
+                "grade_label": grade_words(nonconformity.grade),
+                "status_label": str(nonconformity.get_status_display()),
+            }
+            for nonconformity in _earlier_nonconformities(audit)
+        ],
+    }
+
+
+# -- Rendering ----------------------------------------------------------------------------------
+
+
+def _standard_line(standard: dict) -> str:
+    if standard["edition"]:
+        return _("%(code)s, %(title)s (edition %(edition)s)") % standard
+    return f"{standard['code']}, {standard['title']}"
+
+
+def _finding_table(finding: dict):
+    rows = [
+        (_("Site"), finding["site"] or _("Not tied to one site")),
+        (_("Grade"), finding["grade_label"]),
+    ]
+    if finding["nonconformity"]:
+        rows.append((_("Nonconformity"), finding["nonconformity"]))
+    rows += [
+        (_("Statement"), finding["statement"] or "–"),
+        (_("Objective evidence"), finding["evidence"] or "–"),
+    ]
+    if finding["interviewee_role"]:
+        rows.append((_("Interviewee's role"), finding["interviewee_role"]))
+    files = [
+        f"{item['name']} – {item['description']}" if item["description"] else item["name"]
+        for item in finding["files"]
+    ]
+    if finding["team_files"]:
+        files.append(
+            ngettext(
+                "%(count)s further file is kept by the audit team.",
+                "%(count)s further files are kept by the audit team.",
+                finding["team_files"],
+            )
+            % {"count": finding["team_files"]}
+        )
+    if files:
+        rows.append((_("Evidence files"), pdf.bullets(files)))
+    return pdf.summary_table(rows)
+
+
+def _findings_story(data: dict) -> list:
+    story = [pdf.para(_("Findings by clause"), "h2")]
+    if not data["findings"]:
+        return [*story, pdf.para(_("No findings were recorded."))]
+    by_clause = groupby(
+        data["findings"], key=lambda finding: (finding["standard"], finding["clause"], finding["clause_title"])
+    )
+    for (standard, number, title), group in by_clause:
+        heading = f"{number} {title}" + (f" ({standard})" if standard else "")
+        tables = [_finding_table(finding) for finding in group]
+        # A clause's heading never ends a page alone.
+        story.append(KeepTogether([pdf.para(heading, "h3"), tables[0]]))
+        story += tables[1:]
+    return story
+
+
+def _render_report(data: dict) -> bytes:
+    audit = data["audit"]
+    client = data["client"]
+    standards = [_standard_line(standard) for standard in data["standards"]]
+    story = [
+        pdf.para(_("Audit report"), "title"),
+        pdf.para(f"{audit['label']} – {client['name']}", "subtitle"),
+        pdf.summary_table(
+            [
+                (_("Client"), "\n".join(filter(None, [client["name"], client["org_number"], client["address"]]))),
+                (_("Audit type"), audit["label"]),
+                (_("Mode"), audit["mode_label"]),
+                (_("Dates"), format_dates(audit["start_date"], audit["end_date"])),
+                (_("Audit days"), format_days(audit["planned_days"])),
+                (_("Standards"), "\n".join(standards) or "–"),
+                (_("Audit language"), audit["language"] or "–"),
+                (_("Closed"), format_date(audit["closed_on"])),
+                (_("Closed by"), audit["closed_by"] or "–"),
+                (_("Team's recommendation"), audit["recommendation_label"] or "–"),
+            ]
+        ),
+    ]
+    for heading, text in ((_("Objectives"), audit["objectives"]), (_("Scope"), audit["scope"])):
+        story += [pdf.para(heading, "h2"), pdf.para(text or _("Not recorded."))]
+    story.append(pdf.para(_("Criteria"), "h2"))
+    story += pdf.bullets(standards or [_("Not recorded.")])
+    if audit["criteria"]:
+        story.append(pdf.para(audit["criteria"]))
+
+    story.append(pdf.para(_("Audit team"), "h2"))
+    story.append(
+        pdf.data_table(
+            [_("Name"), _("Role")],
+            [[member["name"], member["role"]] for member in data["team"]] or [[_("Not recorded."), ""]],
+            widths=[0.55, 0.45],
+        )
+    )
+    story.append(pdf.para(_("Dates and sites"), "h2"))
+    story.append(
+        pdf.data_table(
+            [_("Date"), _("Site"), _("City")],
+            [[format_date(day["date"]), day["site"], day["city"]] for day in data["days"]]
+            or [[_("No days planned."), "", ""]],
+            widths=[0.25, 0.45, 0.30],
+        )
+    )
+    story.append(
+        pdf.data_table(
+            [_("Site in the sample"), _("City"), _("Why it was visited")],
+            [[site["name"], site["city"], site["reason"]] for site in data["sites"]]
+            or [[_("No sites chosen."), "", ""]],
+            widths=[0.35, 0.25, 0.40],
+        )
+    )
+
+    story.append(pdf.para(_("Sampling and audit time"), "h2"))
+    story += pdf.bullets(data["justification"] or [_("The audit time was not computed.")])
+    if data["sampling_seed"] is not None:
+        story.append(
+            pdf.para(
+                _("The random part of the site sample can be reproduced from seed %(seed)s.")
+                % {"seed": data["sampling_seed"]},
+                "small",
+            )
+        )
+
+    story += _findings_story(data)
+
+    story.append(pdf.para(_("Nonconformities"), "h2"))
+    if data["nonconformities"]:
+        story.append(
+            pdf.data_table(
+                [_("Number"), _("Clause"), _("Site"), _("Grade"), _("Answer due"), _("To be closed by")],
+                [
+                    [
+                        row["number"],
+                        row["clause"],
+                        row["site"] or "–",
+                        row["grade_label"],
+                        format_date(row["response_due"]),
+                        format_date(row["close_due"]) if row["close_due"] else _("At the next audit"),
+                    ]
+                    for row in data["nonconformities"]
+                ],
+                widths=[0.15, 0.25, 0.14, 0.16, 0.14, 0.16],
+            )
+        )
+        story.append(
+            pdf.para(
+                _(
+                    "Answer each nonconformity by its due date with the correction, the root cause and the "
+                    "corrective action planned. A major nonconformity must be verified closed by the date "
+                    "given, and before any certification decision; a minor's plan is verified at the next "
+                    "audit."
+                ),
+                "small",
+            )
+        )
+    else:
+        story.append(pdf.para(_("None: no nonconformity was found.")))
+
+    story += [
+        pdf.para(_("Conclusions and recommendation"), "h2"),
+        pdf.para(audit["conclusion"] or _("No conclusion recorded.")),
+        pdf.para(
+            _("The audit team recommends: %(recommendation)s.")
+            % {"recommendation": audit["recommendation_label"] or _("not yet given")}
+        ),
+    ]
+
+    story.append(pdf.para(_("Deviations from the plan"), "h2"))
+    deviations = []
+    if audit["plan_deviations"]:
+        story.append(pdf.para(audit["plan_deviations"]))
+    deviations += [
+        _("Clause %(clause)s was planned but has no finding.") % {"clause": clause}
+        for clause in data["unaudited_clauses"]
+    ]
+    deviations += [
+        _("Site %(site)s is in the sample but has no finding.") % {"site": site} for site in data["unaudited_sites"]
+    ]
+    if deviations:
+        story += pdf.bullets(deviations)
+    elif not audit["plan_deviations"]:
+        story.append(pdf.para(_("None: the audit followed the plan.")))
+
+    story.append(pdf.para(_("Follow-up of earlier nonconformities"), "h2"))
+    if data["earlier_nonconformities"]:
+        story.append(
+            pdf.data_table(
+                [_("Number"), _("Audit"), _("Clause"), _("Site"), _("Grade"), _("Status")],
+                [
+                    [row["number"], row["audit"], row["clause"], row["site"] or "–", row["grade_label"], row["status_label"]]
+                    for row in data["earlier_nonconformities"]
+                ],
+                widths=[0.15, 0.16, 0.22, 0.13, 0.16, 0.18],
+            )
+        )
+    else:
+        story.append(pdf.para(_("None")))
+
+    story.append(
+        pdf.para(
+            _(
+                "%(body)s keeps confidential all information about your organisation obtained during the "
+                "audit. The certification decision is made by the certification body, by someone who was "
+                "not on the audit team."
+            )
+            % {"body": data["certification_body"]},
+            "small",
+        )
+    )
+    return pdf.build_pdf(story, title=_("Audit report"), subject=f"{audit['label']} – {client['name']}")
+
+
+def report_pdf_render(*, audit: Audit) -> bytes:
+    """The audit report as PDF bytes, in the active language. Reads the database; writes nothing."""
+    return _render_report(report_data(audit))
+
+
+@transaction.atomic
+def report_document_create(*, audit: Audit) -> AuditDocument:
+    """Store the closed audit's report as a PDF; when nothing changed since the last one, return that one."""
+    # One generation at a time per audit, so two workers cannot both store the same report.
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.status != AuditStatus.CLOSED:
+        raise ConflictError(_("The audit report is made once the audit is closed."))
+    data = report_data(audit)
+    digest = data_digest(data)
+    latest = latest_document(audit, DocumentKind.REPORT)
+    if (
+        latest is not None
+        and latest.data_digest == digest
+        and latest.template_version == REPORT_TEMPLATE_VERSION
+    ):
+        return latest
+    content = _render_report(data)
+    document = AuditDocument(
+        audit=audit,
+        kind=DocumentKind.REPORT,
+        template_version=REPORT_TEMPLATE_VERSION,
+        data_digest=digest,
+        size=len(content),
+    )
+    # The file is written before the row, so a row never points at a missing file.
+    document.file.save("report.pdf", ContentFile(content), save=False)
+    document.save()
+    logger.info("Stored report PDF %s for audit %s (%s bytes).", document.file.name, audit.pk, document.size)
+    return document
