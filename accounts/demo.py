@@ -4,10 +4,13 @@ Every step looks records up by a natural key first, so running the seed twice ch
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.roles import AUDITORS, STAFF, ensure_role_groups
 from audits.models import Competence, CompetenceRole, Standard
@@ -146,6 +149,7 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
             defaults={"valid_from": valid_from, "valid_to": valid_to},
         )
     _seed_nordkontakt_programme(users=users, standards=standards, today=today)
+    _seed_stage2_findings(users=users, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
 
 
@@ -179,11 +183,17 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     )
     team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
     audit_compute_time(audit=stage1, seed=20261)
+    # Closed as it was then, before findings were kept in Certdesk: no findings, no report.
     stage1.status = AuditStatus.CLOSED
-    stage1.save(update_fields=["status"])
+    stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(16)))
+    stage1.closed_by = users["lead"]
+    stage1.recommendation = "certify"
+    stage1.conclusion = "Ready for stage 2."
+    stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation", "conclusion"])
 
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
-    first_day = today + datetime.timedelta(days=21 + (7 - today.weekday()) % 7)  # a Monday three weeks ahead
+    # Under way: it began yesterday at the central function and goes on today and tomorrow.
+    first_day = today - datetime.timedelta(days=1)
     audit_update(
         audit=stage2,
         start_date=first_day,
@@ -216,3 +226,91 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
             activity="People, operations and infrastructure on the floor",
             clauses=afternoon,
         )
+
+
+# (clause, grade, statement, objective evidence): yesterday's findings at the central function.
+DEMO_FINDINGS = [
+    ("4.1", "conforming", "", "Customer charter on the intranet and in the welcome script."),
+    (
+        "4.2",
+        "ofi",
+        "Required: information to customers is clear. Observed: the web form does not say "
+        "when an answer can be expected; stating it would set expectations.",
+        "Web form, 2026 version.",
+    ),
+    ("4.3", "conforming", "", "Survey results for Q3, follow-up actions in the team meeting notes."),
+    (
+        "4.4",
+        "observation",
+        "Required: complaints handled consistently. Observed: two of ten sampled "
+        "complaints were closed without the customer being told the outcome.",
+        "Complaints CRM, 10 cases.",
+    ),
+    (
+        "4.5",
+        "minor",
+        "Required: customer feedback analysed for trends. Observed: no trend analysis "
+        "since June 2026; monthly figures are collected but not reviewed.",
+        "Feedback reports Jun-Oct.",
+    ),
+    (
+        "6.1",
+        "major",
+        "Required: competence of customer contact staff ensured. Observed: 9 of 25 agents "
+        "hired since March have no record of the mandatory introduction training, and 3 handle complaints.",
+        "Training register and rota for week 47; interview with the team leader.",
+    ),
+    ("6.2", "conforming", "", "Coaching logs for four agents."),
+    ("7.1", "not_applicable", "No outsourced processes in scope.", ""),
+]
+
+
+def _demo_photo(text: str) -> ContentFile:
+    """A small JPEG drawn here, so the demo needs no files from elsewhere."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (236, 242, 248))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 600, 440), outline=(20, 60, 110), width=6)
+    draw.text((70, 220), text, fill=(20, 60, 110))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return ContentFile(buffer.getvalue(), name=f"{text.lower().replace(' ', '-')}.jpg")
+
+
+def _seed_stage2_findings(*, users, today: datetime.date) -> None:
+    """The stage 2 under way: the plan confirmed and yesterday's findings recorded, audit still open."""
+    from audits.models import Audit, AuditStatus, AuditType
+    from audits.services import plan_confirm
+    from findings.evidence import evidence_add
+    from findings.models import Finding, Visibility
+    from findings.services import finding_create
+
+    stage2 = Audit.objects.filter(organization__org_number="556677-8816", audit_type=AuditType.STAGE2).first()
+    if stage2 is None or Finding.objects.filter(audit=stage2).exists():
+        return
+    if stage2.status == AuditStatus.PLANNED:
+        plan_confirm(audit=stage2)
+    central = stage2.sites.get(is_central_function=True)
+    clauses = {clause.number: clause for clause in stage2.standards.get().clauses.filter(auditable=True)}
+    for number, grade, statement, evidence in DEMO_FINDINGS:
+        if number not in clauses:
+            continue
+        finding = finding_create(
+            audit=stage2,
+            user=users["lead"] if number < "6" else users["auditor"],
+            clause=clauses[number],
+            site=central,
+            grade=grade,
+            statement=statement,
+            evidence=evidence,
+            interviewee_role="Team leader" if grade in ("minor", "major") else "",
+        )
+        if grade in ("observation", "major"):
+            evidence_add(
+                finding=finding,
+                user=finding.recorded_by,
+                upload=_demo_photo(f"Evidence {number}"),
+                description=f"Photo taken on site for {number}",
+                visibility=Visibility.CLIENT if grade == "major" else Visibility.TEAM,
+            )

@@ -12,11 +12,13 @@ from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
 from audits import services
-from audits.document_views import PDFRenderer, plan_pdf_response
-from audits.models import Audit, AuditDay, Clause, PlanSlot, Standard, TeamMember
+from audits.document_views import PDFRenderer, plan_pdf_response, report_pdf_response
+from audits.models import Audit, AuditDay, Clause, PlanSlot, Recommendation, Standard, TeamMember
 from audits.selectors import audits_for_user, is_lead_auditor
 from clients.models import Site
 from clients.selectors import organizations_for_user
+from findings import closing
+from findings.models import Nonconformity
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -144,6 +146,38 @@ class TeamRemoveInput(serializers.Serializer):
     user = serializers.IntegerField()
 
 
+class CloseInput(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    conclusion = serializers.CharField(required=False, allow_blank=True, default="")
+    plan_deviations = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NonconformitySerializer(serializers.ModelSerializer):
+    clause = serializers.CharField(source="finding.clause.number", read_only=True)
+    site = serializers.CharField(source="finding.site.name", read_only=True, default=None)
+
+    class Meta:
+        model = Nonconformity
+        fields = ["id", "number", "grade", "status", "clause", "site", "response_due", "close_due"]
+
+
+class ClosedAuditSerializer(serializers.ModelSerializer):
+    nonconformities = NonconformitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "status",
+            "recommendation",
+            "conclusion",
+            "plan_deviations",
+            "closed_at",
+            "closed_by",
+            "nonconformities",
+        ]
+
+
 class AuditViewSet(viewsets.ModelViewSet):
     """Audits: staff create and edit; the team and the client's users read; others get 404."""
 
@@ -246,6 +280,22 @@ class AuditViewSet(viewsets.ModelViewSet):
         # route of `plan` (plan.<format>) would otherwise answer plan.pdf/ with a 404.
         return plan_pdf_response(self.get_object())
 
+    @extend_schema(request=CloseInput, responses=ClosedAuditSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?}."""
+        audit = self.get_object()
+        # 403 before any 400: a body is only worth validating from the one who may close.
+        closing.require_lead(request.user, audit)
+        data = CloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        closing.audit_close(audit=audit, user=request.user, **data.validated_data)
+        nonconformities = Nonconformity.objects.select_related("finding__clause", "finding__site")
+        closed = Audit.objects.prefetch_related(Prefetch("nonconformities", queryset=nonconformities)).get(
+            pk=audit.pk
+        )
+        return Response(ClosedAuditSerializer(closed).data)
+
     @extend_schema(request=DayInput)
     @action(detail=True, methods=["post"], url_path="plan/days")
     def plan_days(self, request, pk=None):
@@ -292,6 +342,21 @@ class AuditViewSet(viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
         return Response(self._plan(audit))
+
+    @extend_schema(
+        operation_id="v1_audits_report_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="report",
+        url_name="report",
+        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+    )
+    def report(self, request, pk=None):
+        """The closed audit's report PDF; 404 until the audit is closed."""
+        # No other action's path starts with "report", so its format-suffix route shadows nothing.
+        return report_pdf_response(self.get_object())
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="compute-time")

@@ -18,7 +18,9 @@ from findings import closing
 def audit_close(request, pk):
     """What closing will raise, then the recommendation; refusals are shown with the text kept."""
     # 404 for whoever may not see the audit, 403 for those who see it but do not lead it.
-    audit = get_object_or_404(audits_for_user(request.user).select_related("organization", "programme"), pk=pk)
+    audit = get_object_or_404(
+        audits_for_user(request.user).select_related("organization", "programme"), pk=pk
+    )
     closing.require_lead(request.user, audit)
     form = CloseAuditForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -234,7 +234,9 @@ class CloseAuditForm(forms.Form):
         label=_("Conclusion"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("The team's conclusion on the management system, as the client will read it in the report."),
+        help_text=_(
+            "The team's conclusion on the management system, as the client will read it in the report."
+        ),
     )
     plan_deviations = forms.CharField(
         label=_("Deviations from the plan"),

@@ -156,7 +156,9 @@ def report_data(audit: Audit) -> dict:
             {"name": site.name, "city": site.city, "reason": _sampling_reason(reasons.get(site.pk, ""))}
             for site in sites
         ],
-        "days": [{"date": day.date, "site": day.site.name, "city": day.site.city} for day in audit.days.all()],
+        "days": [
+            {"date": day.date, "site": day.site.name, "city": day.site.city} for day in audit.days.all()
+        ],
         "sampling_seed": audit.sampling_seed,
         "justification": [str(line) for line in calculation.get("justification", [])],
         "findings": [
@@ -255,7 +257,8 @@ def _findings_story(data: dict) -> list:
     if not data["findings"]:
         return [*story, pdf.para(_("No findings were recorded."))]
     by_clause = groupby(
-        data["findings"], key=lambda finding: (finding["standard"], finding["clause"], finding["clause_title"])
+        data["findings"],
+        key=lambda finding: (finding["standard"], finding["clause"], finding["clause_title"]),
     )
     for (standard, number, title), group in by_clause:
         heading = f"{number} {title}" + (f" ({standard})" if standard else "")
@@ -275,7 +278,10 @@ def _render_report(data: dict) -> bytes:
         pdf.para(f"{audit['label']} – {client['name']}", "subtitle"),
         pdf.summary_table(
             [
-                (_("Client"), "\n".join(filter(None, [client["name"], client["org_number"], client["address"]]))),
+                (
+                    _("Client"),
+                    "\n".join(filter(None, [client["name"], client["org_number"], client["address"]])),
+                ),
                 (_("Audit type"), audit["label"]),
                 (_("Mode"), audit["mode_label"]),
                 (_("Dates"), format_dates(audit["start_date"], audit["end_date"])),
@@ -385,7 +391,8 @@ def _render_report(data: dict) -> bytes:
         for clause in data["unaudited_clauses"]
     ]
     deviations += [
-        _("Site %(site)s is in the sample but has no finding.") % {"site": site} for site in data["unaudited_sites"]
+        _("Site %(site)s is in the sample but has no finding.") % {"site": site}
+        for site in data["unaudited_sites"]
     ]
     if deviations:
         story += pdf.bullets(deviations)
@@ -398,7 +405,14 @@ def _render_report(data: dict) -> bytes:
             pdf.data_table(
                 [_("Number"), _("Audit"), _("Clause"), _("Site"), _("Grade"), _("Status")],
                 [
-                    [row["number"], row["audit"], row["clause"], row["site"] or "–", row["grade_label"], row["status_label"]]
+                    [
+                        row["number"],
+                        row["audit"],
+                        row["clause"],
+                        row["site"] or "–",
+                        row["grade_label"],
+                        row["status_label"],
+                    ]
                     for row in data["earlier_nonconformities"]
                 ],
                 widths=[0.15, 0.16, 0.22, 0.13, 0.16, 0.18],

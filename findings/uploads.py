@@ -31,13 +31,11 @@ class FileKind:
     mime: str
     # The first is the one added to a name that lacks a fitting extension.
     extensions: tuple[str, ...]
-    # Pillow can open it, so it gets a thumbnail.
-    thumbnail: bool = False
 
 
-JPEG = FileKind("image/jpeg", ("jpg", "jpeg", "jpe", "jfif"), thumbnail=True)
-PNG = FileKind("image/png", ("png",), thumbnail=True)
-WEBP = FileKind("image/webp", ("webp",), thumbnail=True)
+JPEG = FileKind("image/jpeg", ("jpg", "jpeg", "jpe", "jfif"))
+PNG = FileKind("image/png", ("png",))
+WEBP = FileKind("image/webp", ("webp",))
 HEIC = FileKind("image/heic", ("heic", "heif", "hif"))
 HEIF = FileKind("image/heif", ("heif", "heic", "hif"))
 PDF = FileKind("application/pdf", ("pdf",))
@@ -51,6 +49,8 @@ DOC = FileKind("application/msword", ("doc",))
 XLS = FileKind("application/vnd.ms-excel", ("xls",))
 PPT = FileKind("application/vnd.ms-powerpoint", ("ppt",))
 
+# Pictures Pillow opens, so they get a thumbnail (HEIC it cannot).
+THUMBNAIL_TYPES = {kind.mime for kind in (JPEG, PNG, WEBP)}
 # filetype's names for the photos Pillow checks; an animated PNG is still a PNG.
 IMAGE_EXTENSIONS = {"jpg": JPEG, "png": PNG, "apng": PNG, "webp": WEBP}
 # Pillow's names for what it opened; camera JPEGs with several pictures open as MPO.

@@ -101,6 +101,25 @@ def test_it_plans_nordkontakts_stage_2_as_the_calculation_proposes(settings):
     }
     assert stage2.days.count() == 3
     assert plan_problems(stage2) == []
+
+
+def test_it_puts_nordkontakts_stage_2_under_way_with_findings(settings):
+    from audits.models import Audit, AuditStatus
+    from findings.models import Evidence, Finding
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    stage2 = Audit.objects.get(organization__legal_name="Nordkontakt AB", audit_type="stage2")
+    assert stage2.status == AuditStatus.IN_PROGRESS
+    grades = list(Finding.objects.filter(audit=stage2).values_list("grade", flat=True))
+    assert len(grades) == 8
+    assert {"ofi", "observation", "minor", "major"} <= set(grades)
+    photos = Evidence.objects.filter(audit=stage2)
+    assert photos.count() == 2
+    assert all(photo.content_type == "image/jpeg" and photo.size > 0 for photo in photos)
+    # Open, so a newcomer can try the checklist; the plan PDF went to the client contact.
+    assert stage2.documents.filter(kind="plan").count() == 1
     User = get_user_model()
     assert [o.legal_name for o in organizations_for_user(User.objects.get(username="auditor"))] == [
         "Nordkontakt AB"
