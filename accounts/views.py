@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import is_auditor, is_staff_member
-from audits.selectors import audits_needing_attention, upcoming_audits
+from audits.selectors import audits_needing_attention, todays_slots, upcoming_audits
 from clients.selectors import membership_of, organizations_for_user
 
 # Home pages show the first few; the audit list has the rest.
@@ -31,6 +31,7 @@ def home(request):
         return render(request, "accounts/home_staff.html", context)
     if is_auditor(user):
         context["organizations"] = organizations
+        context["slots"] = todays_slots(user, today)
         context["audits"] = upcoming_audits(user, today)[:HOME_AUDITS]
         return render(request, "accounts/home_auditor.html", context)
     return render(request, "accounts/home_other.html", context)

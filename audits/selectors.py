@@ -5,7 +5,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts.roles import is_staff_member
 from audits.cycle import AT_RISK_DAYS
-from audits.models import Audit, AuditStatus, Clause, Standard
+from audits.models import Audit, AuditStatus, Clause, PlanSlot, Standard
 from clients.models import ClientMembership
 
 
@@ -83,4 +83,18 @@ def upcoming_audits(user, today: datetime.date) -> QuerySet[Audit]:
         .select_related("organization")
         .prefetch_related("standards", "sites")
         .order_by(F("start_date").asc(nulls_last=True), "due_date", "id")
+    )
+
+
+def todays_slots(user, today: datetime.date) -> QuerySet[PlanSlot]:
+    """The user's plan slots today, on audits under way: the auditor's "what now"."""
+    return (
+        PlanSlot.objects.filter(
+            member__user=user,
+            day__date=today,
+            day__audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS],
+        )
+        .select_related("day__site", "day__audit__organization")
+        .prefetch_related("clauses")
+        .order_by("start", "id")
     )

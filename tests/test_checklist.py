@@ -229,3 +229,10 @@ def test_it_shows_a_client_nothing_of_another_clients_audit(cast, audit, login):
     Audit.objects.filter(pk=other_audit.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
     assert login(cast.client).get(f"/audits/{other_audit.pk}/checklist/").status_code == 404
     assert login(cast.client).get(f"/audits/{other_audit.pk}/history/").status_code == 404
+
+
+def test_it_shows_the_auditor_todays_slots(cast, audit, login):
+    body = _text(login(cast.lead).get("/"))
+    assert "09:00–12:00 · Stockholm" in body
+    assert f"/audits/{audit.pk}/checklist/?site={audit.stockholm.pk}&amp;show=mine" in body
+    assert "Today" not in _text(login(cast.auditor).get("/"))
