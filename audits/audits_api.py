@@ -1,6 +1,7 @@
 """Audits, their team and their plan over the API. Rules live in audits.services."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -286,7 +287,10 @@ class AuditViewSet(viewsets.ModelViewSet):
         """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?}."""
         audit = self.get_object()
         # 403 before any 400: a body is only worth validating from the one who may close.
-        closing.require_lead(request.user, audit)
+        try:
+            closing.require_lead(request.user, audit)
+        except DjangoPermissionDenied as refusal:
+            raise PermissionDenied(str(refusal)) from None  # DRF would replace the reason with its own
         data = CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         closing.audit_close(audit=audit, user=request.user, **data.validated_data)

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from reportlab.platypus import KeepTogether
+from reportlab.platypus import KeepTogether, Spacer
 
 from audits import pdf
 from audits.documents import (
@@ -265,7 +265,8 @@ def _findings_story(data: dict) -> list:
         tables = [_finding_table(finding) for finding in group]
         # A clause's heading never ends a page alone.
         story.append(KeepTogether([pdf.para(heading, "h3"), tables[0]]))
-        story += tables[1:]
+        for table in tables[1:]:
+            story += [Spacer(1, 8), table]
     return story
 
 
@@ -318,6 +319,7 @@ def _render_report(data: dict) -> bytes:
             widths=[0.25, 0.45, 0.30],
         )
     )
+    story.append(Spacer(1, 8))
     story.append(
         pdf.data_table(
             [_("Site in the sample"), _("City"), _("Why it was visited")],

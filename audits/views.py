@@ -245,6 +245,9 @@ def audit_detail(request, pk):
         "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
+        "has_report_pdf": audit.documents.filter(kind="report").exists(),
+        "can_close": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
+        and is_lead_auditor(request.user, audit),
         # The checklist opens once the plan is confirmed; the client's users read it after closing.
         "can_checklist": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS, AuditStatus.CLOSED)
         and (membership_of(request.user) is None or audit.report_issued),

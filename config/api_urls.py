@@ -6,12 +6,14 @@ from audits.audits_api import AuditViewSet
 from audits.calculator_api import AuditTimeCalculatorView
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
+from findings.evidence_api import EvidenceViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("sites", SiteViewSet, basename="site")
 router.register("standards", StandardViewSet, basename="standard")
 router.register("audits", AuditViewSet, basename="audit")
+router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("findings", FindingViewSet, basename="finding")
 
 urlpatterns = [*router.urls, path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time")]

@@ -122,6 +122,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # through views that check permission.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = None
+# Largest evidence file accepted (bytes); phone photos and scanned PDFs fit well within 25 MB.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,6 +195,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several serializers carry the same state fields; one named enum each keeps the schema clean.
+    "ENUM_NAME_OVERRIDES": {
+        "AuditStatusEnum": "audits.models.AuditStatus",
+        "NonconformityStatusEnum": "findings.models.NonconformityStatus",
+        "GradeEnum": "findings.models.Grade",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -6,7 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
     path("", include("audits.urls")),
-    path("", include("findings.page_urls")),
+    path("", include("findings.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -40,7 +40,9 @@ def _clean_description(description: str) -> str:
 
 def _check_visibility(visibility: str) -> None:
     if visibility not in Visibility.values:
-        raise DomainError(_("Choose who sees the file: the audit team or also the client."), field="visibility")
+        raise DomainError(
+            _("Choose who sees the file: the audit team or also the client."), field="visibility"
+        )
 
 
 def _require_current(finding: Finding) -> None:
@@ -56,7 +58,9 @@ def _lock_finding(finding: Finding) -> Finding:
     return stored
 
 
-def evidence_add(*, finding: Finding, user, upload, description: str = "", visibility: str = "team") -> Evidence:
+def evidence_add(
+    *, finding: Finding, user, upload, description: str = "", visibility: str = "team"
+) -> Evidence:
     """Attach a file to a finding. PermissionDenied off the team; DomainError when refused.
 
     The file is written only after its content passed inspection, and removed again when the
@@ -98,7 +102,14 @@ def evidence_add(*, finding: Finding, user, upload, description: str = "", visib
                 action=ChangeAction.EVIDENCE_ADDED,
                 changes={
                     name: [None, getattr(evidence, name)]
-                    for name in ("original_name", "content_type", "size", "sha256", "description", "visibility")
+                    for name in (
+                        "original_name",
+                        "content_type",
+                        "size",
+                        "sha256",
+                        "description",
+                        "visibility",
+                    )
                 },
                 version=finding.version,
                 changed_by=user,

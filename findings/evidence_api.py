@@ -2,8 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -35,11 +34,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_download_url(self, evidence) -> str:
         return reverse("findings:evidence-download", args=[evidence.pk])
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_thumbnail_url(self, evidence) -> str | None:
         if not evidence.thumbnail:
             return None

@@ -50,7 +50,9 @@ def make_thumbnail(evidence_id: int) -> bool:
         return False
     except Exception:
         # The upload was checked to decode, so this is storage damage: a retry would not help.
-        logger.warning("No thumbnail for evidence %s: the picture could not be read.", evidence_id, exc_info=True)
+        logger.warning(
+            "No thumbnail for evidence %s: the picture could not be read.", evidence_id, exc_info=True
+        )
         return False
     evidence.thumbnail.save("thumbnail.jpg", ContentFile(content), save=False)
     # Only the first run to finish records its thumbnail; a concurrent one removes its own file.

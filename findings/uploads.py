@@ -175,9 +175,13 @@ def _detect(upload, head: bytes) -> FileKind:
         if guessed.extension in ("exe", "elf", "wasm"):
             _refuse(_("This file is a program; programs are never accepted, whatever their name."))
         if guessed.extension in ARCHIVE_EXTENSIONS:
-            _refuse(_("Archives are not accepted; attach the documents themselves.") + " " + _accepted_types())
+            _refuse(
+                _("Archives are not accepted; attach the documents themselves.") + " " + _accepted_types()
+            )
         _refuse(
-            _("%(type)s files are not accepted.") % {"type": guessed.extension.upper()} + " " + _accepted_types()
+            _("%(type)s files are not accepted.") % {"type": guessed.extension.upper()}
+            + " "
+            + _accepted_types()
         )
     if head.startswith(CFB_SIGNATURE):
         return _compound_file_kind(upload, None)
@@ -259,7 +263,7 @@ def _ooxml_kind(archive: zipfile.ZipFile, names: set[str]) -> FileKind:
         name.endswith("vbaProject.bin") for name in names
     ):
         _refuse(_("Office files with macros are not accepted; save it without macros (.docx, .xlsx, .pptx)."))
-    for kind, main_type, main_part in OOXML_MAIN_TYPES:
+    for kind, main_type, _main_part in OOXML_MAIN_TYPES:
         if main_type in content_types:
             return kind
     for kind, _main_type, main_part in OOXML_MAIN_TYPES:

@@ -103,12 +103,13 @@ def test_it_plans_nordkontakts_stage_2_as_the_calculation_proposes(settings):
     assert plan_problems(stage2) == []
 
 
-def test_it_puts_nordkontakts_stage_2_under_way_with_findings(settings):
+def test_it_puts_nordkontakts_stage_2_under_way_with_findings(settings, django_capture_on_commit_callbacks):
     from audits.models import Audit, AuditStatus
     from findings.models import Evidence, Finding
 
     settings.DEBUG = True
-    call_command("seed_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     call_command("seed_demo")
     stage2 = Audit.objects.get(organization__legal_name="Nordkontakt AB", audit_type="stage2")
     assert stage2.status == AuditStatus.IN_PROGRESS
