@@ -14,7 +14,7 @@ from config.errors import ConflictError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
 from findings.services import finding_create, finding_update
 from tests.conftest import CAST_NAMES
-from tests.factories import ClauseFactory, CompetenceFactory
+from tests.factories import ClauseFactory, CompetenceFactory, StandardFactory
 
 
 @pytest.fixture
@@ -193,17 +193,27 @@ def test_it_renders_the_checklist_in_a_constant_number_of_queries(
     client = login(cast.lead)
     with django_assert_max_num_queries(25) as baseline:
         client.get(f"/audits/{audit.pk}/checklist/")
+    # The size the issue names: two standards, about 120 clauses, 3 sites and 300 findings.
+    second = StandardFactory(code="ISO 18295-2:2017", title="Clients of contact centres")
+    audit.standards.add(second)
     heading = cast.standard.clauses.get(number="4")
+    second_heading = ClauseFactory(standard=second, number="5", title="Client requirements", auditable=False)
     clauses = [
         ClauseFactory(standard=cast.standard, number=f"4.{n}", title=f"Clause {n}", parent=heading)
-        for n in range(3, 40)
+        for n in range(3, 61)
+    ] + [
+        ClauseFactory(standard=second, number=f"5.{n}", title=f"Client clause {n}", parent=second_heading)
+        for n in range(1, 61)
     ]
     sites = list(audit.sites.all())
-    for index, clause in enumerate(clauses * 3):
+    for index in range(300):
+        clause = clauses[index % len(clauses)]
         _record(audit, cast.lead, clause, Grade.OFI, f"finding {index}", site=sites[index % len(sites)])
     with django_assert_max_num_queries(len(baseline)):
         response = client.get(f"/audits/{audit.pk}/checklist/")
-    assert "Clause 39" in response.content.decode()
+    body = response.content.decode()
+    assert "Client clause 60" in body
+    assert "Clause 60" in body
     with django_assert_max_num_queries(len(baseline)):
         client.get(f"/audits/{audit.pk}/checklist/?site={sites[0].pk}&show=open")
 
