@@ -42,6 +42,8 @@ def worker(tmp_path):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        # The worker stores PDFs where this test reads them.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
@@ -100,3 +102,37 @@ def test_it_runs_an_enqueued_task_in_a_separate_worker(worker, tmp_path):
     assert "To: worker@example.com" in body
     assert "workertest" in body
     assert "send_invitation_email" in log and "succeeded" in log
+
+
+def test_it_makes_the_audit_report_in_the_worker(worker, onsite_audit, cast, tmp_path):
+    from pypdf import PdfReader
+
+    from audits.models import AuditDocument
+    from findings.closing import audit_close
+    from findings.services import finding_create
+
+    finding_create(
+        audit=onsite_audit,
+        user=cast.lead,
+        clause=onsite_audit.clause_41,
+        site=onsite_audit.stockholm,
+        grade="minor",
+        statement="No trend analysis of complaints since June.",
+    )
+    # Closing queues the report with transaction.on_commit; this test's transaction commits.
+    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify", conclusion="Worker test")
+
+    deadline = time.monotonic() + 60
+    document = None
+    while time.monotonic() < deadline:
+        document = AuditDocument.objects.filter(audit=onsite_audit, kind="report").first()
+        if document is not None:
+            break
+        time.sleep(0.5)
+    log = (tmp_path / "worker.log").read_text()
+    assert document is not None, f"The worker made no report within 60 s. Worker log:\n{log[-3000:]}"
+    with document.file.open("rb") as pdf:
+        text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "No trend analysis of complaints since June." in text
+    assert "NC-" in text
+    assert "generate_report_pdf" in log and "succeeded" in log
