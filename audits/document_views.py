@@ -76,6 +76,16 @@ def _quote_refused(request, programme, refusal: DomainError):
     )
 
 
+def _stored_document_response(document, *, missing_message: str) -> FileResponse:
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404(missing_message) from None
+    return FileResponse(
+        handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
+    )
+
+
 def plan_pdf_response(audit: Audit) -> FileResponse:
     """The latest stored plan PDF as a download; Http404 saying why when there is none.
 
@@ -92,26 +102,27 @@ def plan_pdf_response(audit: Audit) -> FileResponse:
                 "certification body."
             )
         )
-    try:
-        handle = document.file.open("rb")
-    except OSError:
-        raise Http404(
-            _("The plan PDF's file is missing from storage; ask the certification body to make it again.")
-        ) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
+    return _stored_document_response(
+        document,
+        missing_message=_(
+            "The plan PDF's file is missing from storage; ask the certification body to make it again."
+        ),
     )
+
+
+def _document_download(request, pk, response_for):
+    audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
+    try:
+        return response_for(audit)
+    except Http404 as missing:
+        # The standard 404 page says nothing of why; here the reason is what the user needs.
+        return HttpResponseNotFound(str(missing), content_type="text/plain; charset=utf-8")
 
 
 @login_required
 @require_safe
 def plan_pdf(request, pk):
-    audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
-    try:
-        return plan_pdf_response(audit)
-    except Http404 as missing:
-        # The standard 404 page says nothing of why; here the reason is what the user needs.
-        return HttpResponseNotFound(str(missing), content_type="text/plain; charset=utf-8")
+    return _document_download(request, pk, plan_pdf_response)
 
 
 class PDFRenderer(BaseRenderer):
@@ -147,14 +158,11 @@ def report_pdf_response(audit: Audit) -> FileResponse:
                 "certification body."
             )
         )
-    try:
-        handle = document.file.open("rb")
-    except OSError:
-        raise Http404(
-            _("The audit report's file is missing from storage; ask the certification body to make it again.")
-        ) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
+    return _stored_document_response(
+        document,
+        missing_message=_(
+            "The audit report's file is missing from storage; ask the certification body to make it again."
+        ),
     )
 
 
@@ -162,8 +170,4 @@ def report_pdf_response(audit: Audit) -> FileResponse:
 @require_safe
 def report_pdf(request, pk):
     """The closed audit's report: staff, its team and the client's users (all who see the audit)."""
-    audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
-    try:
-        return report_pdf_response(audit)
-    except Http404 as missing:
-        return HttpResponseNotFound(str(missing), content_type="text/plain; charset=utf-8")
+    return _document_download(request, pk, report_pdf_response)

@@ -347,6 +347,28 @@ def latest_document(audit: Audit, kind: str) -> AuditDocument | None:
     return audit.documents.filter(kind=kind).order_by("-created_at", "-id").first()
 
 
+def document_store(*, audit: Audit, kind: str, template_version: str, data: dict, render) -> AuditDocument:
+    """Render `data` and store it as the audit's latest document of `kind`, unless nothing changed.
+
+    The caller holds the audit's row lock. A document is a record: a new one never replaces the
+    file of an earlier one.
+    """
+    digest = data_digest(data)
+    latest = latest_document(audit, kind)
+    if latest is not None and latest.data_digest == digest and latest.template_version == template_version:
+        return latest
+    content = render(data)
+    document = AuditDocument(
+        audit=audit, kind=kind, template_version=template_version, data_digest=digest, size=len(content)
+    )
+    # The name is chosen by the field's upload_to; the file is written before the row, so a row
+    # never points at a missing file.
+    document.file.save(f"{kind}.pdf", ContentFile(content), save=False)
+    document.save()
+    logger.info("Stored %s PDF %s for audit %s (%s bytes).", kind, document.file.name, audit.pk, len(content))
+    return document
+
+
 @transaction.atomic
 def plan_document_create(*, audit: Audit) -> AuditDocument:
     """Store the confirmed plan as a PDF; when nothing changed since the last one, return that one."""
@@ -354,29 +376,13 @@ def plan_document_create(*, audit: Audit) -> AuditDocument:
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     if audit.status in (AuditStatus.PLANNED, AuditStatus.CANCELLED):
         raise ConflictError(_("The plan PDF is made once the plan is confirmed."))
-    data = plan_data(audit)
-    digest = data_digest(data)
-    latest = latest_document(audit, DocumentKind.PLAN)
-    if (
-        latest is not None
-        and latest.data_digest == digest
-        and latest.template_version == PLAN_TEMPLATE_VERSION
-    ):
-        return latest
-    content = _render_plan(data)
-    document = AuditDocument(
+    return document_store(
         audit=audit,
         kind=DocumentKind.PLAN,
         template_version=PLAN_TEMPLATE_VERSION,
-        data_digest=digest,
-        size=len(content),
+        data=plan_data(audit),
+        render=_render_plan,
     )
-    # The name is chosen by the field's upload_to; the file is written before the row, so a row
-    # never points at a missing file.
-    document.file.save("plan.pdf", ContentFile(content), save=False)
-    document.save()
-    logger.info("Stored plan PDF %s for audit %s (%s bytes).", document.file.name, audit.pk, document.size)
-    return document
 
 
 def document_filename(document: AuditDocument) -> str:

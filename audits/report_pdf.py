@@ -10,7 +10,6 @@ import logging
 from itertools import groupby
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -23,11 +22,10 @@ from audits.documents import (
     TEAM_ROLE_ORDER,
     _sampling_reason,
     audit_label,
-    data_digest,
+    document_store,
     format_date,
     format_dates,
     format_days,
-    latest_document,
 )
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
 from config.errors import ConflictError
@@ -449,25 +447,10 @@ def report_document_create(*, audit: Audit) -> AuditDocument:
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     if audit.status != AuditStatus.CLOSED:
         raise ConflictError(_("The audit report is made once the audit is closed."))
-    data = report_data(audit)
-    digest = data_digest(data)
-    latest = latest_document(audit, DocumentKind.REPORT)
-    if (
-        latest is not None
-        and latest.data_digest == digest
-        and latest.template_version == REPORT_TEMPLATE_VERSION
-    ):
-        return latest
-    content = _render_report(data)
-    document = AuditDocument(
+    return document_store(
         audit=audit,
         kind=DocumentKind.REPORT,
         template_version=REPORT_TEMPLATE_VERSION,
-        data_digest=digest,
-        size=len(content),
+        data=report_data(audit),
+        render=_render_report,
     )
-    # The file is written before the row, so a row never points at a missing file.
-    document.file.save("report.pdf", ContentFile(content), save=False)
-    document.save()
-    logger.info("Stored report PDF %s for audit %s (%s bytes).", document.file.name, audit.pk, document.size)
-    return document
