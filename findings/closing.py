@@ -195,12 +195,14 @@ def audit_close(
             "updated_at",
         ]
     )
+    from findings.ncr import nonconformity_issued
+
     closed_on = timezone.localdate(audit.closed_at)
     for finding in findings:
         response_due, close_due = nc_deadlines(
             grade=finding.grade, closed_on=closed_on, scheme=_scheme_of(finding)
         )
-        Nonconformity.objects.create(
+        nonconformity = Nonconformity.objects.create(
             number=next_number(series=NC_SERIES, year=closed_on.year),
             finding=finding,
             audit=audit,
@@ -208,6 +210,7 @@ def audit_close(
             response_due=response_due,
             close_due=close_due,
         )
+        nonconformity_issued(nonconformity=nonconformity, user=user)
 
     # Imported here: the task's module imports the report, which imports this module.
     from audits.tasks import generate_report_pdf

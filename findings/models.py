@@ -204,6 +204,23 @@ class NonconformityStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class VerificationMethod(models.TextChoices):
+    DESK = "desk", _("Desk review")
+    ON_SITE = "on_site", _("On site")
+
+
+class NonconformityQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=NonconformityStatus.CLOSED)
+
+    def overdue(self, today):
+        """No answer by its due date, or a major not closed by its deadline."""
+        return self.filter(
+            Q(status=NonconformityStatus.AWAITING_RESPONSE, response_due__lt=today)
+            | Q(grade=Grade.MAJOR, close_due__lt=today) & ~Q(status=NonconformityStatus.CLOSED)
+        )
+
+
 class Nonconformity(models.Model):
     """A minor or major finding of a closed audit, answered by the client (the NCR)."""
 
@@ -224,11 +241,30 @@ class Nonconformity(models.Model):
     response_due = models.DateField(_("answer due by"))
     close_due = models.DateField(_("to be closed by"), null=True, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    # The answer accepted by the team; for a minor, its plan is verified at the next audit.
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verification_method = models.CharField(
+        _("verified by"), max_length=10, choices=VerificationMethod.choices, blank=True
+    )
+    verification_comment = models.TextField(_("verification"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = NonconformityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nonconformity")
         verbose_name_plural = _("nonconformities")
         ordering = ["number"]
+        indexes = [
+            # The NCR lists and the daily deadline run filter by state and due date.
+            models.Index(fields=["status", "response_due"], name="nc_status_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(grade__in=NONCONFORMITY_GRADES), name="nonconformity_grade_minor_or_major"
@@ -237,3 +273,144 @@ class Nonconformity(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class ReviewDecision(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    REJECT = "reject", _("Reject")
+
+
+class NonconformityResponse(models.Model):
+    """One round of the client's answer. Never edited once submitted: a new round is a new answer."""
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="responses")
+    round = models.PositiveSmallIntegerField(_("round"))
+    correction = models.TextField(_("correction"), help_text=_("What was done at once to fix the case."))
+    root_cause = models.TextField(_("root cause"), help_text=_("Why it happened."))
+    corrective_action = models.TextField(
+        _("corrective action"), help_text=_("What is changed so that it does not happen again.")
+    )
+    responsible = models.CharField(_("responsible person"), max_length=200, blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decision = models.CharField(_("review"), max_length=10, choices=ReviewDecision.choices, blank=True)
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer to a nonconformity")
+        verbose_name_plural = _("answers to nonconformities")
+        ordering = ["nonconformity_id", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["nonconformity", "round"], name="nc_response_round_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.nonconformity} #{self.round}"
+
+
+class AttachmentPurpose(models.TextChoices):
+    RESPONSE = "response", _("Client's evidence")
+    VERIFICATION = "verification", _("Verification evidence")
+
+
+def nc_attachment_path(instance, filename):
+    return f"nonconformities/{instance.nonconformity_id}/{uuid.uuid4().hex}"
+
+
+class NonconformityAttachment(models.Model):
+    """A file with an answer (the client's evidence) or with the team's verification."""
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="attachments")
+    response = models.ForeignKey(
+        NonconformityResponse, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=AttachmentPurpose.choices)
+    file = models.FileField(_("file"), upload_to=nc_attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nonconformity file")
+        verbose_name_plural = _("nonconformity files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class InternalNote(models.Model):
+    """The team's and staff's own note on a nonconformity: never shown to the client."""
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="internal_notes")
+    text = models.TextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.nonconformity}: {self.text[:40]}"
+
+
+class NonconformityEventKind(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    ANSWERED = "answered", _("Answered")
+    REJECTED = "rejected", _("Answer rejected")
+    ACCEPTED = "accepted", _("Answer accepted")
+    CLOSED = "closed", _("Verified and closed")
+
+
+class NonconformityEvent(models.Model):
+    """Each step of a nonconformity, dated and attributed: the thread both sides read."""
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("step"), max_length=20, choices=NonconformityEventKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    response = models.ForeignKey(
+        NonconformityResponse, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("nonconformity step")
+        verbose_name_plural = _("nonconformity steps")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.nonconformity} {self.kind}"
+
+
+class Notice(models.Model):
+    """An e-mail sent about a nonconformity for one event; the unique key makes sending idempotent.
+
+    `key` names the occasion, e.g. "reminder-7:2026-12-28" or "escalation-response:2026-12-28",
+    so a deadline moved later gets its own reminders, and a re-run of the beat task sends nothing.
+    """
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="notices")
+    key = models.CharField(_("occasion"), max_length=80)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("notice sent")
+        verbose_name_plural = _("notices sent")
+        constraints = [
+            models.UniqueConstraint(fields=["nonconformity", "key"], name="notice_once_per_occasion")
+        ]
+
+    def __str__(self):
+        return f"{self.nonconformity} {self.key}"
