@@ -22,16 +22,28 @@ def home(request):
         context["organization"] = organization
         context["sites"] = organization.sites.all()
         context["audits"] = upcoming_audits(user, today)[:HOME_AUDITS]
+        context["ncrs"] = _ncrs(user).open().order_by("response_due", "number")[:HOME_AUDITS]
         return render(request, "accounts/home_client.html", context)
     organizations = organizations_for_user(user).with_site_totals()
     if is_staff_member(user):
         context["organization_count"] = organizations.count()
         context["recent_organizations"] = organizations.order_by("-created_at")[:8]
         context["attention"] = audits_needing_attention(today)[:HOME_AUDITS]
+        context["ncrs"] = _ncrs(user).overdue(today).order_by("response_due", "number")[:HOME_AUDITS]
         return render(request, "accounts/home_staff.html", context)
     if is_auditor(user):
         context["organizations"] = organizations
         context["slots"] = todays_slots(user, today)
+        context["ncrs"] = (
+            _ncrs(user).filter(status="awaiting_review", audit__team__user=user).order_by("response_due")
+        )[:HOME_AUDITS]
         context["audits"] = upcoming_audits(user, today)[:HOME_AUDITS]
         return render(request, "accounts/home_auditor.html", context)
     return render(request, "accounts/home_other.html", context)
+
+
+def _ncrs(user):
+    # Imported here: findings imports accounts (roles), and home pages are the only readers here.
+    from findings.ncr import nonconformities_for_user
+
+    return nonconformities_for_user(user).select_related("finding__clause", "audit__organization")

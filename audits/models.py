@@ -532,6 +532,7 @@ class AuditGroupObjectPermission(GroupObjectPermissionBase):
 class DocumentKind(models.TextChoices):
     PLAN = "plan", _("Audit plan")
     REPORT = "report", _("Audit report")
+    NC_SUMMARY = "nc_summary", _("Nonconformities of the audit")
 
 
 def audit_document_path(instance, filename):

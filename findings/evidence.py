@@ -5,8 +5,6 @@ records the change in the finding's history. A refused upload leaves nothing beh
 checked before anything is written and deleted again if the database write fails.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -116,7 +114,7 @@ def evidence_add(
             )
             if inspected.kind.mime in THUMBNAIL_TYPES:
                 # robust: the upload is stored; a broker that is down must not turn it into a 500.
-                transaction.on_commit(partial(make_thumbnail.delay, evidence.pk), robust=True)
+                transaction.on_commit(lambda pk=evidence.pk: make_thumbnail.delay(pk), robust=True)
     except BaseException:
         if stored_name:
             evidence.file.storage.delete(stored_name)

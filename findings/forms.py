@@ -61,3 +61,84 @@ class EvidenceForm(forms.Form):
 
 class RemoveFindingForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the answer's evidence); each is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class NonconformityAnswerForm(forms.Form):
+    correction = forms.CharField(
+        label=_("Correction"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you did at once to fix this case."),
+    )
+    root_cause = forms.CharField(
+        label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Why it happened.")
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you change so that it does not happen again."),
+    )
+    responsible = forms.CharField(label=_("Responsible person"), max_length=200, required=False)
+    target_date = forms.DateField(
+        label=_("Target date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    files = MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("Photos, PDF or office documents; several at once."),
+    )
+
+
+class NonconformityReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept the answer")), ("reject", _("Reject the answer"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment to the client"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Needed when you reject: the client reads it."),
+    )
+
+
+class NonconformityVerifyForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Verified"),
+        choices=[("desk", _("Desk review")), ("on_site", _("On site"))],
+        widget=forms.RadioSelect,
+        initial="desk",
+    )
+    comment = forms.CharField(
+        label=_("What was verified"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The evidence seen that the actions were implemented and work."),
+    )
+    files = MultipleFileField(label=_("Evidence files"), required=False)
+
+
+class InternalNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen only by the certification body, never by the client."),
+    )

@@ -414,3 +414,40 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.nonconformity} {self.key}"
+
+
+def nc_document_path(instance, filename):
+    """documents/nonconformities/<nc id>/ncr-<timestamp>.pdf: every version kept side by side."""
+    from django.utils import timezone
+
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    return f"documents/nonconformities/{instance.nonconformity_id}/ncr-{stamp}.pdf"
+
+
+class NonconformityDocument(models.Model):
+    """An NCR PDF, with the template version and the digest of the data that produced it.
+
+    Documents are records: each step of the nonconformity gives a new document, the old ones stay.
+    """
+
+    nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(_("file"), upload_to=nc_document_path, max_length=255)
+    template_version = models.CharField(_("template version"), max_length=20)
+    data_digest = models.CharField(
+        _("data digest"), max_length=64, help_text=_("SHA-256 of the data the document was made from.")
+    )
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nonconformity document")
+        verbose_name_plural = _("nonconformity documents")
+        ordering = ["nonconformity_id", "-created_at", "-id"]
+        indexes = [
+            # The latest document of a nonconformity: downloads and the unchanged-data check.
+            models.Index(fields=["nonconformity", "created_at"], name="ncdocument_latest_idx"),
+        ]
+
+    def __str__(self):
+        made = f" ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else ""
+        return f"NCR {self.nonconformity}{made}"

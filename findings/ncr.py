@@ -5,8 +5,6 @@ awaiting_response with the reviewer's reasons. Each step is a NonconformityEvent
 attributed) and queues the e-mail for that step once the transaction commits.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -61,6 +59,19 @@ def can_review(user, nonconformity: Nonconformity) -> bool:
 
 def can_see_internal(user, nonconformity: Nonconformity) -> bool:
     return is_staff_member(user) or can_review(user, nonconformity)
+
+
+def is_overdue(nonconformity: Nonconformity, today) -> bool:
+    """The same rule as Nonconformity.objects.overdue(), for one record in hand."""
+    if nonconformity.status == NonconformityStatus.CLOSED:
+        return False
+    late_answer = (
+        nonconformity.status == NonconformityStatus.AWAITING_RESPONSE and nonconformity.response_due < today
+    )
+    late_close = (
+        nonconformity.grade == Grade.MAJOR and nonconformity.close_due and nonconformity.close_due < today
+    )
+    return bool(late_answer or late_close)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -136,8 +147,9 @@ def _notify(event: NonconformityEvent) -> None:
     # Imported here: the tasks module imports the e-mail code, which imports this module.
     from findings.tasks import send_nonconformity_notice
 
-    # robust: the step is saved; a broker that is down must not turn it into a 500.
-    transaction.on_commit(partial(send_nonconformity_notice.delay, event.pk), robust=True)
+    # robust: the step is saved; a broker that is down must not turn it into a 500. (A lambda,
+    # not functools.partial: Django names the callback when it logs a failure.)
+    transaction.on_commit(lambda pk=event.pk: send_nonconformity_notice.delay(pk), robust=True)
 
 
 def _event(nonconformity, kind, user, *, response=None, comment="") -> NonconformityEvent:

@@ -60,3 +60,106 @@ def make_thumbnail(evidence_id: int) -> bool:
         evidence.thumbnail.storage.delete(evidence.thumbnail.name)
         return False
     return True
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_nonconformity_notice(event_id: int) -> bool:
+    """The e-mail for one step of a nonconformity; sent once even if the task runs again."""
+    from findings.models import NonconformityEvent
+    from findings.notices import event_notice_send
+
+    event = (
+        NonconformityEvent.objects.select_related("nonconformity__audit__organization", "by", "response")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return False
+    return event_notice_send(event)
+
+
+class DeadlineNoticesFailed(Exception):
+    """Some deadline e-mails could not be sent; retrying the run sends only those."""
+
+
+# Retried after 5, 10 and 20 minutes: the same morning, so a retry sees the same `today`.
+@shared_task(autoretry_for=(DeadlineNoticesFailed,), retry_backoff=300, retry_jitter=False, max_retries=3)
+def run_nonconformity_deadlines() -> dict[str, int]:
+    """The daily run: reminders, escalations and suspension candidates (see findings.deadlines)."""
+    from django.utils import timezone
+
+    from findings.deadlines import deadlines_run
+
+    report = deadlines_run(today=timezone.localdate())
+    if report.failed:
+        raise DeadlineNoticesFailed(f"{report.failed} deadline e-mail(s) not sent: {report.counts()}")
+    return report.counts()
+
+
+# -- The NCR PDFs (findings.nc_pdf) --------------------------------------------------------------
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def generate_nc_pdf(self, nonconformity_id: int) -> bool:
+    """Store the nonconformity's NCR PDF.
+
+    Returns False when there was nothing new: the nonconformity is gone or unchanged since the
+    last PDF, so running the task again never stores the same NCR twice.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    from findings.models import Nonconformity
+    from findings.nc_pdf import latest_nc_document, nc_document_create
+
+    nonconformity = Nonconformity.objects.filter(pk=nonconformity_id).first()
+    if nonconformity is None:
+        return False
+    # The NCR goes to the client: the body's own language, not that of whoever took the step.
+    with translation.override(settings.LANGUAGE_CODE):
+        previous = latest_nc_document(nonconformity)
+        document = nc_document_create(nonconformity=nonconformity)
+    return previous is None or document.pk != previous.pk
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def generate_nc_summary_pdf(self, audit_id: int) -> bool:
+    """Store the summary of the closed audit's nonconformities; False when there was nothing new."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from audits.documents import latest_document
+    from audits.models import Audit, DocumentKind
+    from config.errors import DomainError
+    from findings.nc_pdf import nc_summary_document_create
+
+    audit = Audit.objects.filter(pk=audit_id).first()
+    if audit is None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        previous = latest_document(audit, DocumentKind.NC_SUMMARY)
+        try:
+            document = nc_summary_document_create(audit=audit)
+        except DomainError as refusal:
+            # Not closed: there are no nonconformities to sum up, and retrying will not help.
+            logger.warning("No nonconformity summary for audit %s: %s", audit_id, refusal.message)
+            return False
+    return previous is None or document.pk != previous.pk
+
+
+def nc_documents_refresh(nonconformity_id: int):
+    """Queue the NCR PDF of the nonconformity, then the summary of its audit; None if it is gone.
+
+    Call it after each step of the workflow, once the step is committed (from
+    `transaction.on_commit`), so the tasks read the new state. A PDF that fails here is made on
+    the next download anyway: the download views make a missing or stale document on demand.
+    """
+    from celery import chain
+
+    from findings.models import Nonconformity
+
+    audit_id = Nonconformity.objects.filter(pk=nonconformity_id).values_list("audit_id", flat=True).first()
+    if audit_id is None:
+        return None
+    # Immutable signatures: the summary runs whether or not the NCR itself changed.
+    return chain(generate_nc_pdf.si(nonconformity_id), generate_nc_summary_pdf.si(audit_id)).apply_async()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from findings import evidence_views, views
+from findings import evidence_views, nc_documents, nc_views, views
 
 app_name = "findings"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("findings/<int:pk>/evidence/", views.finding_evidence_add, name="evidence-add"),
     path("evidence/<int:pk>/download/", evidence_views.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/thumbnail/", evidence_views.evidence_thumbnail, name="evidence-thumbnail"),
+    path("ncrs/", nc_views.nc_list, name="nc-list"),
+    path("ncrs/<int:pk>/", nc_views.nc_detail, name="nc-detail"),
+    path("ncrs/<int:pk>/respond/", nc_views.nc_respond, name="nc-respond"),
+    path("ncrs/<int:pk>/review/", nc_views.nc_review, name="nc-review"),
+    path("ncrs/<int:pk>/verify/", nc_views.nc_verify, name="nc-verify"),
+    path("ncrs/<int:pk>/notes/", nc_views.nc_note, name="nc-note"),
+    path("ncrs/files/<int:pk>/", nc_views.nc_file, name="nc-file"),
+    path("ncrs/<int:pk>/pdf/", nc_documents.nc_pdf, name="nc-pdf"),
+    path("audits/<int:pk>/ncrs.pdf", nc_documents.nc_summary_pdf, name="nc-summary-pdf"),
 ]
