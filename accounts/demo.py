@@ -150,6 +150,7 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
         )
     _seed_nordkontakt_programme(users=users, standards=standards, today=today)
     _seed_stage2_findings(users=users, today=today)
+    _seed_kundtjanst_norr(users=users, standards=standards, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
 
 
@@ -314,3 +315,132 @@ def _seed_stage2_findings(*, users, today: datetime.date) -> None:
                 description=f"Photo taken on site for {number}",
                 visibility=Visibility.CLIENT if grade == "major" else Visibility.TEAM,
             )
+
+
+def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
+    """Kundtjänst Norr AB: stage 1 done, stage 2 closed at Luleå with two minors answered by `other`.
+
+    One minor was accepted and verified closed; the other's plan was accepted and waits for the
+    next audit. Its whole history is there to read.
+    """
+    from audits.models import AuditStatus, AuditType, CertificationProgramme, TeamRole
+    from audits.services import (
+        audit_compute_time,
+        audit_update,
+        plan_confirm,
+        plan_day_add,
+        plan_slot_add,
+        programme_create,
+        team_member_add,
+    )
+    from findings.closing import audit_close
+    from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
+    from findings.services import finding_create
+
+    organization = Organization.objects.get(org_number="559100-2349")
+    if CertificationProgramme.objects.filter(organization=organization).exists():
+        return
+    standard = standards[ISO_18295_1]
+    programme = programme_create(organization=organization, standards=[standard])
+    lulea = organization.sites.get()
+    stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
+    stage1_day = today - datetime.timedelta(days=60)
+    audit_update(
+        audit=stage1, mode="remote", start_date=stage1_day, end_date=stage1_day, criteria=ISO_18295_1
+    )
+    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
+    audit_compute_time(audit=stage1, seed=20263)
+    stage1.status = AuditStatus.CLOSED
+    stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(15)))
+    stage1.closed_by = users["lead"]
+    stage1.recommendation = "certify"
+    stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation"])
+
+    stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
+    day = today - datetime.timedelta(days=21)
+    audit_update(
+        audit=stage2,
+        start_date=day,
+        end_date=day,
+        objectives="Evaluate the implementation and effectiveness of the contact centre's system.",
+        scope="Inbound customer service by telephone and e-mail.",
+        criteria=ISO_18295_1,
+    )
+    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=day)
+    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=day)
+    audit_compute_time(audit=stage2, seed=20264)
+    clauses = {clause.number: clause for clause in standard.clauses.filter(auditable=True)}
+    plan_day = plan_day_add(audit=stage2, date=day, site=lulea)
+    plan_slot_add(
+        day=plan_day,
+        start=datetime.time(8),
+        end=datetime.time(12),
+        member=lead,
+        activity="Customer relationship and complaints",
+        clauses=[clauses[n] for n in ("4.1", "4.2", "4.3", "4.4") if n in clauses],
+    )
+    plan_slot_add(
+        day=plan_day,
+        start=datetime.time(13),
+        end=datetime.time(17),
+        member=auditor,
+        activity="People and operations",
+        clauses=[clauses[n] for n in ("6.1", "6.2", "7.1") if n in clauses],
+    )
+    plan_confirm(audit=stage2)
+    grades = {
+        "4.1": ("conforming", ""),
+        "4.2": ("conforming", ""),
+        "4.3": ("minor", "Required: customer satisfaction measured. Observed: no survey since March 2026."),
+        "4.4": ("ofi", "Complaint categories could be aligned with the reasons customers give."),
+        "6.1": ("conforming", ""),
+        "6.2": ("minor", "Required: coaching recorded. Observed: no coaching records for the evening shift."),
+        "7.1": ("conforming", ""),
+    }
+    for number, (grade, statement) in grades.items():
+        if number in clauses:
+            finding_create(
+                audit=stage2,
+                user=users["lead"],
+                clause=clauses[number],
+                site=lulea,
+                grade=grade,
+                statement=statement,
+                evidence="Seen on site." if statement else "",
+            )
+    audit_close(
+        audit=stage2,
+        user=users["lead"],
+        recommendation="certify",
+        conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
+    )
+    survey, coaching = stage2.nonconformities.order_by("number")
+    for nonconformity, correction, cause, action in (
+        (
+            survey,
+            "Sent the customer survey for October.",
+            "The survey tool's licence lapsed in March and nobody was told.",
+            "Licence renewals are in the quality calendar with a reminder to the quality manager.",
+        ),
+        (
+            coaching,
+            "Evening team leaders recorded the coaching of November.",
+            "The evening shift had no template for coaching records.",
+            "One coaching template for every shift, checked monthly by the operations manager.",
+        ),
+    ):
+        nonconformity_respond(
+            nonconformity=nonconformity,
+            user=users["other"],
+            correction=correction,
+            root_cause=cause,
+            corrective_action=action,
+            responsible="Quality manager",
+        )
+        nonconformity_review(nonconformity=nonconformity, user=users["lead"], decision="accept")
+    nonconformity_verify(
+        nonconformity=survey,
+        user=users["lead"],
+        method="desk",
+        comment="October survey results and the calendar entry seen.",
+    )

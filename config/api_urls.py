@@ -7,6 +7,7 @@ from audits.calculator_api import AuditTimeCalculatorView
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
+from findings.nc_api import NonconformityViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -15,5 +16,6 @@ router.register("standards", StandardViewSet, basename="standard")
 router.register("audits", AuditViewSet, basename="audit")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
 
 urlpatterns = [*router.urls, path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time")]

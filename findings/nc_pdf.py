@@ -428,7 +428,7 @@ def _render_nc_summary(data: dict) -> bytes:
                     ]
                     for row in rows
                 ],
-                widths=[0.14, 0.20, 0.11, 0.14, 0.15, 0.12, 0.14],
+                widths=[0.155, 0.19, 0.11, 0.14, 0.145, 0.13, 0.13],
             )
         )
     story += [

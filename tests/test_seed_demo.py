@@ -122,6 +122,26 @@ def test_it_puts_nordkontakts_stage_2_under_way_with_findings(settings, django_c
     # Open, so a newcomer can try the checklist; the plan PDF went to the client contact.
     assert stage2.documents.filter(kind="plan").count() == 1
     User = get_user_model()
-    assert [o.legal_name for o in organizations_for_user(User.objects.get(username="auditor"))] == [
-        "Nordkontakt AB"
+    # The auditor is on both clients' stage 2 teams, and sees those two clients.
+    assert sorted(o.legal_name for o in organizations_for_user(User.objects.get(username="auditor"))) == [
+        "Kundtjänst Norr AB",
+        "Nordkontakt AB",
     ]
+
+
+def test_it_gives_kundtjanst_norr_a_closed_stage_2_with_answered_minors(settings):
+    from audits.models import Audit, AuditStatus
+    from findings.models import Nonconformity
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    stage2 = Audit.objects.get(organization__legal_name="Kundtjänst Norr AB", audit_type="stage2")
+    assert stage2.status == AuditStatus.CLOSED
+    assert set(stage2.team.values_list("user__username", flat=True)) == {"lead", "auditor"}
+    ncs = list(Nonconformity.objects.filter(audit=stage2).order_by("number"))
+    assert [(nc.grade, nc.status) for nc in ncs] == [("minor", "closed"), ("minor", "accepted")]
+    assert all(nc.responses.get().submitted_by.username == "other" for nc in ncs)
+    assert [event.kind for event in ncs[0].events.all()] == ["issued", "answered", "accepted", "closed"]
+    # Nordkontakt's nonconformities come when `lead` closes its stage 2: none yet.
+    assert not Nonconformity.objects.filter(audit__organization__legal_name="Nordkontakt AB").exists()
