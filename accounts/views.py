@@ -30,6 +30,7 @@ def home(request):
         context["recent_organizations"] = organizations.order_by("-created_at")[:8]
         context["attention"] = audits_needing_attention(today)[:HOME_AUDITS]
         context["ncrs"] = _ncrs(user).overdue(today).order_by("response_due", "number")[:HOME_AUDITS]
+        context["candidates"] = _suspension_candidates(today)
         return render(request, "accounts/home_staff.html", context)
     if is_auditor(user):
         context["organizations"] = organizations
@@ -47,3 +48,9 @@ def _ncrs(user):
     from findings.ncr import nonconformities_for_user
 
     return nonconformities_for_user(user).select_related("finding__clause", "audit__organization")
+
+
+def _suspension_candidates(today):
+    from findings.deadlines import suspension_candidates
+
+    return suspension_candidates(today=today)

@@ -109,7 +109,9 @@ def _suspension_rules(today: datetime.date) -> tuple[Q, Q]:
         finding__clause__standard__scheme__isnull=True,
         created_at__date__lt=today - datetime.timedelta(days=_default_candidate_days()),
     )
-    scheme_days = CertificationScheme.objects.values_list("suspension_candidate_days", flat=True).distinct()
+    scheme_days = (
+        CertificationScheme.objects.order_by().values_list("suspension_candidate_days", flat=True).distinct()
+    )
     for days in scheme_days:
         raised_before |= Q(**{_SCHEME_DAYS: days}, created_at__date__lt=today - datetime.timedelta(days=days))
     unanswered = Q(status=NonconformityStatus.AWAITING_RESPONSE) & raised_before

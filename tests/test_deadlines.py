@@ -334,6 +334,18 @@ def test_it_uses_the_schemes_limit(cast, minor):
     assert "more than 60 days" in candidate.reason
 
 
+def test_it_uses_90_days_for_a_standard_without_a_scheme(cast, onsite_audit):
+    late, on_the_day = _raise(onsite_audit, cast.lead, "minor", "minor", site=onsite_audit.stockholm)
+    _raised_days_ago(late, 91)
+    _raised_days_ago(on_the_day, 90)
+    cast.standard.scheme.delete()
+
+    (candidate,) = suspension_candidates(today=timezone.localdate())
+
+    assert candidate.nonconformities == [late]
+    assert "more than 90 days" in candidate.reason
+
+
 def test_it_does_not_list_an_answered_nc_however_old(cast, minor):
     _answer(minor, cast.client)
     _raised_days_ago(minor, 200)

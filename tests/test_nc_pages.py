@@ -285,3 +285,11 @@ def test_it_shows_each_role_its_ncrs_at_home(cast, ncs, login):
     staff_home = _text(login(cast.staff).get("/"))
     assert major.number in staff_home
     assert minor.number not in staff_home
+
+
+def test_it_lists_suspension_candidates_for_staff(cast, ncs, login):
+    _minor, major = ncs
+    Nonconformity.objects.filter(pk=major.pk).update(close_due="2020-01-01")
+    body = _text(login(cast.staff).get("/"))
+    assert "Candidates for suspension" in body
+    assert f"Nordkontakt AB</a>: <a href=\"/ncrs/{major.pk}/\">{major.number}</a>" in body

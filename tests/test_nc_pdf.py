@@ -80,7 +80,13 @@ def attach(nonconformity, response, name, purpose=AttachmentPurpose.RESPONSE):
 def closed(cast, onsite_audit):
     """The on-site audit closed with a minor at Stockholm (4.1) and a major not tied to a site (4.2)."""
     for clause, site, grade, statement, evidence in (
-        (onsite_audit.clause_41, onsite_audit.stockholm, Grade.MINOR, "Complaint log missing two weeks.", "Log"),
+        (
+            onsite_audit.clause_41,
+            onsite_audit.stockholm,
+            Grade.MINOR,
+            "Complaint log missing two weeks.",
+            "March log seen.",
+        ),
         (onsite_audit.clause_42, None, Grade.MAJOR, "No complaints process at all.", "Interview"),
     ):
         finding_create(
@@ -131,7 +137,9 @@ def through_the_workflow(cast, nonconformity):
     )
     second = answer(nonconformity, cast.client)
     attach(nonconformity, second, "ticket-system-export.pdf")
-    nonconformity_review(nonconformity=nonconformity, user=cast.lead, decision="accept", comment="Convincing.")
+    nonconformity_review(
+        nonconformity=nonconformity, user=cast.lead, decision="accept", comment="Convincing."
+    )
     nonconformity_verify(
         nonconformity=nonconformity, user=cast.lead, comment="Six weeks of the log checked in the system."
     )
@@ -157,8 +165,7 @@ def test_it_writes_the_whole_thread_into_the_ncr(cast, closed, minor):
         "Stockholm",
         "Minor nonconformity",
         "Complaint log missing two weeks.",
-        # The objective evidence.
-        "Log",
+        "March log seen.",
         f"Raised {raised.day} ",
         "At the next audit",
         # Round 1, rejected with the reviewer's reasons.
@@ -241,7 +248,9 @@ def test_it_stores_the_ncr_from_the_task(cast, closed, minor):
     assert document.nonconformity == minor
     assert document.template_version == NC_TEMPLATE_VERSION
     assert re.fullmatch(r"[0-9a-f]{64}", document.data_digest)
-    assert re.fullmatch(rf"documents/nonconformities/{minor.pk}/ncr-\d{{8}}T\d{{12}}\.pdf", document.file.name)
+    assert re.fullmatch(
+        rf"documents/nonconformities/{minor.pk}/ncr-\d{{8}}T\d{{12}}\.pdf", document.file.name
+    )
     with document.file.open("rb") as handle:
         stored = handle.read()
     assert document.size == len(stored)
@@ -330,9 +339,7 @@ def test_it_says_when_an_audit_raised_no_nonconformity(cast, onsite_audit):
     assert "Total 0" in text
 
 
-def test_it_reads_the_summary_in_a_fixed_number_of_queries(
-    cast, onsite_audit, django_assert_num_queries
-):
+def test_it_reads_the_summary_in_a_fixed_number_of_queries(cast, onsite_audit, django_assert_num_queries):
     Audit.objects.filter(pk=onsite_audit.pk).update(status=AuditStatus.CLOSED)
     with django_assert_num_queries(3):
         nc_summary_data(onsite_audit)
@@ -427,12 +434,13 @@ def test_it_downloads_the_ncr_in_a_fixed_number_of_queries(
 ):
     client = login(cast.client)
     url = f"/ncrs/{minor.pk}/pdf/"
+    # Session and user (5), the nonconformity, its lock, its data (3), the latest document, savepoints.
     client.get(url)
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(13):
         download(client.get(url))
     through_the_workflow(cast, minor)
     client.get(url)
-    with django_assert_num_queries(len(few.captured_queries)):
+    with django_assert_num_queries(13):
         download(client.get(url))
 
 
