@@ -246,6 +246,9 @@ def audit_detail(request, pk):
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
         "has_report_pdf": audit.documents.filter(kind="report").exists(),
+        "ncrs": list(
+            audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
+        ),
         "can_close": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
         and is_lead_auditor(request.user, audit),
         # The checklist opens once the plan is confirmed; the client's users read it after closing.

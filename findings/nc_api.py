@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.roles import is_staff_member
 from audits.models import Audit, TeamMember
 from audits.selectors import audits_for_user
+from config.errors import DomainError
 from findings import ncr
 from findings.models import (
     NONCONFORMITY_GRADES,
@@ -277,7 +278,9 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         user = self.request.user
         overdue = Nonconformity.objects.overdue(timezone.localdate()).filter(pk=OuterRef("pk"))
-        responses = NonconformityResponse.objects.select_related("submitted_by", "reviewed_by").prefetch_related(
+        responses = NonconformityResponse.objects.select_related(
+            "submitted_by", "reviewed_by"
+        ).prefetch_related(
             Prefetch("attachments", queryset=NonconformityAttachment.objects.order_by("uploaded_at", "id"))
         )
         notes = InternalNote.objects.select_related("author")
@@ -302,7 +305,7 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def _step(self, request, *, allowed, refusal, data_class, perform, created=False):
-        """One workflow step: 404 for outsiders, then 403 for the wrong role, then the body, then the service."""
+        """One step: 404 for outsiders, then 403 for the wrong role, then the body, then the service."""
         nonconformity = self.get_object()
         # The role comes before the body: a reader who may not act learns nothing from a 400.
         if not allowed(request.user, nonconformity):
@@ -313,6 +316,11 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
             perform(nonconformity, data.validated_data)
         except DjangoPermissionDenied as denied:
             raise PermissionDenied(str(denied)) from None  # DRF would replace the reason with its own
+        except DomainError as refusal:
+            # The upload checks name their one `file`; here the field the caller sent is `files`.
+            if refusal.field != "file":
+                raise
+            raise DomainError(refusal.message, field="files") from refusal
         fresh = self.get_object()
         return Response(
             self.get_serializer(fresh).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -144,9 +144,11 @@ def _with_files(work):
 
 
 def _notify(event: NonconformityEvent) -> None:
+    """After the step commits: its e-mail, and the NCR and summary PDFs made again to match."""
     # Imported here: the tasks module imports the e-mail code, which imports this module.
-    from findings.tasks import send_nonconformity_notice
+    from findings.tasks import nc_documents_refresh, send_nonconformity_notice
 
+    transaction.on_commit(lambda pk=event.nonconformity_id: nc_documents_refresh(pk), robust=True)
     # robust: the step is saved; a broker that is down must not turn it into a 500. (A lambda,
     # not functools.partial: Django names the callback when it logs a failure.)
     transaction.on_commit(lambda pk=event.pk: send_nonconformity_notice.delay(pk), robust=True)

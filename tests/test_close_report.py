@@ -37,7 +37,14 @@ from audits.services import (
 from audits.tasks import generate_report_pdf
 from config.errors import ConflictError, DomainError
 from findings.closing import audit_close
-from findings.models import Evidence, Grade, Nonconformity, NonconformityStatus, Visibility
+from findings.models import (
+    Evidence,
+    Grade,
+    Nonconformity,
+    NonconformityEvent,
+    NonconformityStatus,
+    Visibility,
+)
 from findings.services import finding_create, finding_remove, finding_update
 from tests.conftest import CAST_NAMES
 from tests.factories import CompetenceFactory, UserFactory
@@ -428,6 +435,8 @@ def test_it_reads_the_report_in_a_fixed_number_of_queries(
 
     # More of everything: findings, evidence, nonconformities, and earlier nonconformities.
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.IN_PROGRESS, closed_at=None)
+    # Reopened to record more: drop the first closing's nonconformities and their steps.
+    NonconformityEvent.objects.all().delete()
     Nonconformity.objects.all().delete()
     for site in ("Stockholm", "Malmö"):
         for grade in (Grade.MINOR, Grade.MAJOR, Grade.CONFORMING):
