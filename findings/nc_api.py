@@ -316,11 +316,11 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
             perform(nonconformity, data.validated_data)
         except DjangoPermissionDenied as denied:
             raise PermissionDenied(str(denied)) from None  # DRF would replace the reason with its own
-        except DomainError as refusal:
+        except DomainError as error:
             # The upload checks name their one `file`; here the field the caller sent is `files`.
-            if refusal.field != "file":
+            if error.field != "file":
                 raise
-            raise DomainError(refusal.message, field="files") from refusal
+            raise DomainError(error.message, field="files") from error
         fresh = self.get_object()
         return Response(
             self.get_serializer(fresh).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -292,4 +292,4 @@ def test_it_lists_suspension_candidates_for_staff(cast, ncs, login):
     Nonconformity.objects.filter(pk=major.pk).update(close_due="2020-01-01")
     body = _text(login(cast.staff).get("/"))
     assert "Candidates for suspension" in body
-    assert f"Nordkontakt AB</a>: <a href=\"/ncrs/{major.pk}/\">{major.number}</a>" in body
+    assert f'Nordkontakt AB</a>: <a href="/ncrs/{major.pk}/">{major.number}</a>' in body
