@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "findings.tasks.run_nonconformity_deadlines",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Certificates past their expiry date become expired; suspensions past their end are flagged.
+    "certificates-daily": {
+        "task": "audits.tasks.run_certificates_daily",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {
