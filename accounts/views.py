@@ -3,7 +3,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import is_auditor, is_staff_member
-from audits.selectors import audits_needing_attention, todays_slots, upcoming_audits
+from audits.selectors import (
+    audits_needing_attention,
+    certificates_expiring,
+    decisions_waiting,
+    todays_slots,
+    upcoming_audits,
+)
 from clients.selectors import membership_of, organizations_for_user
 
 # Home pages show the first few; the audit list has the rest.
@@ -31,6 +37,8 @@ def home(request):
         context["attention"] = audits_needing_attention(today)[:HOME_AUDITS]
         context["ncrs"] = _ncrs(user).overdue(today).order_by("response_due", "number")[:HOME_AUDITS]
         context["candidates"] = _suspension_candidates(today)
+        context["decisions"] = decisions_waiting()[:HOME_AUDITS]
+        context["expiring"] = certificates_expiring(today)[:HOME_AUDITS]
         return render(request, "accounts/home_staff.html", context)
     if is_auditor(user):
         context["organizations"] = organizations

@@ -30,7 +30,8 @@ from audits.forms import (
     TeamMemberForm,
     adjustments_from,
 )
-from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, PlanSlot
+from audits.certification import OUTCOMES_FOR
+from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
 from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
 from clients.selectors import membership_of, organizations_for_user
 from config.errors import DomainError
@@ -246,6 +247,11 @@ def audit_detail(request, pk):
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
         "has_report_pdf": audit.documents.filter(kind="report").exists(),
+        "decision": Decision.objects.filter(audit=audit).select_related("decided_by").first(),
+        "can_decide": is_staff_member(request.user)
+        and audit.status == AuditStatus.CLOSED
+        and audit.audit_type in OUTCOMES_FOR
+        and not Decision.objects.filter(audit=audit).exists(),
         "ncrs": list(
             audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
         ),

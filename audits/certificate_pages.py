@@ -1,0 +1,218 @@
+"""Staff pages for decisions and certificates; a client's users read their own certificates."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.roles import is_staff_member
+from audits import certification
+from audits.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, SuspendForm
+from audits.models import Certificate, CertificateStatus, DecisionOutcome
+from audits.selectors import audits_for_user
+from clients.selectors import membership_of
+from config.views import save_with_service
+
+LIST_SIZE = 50
+
+
+def certificates_for_user(user):
+    """Staff all; a client's users their organisation's; everyone else none (404)."""
+    if is_staff_member(user):
+        return Certificate.objects.all()
+    membership = membership_of(user)
+    if membership is not None:
+        return Certificate.objects.filter(organization_id=membership.organization_id)
+    return Certificate.objects.none()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision(request, pk):
+    """The certification decision on a closed audit: its blocking problems first, then the form."""
+    audit = get_object_or_404(
+        audits_for_user(request.user).select_related("organization", "programme"), pk=pk
+    )
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    outcomes = [DecisionOutcome(value) for value in certification.OUTCOMES_FOR.get(audit.audit_type, ())]
+    problems = certification.decision_problems(audit=audit, user=request.user)
+    form = DecisionForm(request.POST or None, outcomes=outcomes)
+    if request.method == "POST" and form.is_valid():
+        made = save_with_service(
+            form,
+            lambda: certification.decision_record(
+                audit=audit,
+                user=request.user,
+                outcome=form.cleaned_data["outcome"],
+                rationale=form.cleaned_data["rationale"],
+                decided_on=form.cleaned_data["decided_on"],
+            ),
+        )
+        if made is not None:
+            messages.success(
+                request, _("Decision recorded: %(outcome)s.") % {"outcome": made.get_outcome_display()}
+            )
+            certificate = made.certificates.first()
+            if certificate is not None:
+                return redirect("audits:certificate-detail", pk=certificate.pk)
+            return redirect("audits:audit-detail", pk=audit.pk)
+    context = {"audit": audit, "form": form, "problems": problems, "outcomes": outcomes}
+    return render(request, "audits/decision.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def certificate_list(request):
+    certificates = (
+        certificates_for_user(request.user)
+        .select_related("organization")
+        .prefetch_related("standards")
+        .order_by("entity_name", "number")
+    )
+    status = request.GET.get("status", "")
+    if status in CertificateStatus.values:
+        certificates = certificates.filter(status=status)
+    else:
+        status = ""
+    query = request.GET.get("q", "").strip()
+    if query:
+        certificates = certificates.filter(entity_name__icontains=query) | certificates.filter(
+            number__istartswith=query
+        )
+    page = Paginator(certificates, LIST_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "query": query, "statuses": CertificateStatus.choices}
+    return render(request, "audits/certificate_list.html", context)
+
+
+def _certificate(request, pk) -> Certificate:
+    return get_object_or_404(
+        certificates_for_user(request.user).select_related(
+            "organization", "decision__audit", "decision__decided_by"
+        ),
+        pk=pk,
+    )
+
+
+def _context(request, certificate, **forms):
+    staff = is_staff_member(request.user)
+    context = {
+        "certificate": certificate,
+        "sites": list(certificate.sites.all()),
+        "standards": list(certificate.standards.order_by("code")),
+        "revisions": list(certificate.revisions.order_by("-revision")),
+        "events": list(certificate.events.select_related("by").order_by("-at", "-id")),
+        "staff": staff,
+    }
+    if staff:
+        status = certificate.status
+        context["suspend_form"] = forms.get("suspend_form") or (
+            SuspendForm(prefix="suspend") if status == CertificateStatus.ACTIVE else None
+        )
+        context["restore_form"] = forms.get("restore_form") or (
+            RestoreForm(prefix="restore") if status == CertificateStatus.SUSPENDED else None
+        )
+        context["withdraw_form"] = forms.get("withdraw_form") or (
+            _withdraw_form() if status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED) else None
+        )
+        context["scope_form"] = forms.get("scope_form") or (
+            ScopeForm(certificate=certificate, prefix="scope") if status == CertificateStatus.ACTIVE else None
+        )
+    return context
+
+
+def _withdraw_form(data=None):
+    # Prefixes throughout: the lifecycle forms share one page, and each has a "reason".
+    return ReasonForm(data, prefix="withdraw")
+
+
+@login_required
+def certificate_detail(request, pk):
+    certificate = _certificate(request, pk)
+    return render(request, "audits/certificate_detail.html", _context(request, certificate))
+
+
+def _act(request, pk, form, form_name, act, success):
+    """One lifecycle step from its form; a refusal shows the page again with the reason and the text."""
+    certificate = _certificate(request, pk)
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    form = form(certificate)
+    if form.is_valid():
+        done = save_with_service(form, lambda: act(certificate, form))
+        if done is not None:
+            messages.success(request, success)
+            return redirect("audits:certificate-detail", pk=certificate.pk)
+    certificate.refresh_from_db()
+    return render(
+        request,
+        "audits/certificate_detail.html",
+        _context(request, certificate, **{form_name: form}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def certificate_suspend(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda certificate: SuspendForm(request.POST, prefix="suspend"),
+        "suspend_form",
+        lambda certificate, form: certification.certificate_suspend(
+            certificate=certificate, user=request.user, **form.cleaned_data
+        ),
+        _("Certificate suspended; the public page shows it now."),
+    )
+
+
+@login_required
+@require_POST
+def certificate_restore(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda certificate: RestoreForm(request.POST, prefix="restore"),
+        "restore_form",
+        lambda certificate, form: certification.certificate_restore(
+            certificate=certificate, user=request.user, **form.cleaned_data
+        ),
+        _("Certificate restored."),
+    )
+
+
+@login_required
+@require_POST
+def certificate_withdraw(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda certificate: _withdraw_form(request.POST),
+        "withdraw_form",
+        lambda certificate, form: certification.certificate_withdraw(
+            certificate=certificate, user=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("Certificate withdrawn."),
+    )
+
+
+@login_required
+@require_POST
+def certificate_scope(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda certificate: ScopeForm(request.POST, certificate=certificate, prefix="scope"),
+        "scope_form",
+        lambda certificate, form: certification.certificate_change_scope(
+            certificate=certificate,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            scope=form.cleaned_data["scope"],
+            site_scopes=form.site_scopes(),
+        ),
+        _("Scope changed: a new revision is issued."),
+    )

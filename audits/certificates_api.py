@@ -1,0 +1,346 @@
+"""/api/v1/certificates/: certificates and their life over the API. The rules: audits.certification."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.roles import is_staff_member
+from audits import certification
+from audits.document_views import PDFRenderer
+from audits.models import (
+    Certificate,
+    CertificateEvent,
+    CertificateRevision,
+    CertificateSite,
+    CertificateStatus,
+    Decision,
+    Standard,
+)
+from clients.selectors import membership_of, organizations_for_user
+from config.errors import DomainError
+
+# -- Who sees which certificates ----------------------------------------------------------------
+
+
+def certificates_for_user(user) -> QuerySet[Certificate]:
+    """Staff see every certificate; a client's users their organisation's; everyone else none.
+
+    Narrower than the audits: the team that audited a client has no say over its certificate.
+    """
+    if is_staff_member(user):
+        return Certificate.objects.all()
+    membership = membership_of(user)
+    if membership is None:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(organization_id=membership.organization_id)
+
+
+# -- What a certificate looks like ----------------------------------------------------------------
+
+
+class OrganizationReferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="legal_name", read_only=True)
+
+
+class CertifiedStandardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Standard
+        fields = ["code", "title", "edition"]
+        read_only_fields = fields
+
+
+class CertifiedSiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CertificateSite
+        fields = ["name", "city", "country", "scope"]
+        read_only_fields = fields
+
+
+def revision_pdf_url(revision: CertificateRevision) -> str | None:
+    """Where the page for one revision's PDF is, when the site has that page."""
+    # The download page belongs to the HTML side, which may not have it in every deployment.
+    try:
+        return reverse("audits:certificate-revision-pdf", args=[revision.certificate_id, revision.revision])
+    except NoReverseMatch:
+        return None
+
+
+class CertificateRevisionSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField(help_text="Where to download this revision's PDF, if anywhere.")
+
+    class Meta:
+        model = CertificateRevision
+        fields = ["revision", "issue_date", "reason", "pdf"]
+        read_only_fields = fields
+
+    def get_pdf(self, revision) -> str | None:
+        return revision_pdf_url(revision)
+
+
+class CertificateEventSerializer(serializers.ModelSerializer):
+    by = serializers.StringRelatedField(help_text="Empty for a change made by the daily run.")
+
+    class Meta:
+        model = CertificateEvent
+        fields = ["kind", "reason", "by", "at"]
+        read_only_fields = fields
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    organization = OrganizationReferenceSerializer(read_only=True)
+    standards = CertifiedStandardSerializer(many=True, read_only=True)
+    sites = CertifiedSiteSerializer(many=True, read_only=True)
+    revisions = CertificateRevisionSerializer(many=True, read_only=True)
+    events = CertificateEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "identity",
+            "organization",
+            "entity_name",
+            "entity_address",
+            "scope",
+            "standards",
+            "sites",
+            "status",
+            "original_issue_date",
+            "issue_date",
+            "expiry_date",
+            "revision",
+            "confidential",
+            "suspended_until",
+            "status_reason",
+            "revisions",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+def certificate_queryset(user) -> QuerySet[Certificate]:
+    """The caller's certificates with everything CertificateSerializer reads, in a fixed number of queries."""
+    return (
+        certificates_for_user(user)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("standards", queryset=Standard.objects.order_by("code")),
+            Prefetch("sites", queryset=CertificateSite.objects.order_by("id")),
+            Prefetch("revisions", queryset=CertificateRevision.objects.defer("snapshot").order_by("revision")),
+            Prefetch("events", queryset=CertificateEvent.objects.select_related("by").order_by("at", "id")),
+        )
+    )
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    decided_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Decision
+        fields = ["id", "audit", "outcome", "rationale", "decided_on", "decided_by", "created_at"]
+        read_only_fields = fields
+
+
+class DecisionResultSerializer(serializers.Serializer):
+    """What POST /audits/{id}/decision/ answers (built in audits_api)."""
+
+    decision = DecisionSerializer(read_only=True)
+    certificate = CertificateSerializer(
+        read_only=True, allow_null=True, help_text="The certificate a grant issued or a renewal renewed."
+    )
+
+
+# -- What the actions take ------------------------------------------------------------------------
+
+# Blank text passes here on purpose: the service refuses it with its own message, as on the pages.
+
+
+class SuspendInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+    until = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: the longest the scheme allows."
+    )
+
+
+class RestoreInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class SiteScopeInput(serializers.Serializer):
+    site = serializers.IntegerField(help_text="A site of the certified organisation.")
+    scope = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScopeInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+    scope = serializers.CharField(allow_blank=True)
+    sites = SiteScopeInput(many=True, help_text="Every site the certificate is to cover, with its scope.")
+
+
+# -- Lists and filters ----------------------------------------------------------------------------
+
+
+def _readable_organizations(request):
+    # An organisation the caller cannot see is refused like one that does not exist.
+    if request is None:
+        return organizations_for_user(None).none()
+    return organizations_for_user(request.user)
+
+
+class CertificateFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=CertificateStatus.choices)
+    organization = filters.ModelChoiceFilter(queryset=_readable_organizations)
+
+    class Meta:
+        model = Certificate
+        fields = ["status", "organization"]
+
+
+_ACTION_ERRORS = {
+    400: OpenApiResponse(description="A field is missing or wrong: {field: [reason]}."),
+    403: OpenApiResponse(description="The caller may read this certificate but only staff change it."),
+    404: OpenApiResponse(description="No such certificate for the caller."),
+    409: OpenApiResponse(description="Not allowed in the certificate's current state: {detail: reason}."),
+}
+
+
+def _site_scopes(certificate: Certificate, entries: list[dict]) -> list[tuple]:
+    """(site, scope) pairs from the request, each site one of the certified organisation's."""
+    ids = [entry["site"] for entry in entries]
+    if len(set(ids)) != len(ids):
+        raise DomainError(_("Name each site once."), field="sites")
+    sites = certificate.organization.sites.in_bulk(ids)
+    unknown = [str(site_id) for site_id in ids if site_id not in sites]
+    if unknown:
+        raise DomainError(
+            _("Not a site of %(organization)s: %(ids)s.")
+            % {"organization": certificate.entity_name, "ids": ", ".join(unknown)},
+            field="sites",
+        )
+    return [(sites[entry["site"]], entry["scope"]) for entry in entries]
+
+
+def certificate_pdf_response(certificate: Certificate) -> FileResponse:
+    """The latest revision's PDF as a download, made now if the task has not made it yet."""
+    revision = certificate.revisions.order_by("-revision").first()
+    if revision is None:
+        raise Http404(_("This certificate has no revision to print."))
+    if not revision.file:
+        # The task that makes it may not have run (no worker, or it failed): make it while they wait.
+        from audits.certificate_pdf import revision_pdf_store
+
+        revision_pdf_store(revision=revision)
+        revision.refresh_from_db(fields=["file"])
+    if not revision.file:
+        raise Http404(_("The certificate's PDF could not be made; tell the certification body."))
+    try:
+        handle = revision.file.open("rb")
+    except OSError:
+        raise Http404(
+            _("The certificate's PDF is missing from storage; ask the certification body to make it again.")
+        ) from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{certificate.number}-rev{revision.revision}.pdf",
+        content_type="application/pdf",
+    )
+
+
+class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Certificates: staff see all and change them; a client's users read their own; others get 404."""
+
+    serializer_class = CertificateSerializer
+    filterset_class = CertificateFilter
+    search_fields = ["number", "entity_name"]
+    ordering_fields = ["number", "entity_name", "issue_date", "expiry_date", "status"]
+
+    def get_queryset(self):
+        return certificate_queryset(self.request.user).order_by("-issue_date", "-id")
+
+    def _step(self, request, *, data_class, perform):
+        """One change: 404 for outsiders, then 403 for anyone but staff, then the body, then the service."""
+        certificate = self.get_object()
+        # The role comes before the body: a reader who may not act learns nothing from a 400.
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("Only certification staff change certificates."))
+        data = data_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            perform(certificate, data.validated_data)
+        except DjangoPermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None  # DRF would replace the reason with its own
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        operation_id="v1_certificates_pdf_retrieve",
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such certificate for the caller, or no PDF yet."),
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        """The latest revision of the certificate as a PDF."""
+        return certificate_pdf_response(self.get_object())
+
+    @extend_schema(request=SuspendInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """Suspend an active certificate, with the reason and optionally until when."""
+
+        def perform(certificate, data):
+            certification.certificate_suspend(certificate=certificate, user=request.user, **data)
+
+        return self._step(request, data_class=SuspendInput, perform=perform)
+
+    @extend_schema(request=RestoreInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Restore a suspended certificate that has not expired."""
+
+        def perform(certificate, data):
+            certification.certificate_restore(certificate=certificate, user=request.user, **data)
+
+        return self._step(request, data_class=RestoreInput, perform=perform)
+
+    @extend_schema(request=WithdrawInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw an active or suspended certificate, with the reason; it cannot be undone."""
+
+        def perform(certificate, data):
+            certification.certificate_withdraw(certificate=certificate, user=request.user, **data)
+
+        return self._step(request, data_class=WithdrawInput, perform=perform)
+
+    @extend_schema(request=ScopeInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def scope(self, request, pk=None):
+        """Change the scope and sites of an active certificate: a new revision, issued today."""
+
+        def perform(certificate, data):
+            certification.certificate_change_scope(
+                certificate=certificate,
+                user=request.user,
+                reason=data["reason"],
+                scope=data["scope"],
+                site_scopes=_site_scopes(certificate, data["sites"]),
+            )
+
+        return self._step(request, data_class=ScopeInput, perform=perform)
