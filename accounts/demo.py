@@ -444,3 +444,12 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         method="desk",
         comment="October survey results and the calendar entry seen.",
     )
+    # Certified: `staff`, who was on no audit team, grants it; the public page works at once.
+    from audits.certification import decision_record
+
+    decision_record(
+        audit=stage2,
+        user=users["staff"],
+        outcome="grant",
+        rationale="Stage 1 and 2 show an effective system; both minors answered with accepted plans.",
+    )

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, serializers, status, viewsets
@@ -12,7 +13,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
-from audits import services
+from audits import certification, services
+from audits.certificates_api import DECISION_ERRORS, DecisionInput, DecisionResultSerializer, decision_result
 from audits.document_views import PDFRenderer, plan_pdf_response, report_pdf_response
 from audits.models import Audit, AuditDay, Clause, PlanSlot, Recommendation, Standard, TeamMember
 from audits.selectors import audits_for_user, is_lead_auditor
@@ -299,6 +301,22 @@ class AuditViewSet(viewsets.ModelViewSet):
             pk=audit.pk
         )
         return Response(ClosedAuditSerializer(closed).data)
+
+    @extend_schema(request=DecisionInput, responses={201: DecisionResultSerializer, **DECISION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """Staff's certification decision on the closed audit: POST {outcome, rationale, decided_on?}.
+
+        A grant issues the certificate and a renewal renews it; the answer carries either.
+        """
+        audit = self.get_object()
+        # 403 before any 400: a body is only worth validating from the one who may decide.
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("Only certification staff make certification decisions."))
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = certification.decision_record(audit=audit, user=request.user, **data.validated_data)
+        return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DayInput)
     @action(detail=True, methods=["post"], url_path="plan/days")

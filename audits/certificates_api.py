@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
 from audits import certification
+from audits.certificate_pages import certificates_for_user
 from audits.document_views import PDFRenderer
 from audits.models import (
     Certificate,
@@ -23,26 +24,12 @@ from audits.models import (
     CertificateSite,
     CertificateStatus,
     Decision,
+    DecisionOutcome,
     Standard,
 )
-from clients.selectors import membership_of, organizations_for_user
+from clients.models import Organization
+from clients.selectors import organizations_for_user
 from config.errors import DomainError
-
-# -- Who sees which certificates ----------------------------------------------------------------
-
-
-def certificates_for_user(user) -> QuerySet[Certificate]:
-    """Staff see every certificate; a client's users their organisation's; everyone else none.
-
-    Narrower than the audits: the team that audited a client has no say over its certificate.
-    """
-    if is_staff_member(user):
-        return Certificate.objects.all()
-    membership = membership_of(user)
-    if membership is None:
-        return Certificate.objects.none()
-    return Certificate.objects.filter(organization_id=membership.organization_id)
-
 
 # -- What a certificate looks like ----------------------------------------------------------------
 
@@ -137,7 +124,9 @@ def certificate_queryset(user) -> QuerySet[Certificate]:
         .prefetch_related(
             Prefetch("standards", queryset=Standard.objects.order_by("code")),
             Prefetch("sites", queryset=CertificateSite.objects.order_by("id")),
-            Prefetch("revisions", queryset=CertificateRevision.objects.defer("snapshot").order_by("revision")),
+            Prefetch(
+                "revisions", queryset=CertificateRevision.objects.defer("snapshot").order_by("revision")
+            ),
             Prefetch("events", queryset=CertificateEvent.objects.select_related("by").order_by("at", "id")),
         )
     )
@@ -153,7 +142,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionResultSerializer(serializers.Serializer):
-    """What POST /audits/{id}/decision/ answers (built in audits_api)."""
+    """What POST /audits/{id}/decision/ (audits_api) answers."""
 
     decision = DecisionSerializer(read_only=True)
     certificate = CertificateSerializer(
@@ -161,9 +150,42 @@ class DecisionResultSerializer(serializers.Serializer):
     )
 
 
+def decision_result(decision: Decision, user) -> dict:
+    certificate = certificate_queryset(user).filter(decision=decision).first()
+    return {
+        "decision": DecisionSerializer(decision).data,
+        "certificate": CertificateSerializer(certificate).data if certificate is not None else None,
+    }
+
+
 # -- What the actions take ------------------------------------------------------------------------
 
 # Blank text passes here on purpose: the service refuses it with its own message, as on the pages.
+
+
+class DecisionInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=DecisionOutcome.choices,
+        help_text="grant or refuse after stage 2; maintain or refuse after surveillance; renew or refuse "
+        "after recertification.",
+    )
+    rationale = serializers.CharField(allow_blank=True)
+    decided_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: today."
+    )
+
+
+DECISION_ERRORS = {
+    400: OpenApiResponse(
+        description="A field is missing or wrong ({field: [reason]}), or the caller may not decide on this "
+        "audit: they were on its team, or a major nonconformity is open ({detail: reason})."
+    ),
+    403: OpenApiResponse(description="The caller may read this audit but only staff decide."),
+    404: OpenApiResponse(description="No such audit for the caller."),
+    409: OpenApiResponse(
+        description="The audit is not closed, or already has its decision: {detail: reason}."
+    ),
+}
 
 
 class SuspendInput(serializers.Serializer):
@@ -198,7 +220,7 @@ class ScopeInput(serializers.Serializer):
 def _readable_organizations(request):
     # An organisation the caller cannot see is refused like one that does not exist.
     if request is None:
-        return organizations_for_user(None).none()
+        return Organization.objects.none()
     return organizations_for_user(request.user)
 
 

@@ -29,7 +29,7 @@ from audits.models import (
     TeamMember,
 )
 from audits.numbering import next_number
-from audits.services import primary_standard, programme_set_decision
+from audits.services import primary_standard, programme_next_cycle, programme_set_decision
 from config.errors import ConflictError, DomainError
 
 CERTIFICATE_SERIES = "CERT"
@@ -130,6 +130,7 @@ def decision_record(
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
+        programme_next_cycle(programme=audit.programme, decision_date=decided_on)
     elif outcome == DecisionOutcome.MAINTAIN:
         certificate = _current_certificate(audit, required=False)
         if certificate is not None:

@@ -603,4 +603,3 @@ from audits.certificate_models import (  # noqa: E402, F401
     Decision,
     DecisionOutcome,
 )
-

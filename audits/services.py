@@ -100,6 +100,30 @@ def programme_set_decision(*, programme: CertificationProgramme, decision_date: 
 
 
 @transaction.atomic
+def programme_next_cycle(*, programme: CertificationProgramme, decision_date: datetime.date) -> list[Audit]:
+    """After a renewal: the next cycle's two surveillances and recertification, due from the decision."""
+    dates = cycle_dates(decision_date=decision_date, scheme=primary_standard(programme).scheme)
+    programme.decision_date = decision_date
+    programme.save(update_fields=["decision_date"])
+    created = []
+    for audit_type, due in (
+        (AuditType.SURVEILLANCE, dates.surveillance_1),
+        (AuditType.SURVEILLANCE, dates.surveillance_2),
+        (AuditType.RECERTIFICATION, dates.recertification),
+    ):
+        audit = Audit.objects.create(
+            organization=programme.organization,
+            programme=programme,
+            audit_type=audit_type,
+            sequence=programme.audits.filter(audit_type=audit_type).count() + 1,
+            due_date=due,
+        )
+        audit.standards.set(programme.standards.all())
+        created.append(audit)
+    return created
+
+
+@transaction.atomic
 def audit_add(
     *, programme: CertificationProgramme, audit_type: str = AuditType.SPECIAL, due_date=None, scope: str = ""
 ) -> Audit:

@@ -29,7 +29,9 @@ urlpatterns = [
     path("certificates/<int:pk>/", certificate_pages.certificate_detail, name="certificate-detail"),
     path("certificates/<int:pk>/suspend/", certificate_pages.certificate_suspend, name="certificate-suspend"),
     path("certificates/<int:pk>/restore/", certificate_pages.certificate_restore, name="certificate-restore"),
-    path("certificates/<int:pk>/withdraw/", certificate_pages.certificate_withdraw, name="certificate-withdraw"),
+    path(
+        "certificates/<int:pk>/withdraw/", certificate_pages.certificate_withdraw, name="certificate-withdraw"
+    ),
     path("certificates/<int:pk>/scope/", certificate_pages.certificate_scope, name="certificate-scope"),
     path("audits/<int:pk>/close/", close_views.audit_close, name="audit-close"),
     path("audits/<int:pk>/report.pdf", document_views.report_pdf, name="report-pdf"),

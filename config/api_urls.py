@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from audits.api import StandardViewSet
 from audits.audits_api import AuditViewSet
 from audits.calculator_api import AuditTimeCalculatorView
+from audits.certificates_api import CertificateViewSet
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
@@ -17,5 +18,6 @@ router.register("audits", AuditViewSet, basename="audit")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
+router.register("certificates", CertificateViewSet, basename="certificate")
 
 urlpatterns = [*router.urls, path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time")]

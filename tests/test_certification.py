@@ -222,3 +222,31 @@ def test_it_expires_and_flags_overdue_suspensions_once(cast, certificate):
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.EXPIRED
     assert certificate.events.filter(kind="expired", by__isnull=True).exists()
+
+
+def test_it_renews_on_recertification_and_plans_the_next_cycle(cast, certificate):
+    programme = certificate.programme
+    recertification = programme.audits.get(audit_type=AuditType.RECERTIFICATION)
+    Audit.objects.filter(pk=recertification.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
+    old_expiry = certificate.expiry_date
+    decision_record(audit=recertification, user=cast.staff, outcome="renew", rationale="Recertified.")
+    certificate.refresh_from_db()
+    assert certificate.number.startswith("CERT-")
+    assert certificate.revision == 2
+    assert certificate.expiry_date == add_months(
+        old_expiry + datetime.timedelta(days=1), 36
+    ) - datetime.timedelta(days=1)
+    assert certificate.events.last().kind == CertificateEventKind.RENEWED
+    surveillances = programme.audits.filter(audit_type=AuditType.SURVEILLANCE).order_by("sequence")
+    assert list(surveillances.values_list("sequence", flat=True)) == [1, 2, 3, 4]
+    assert surveillances.last().due_date is not None
+    assert programme.audits.filter(audit_type=AuditType.RECERTIFICATION).count() == 2
+
+
+def test_it_maintains_after_surveillance(cast, certificate):
+    surveillance = certificate.programme.audits.get(audit_type=AuditType.SURVEILLANCE, sequence=1)
+    Audit.objects.filter(pk=surveillance.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
+    with pytest.raises(DomainError, match="maintain"):
+        decision_record(audit=surveillance, user=cast.staff, outcome="grant", rationale="x")
+    decision_record(audit=surveillance, user=cast.staff, outcome="maintain", rationale="Still effective.")
+    assert certificate.events.last().kind == CertificateEventKind.MAINTAINED

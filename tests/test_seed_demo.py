@@ -143,5 +143,8 @@ def test_it_gives_kundtjanst_norr_a_closed_stage_2_with_answered_minors(settings
     assert [(nc.grade, nc.status) for nc in ncs] == [("minor", "closed"), ("minor", "accepted")]
     assert all(nc.responses.get().submitted_by.username == "other" for nc in ncs)
     assert [event.kind for event in ncs[0].events.all()] == ["issued", "answered", "accepted", "closed"]
+    certificate = stage2.programme.certificates.get()
+    assert (certificate.status, certificate.decision.decided_by.username) == ("active", "staff")
+    assert certificate.entity_name == "Kundtjänst Norr AB"
     # Nordkontakt's nonconformities come when `lead` closes its stage 2: none yet.
     assert not Nonconformity.objects.filter(audit__organization__legal_name="Nordkontakt AB").exists()

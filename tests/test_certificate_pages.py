@@ -1,0 +1,168 @@
+"""The decision page and the certificate pages: who may see and act, and what each step shows."""
+
+import re
+
+import pytest
+
+from accounts.roles import STAFF, role_group
+from audits.certification import decision_record
+from audits.models import Certificate, CertificateStatus, Decision
+from audits.services import audit_update
+from findings.closing import audit_close
+from findings.services import finding_create
+from tests.conftest import CAST_NAMES
+
+
+@pytest.fixture
+def closed(cast, onsite_audit):
+    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    finding_create(
+        audit=onsite_audit,
+        user=cast.lead,
+        clause=onsite_audit.clause_41,
+        site=onsite_audit.stockholm,
+        grade="minor",
+        statement="No trend analysis.",
+    )
+    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    onsite_audit.refresh_from_db()
+    return onsite_audit
+
+
+@pytest.fixture
+def certificate(cast, closed):
+    decision_record(audit=closed, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    return Certificate.objects.get()
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_it_guards_the_decision_page(cast, closed, login):
+    got = [login(cast.user(name)).get(f"/audits/{closed.pk}/decision/").status_code for name in CAST_NAMES]
+    assert got == [302, 200, 403, 404, 403, 404]
+
+
+def test_it_grants_in_the_browser_and_opens_the_certificate(cast, closed, login):
+    response = login(cast.staff).post(
+        f"/audits/{closed.pk}/decision/",
+        {"outcome": "grant", "rationale": "Effective system; minor answered."},
+    )
+    certificate = Certificate.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/certificates/{certificate.pk}/"
+    body = _text(login(cast.staff).get(f"/audits/{closed.pk}/"))
+    assert certificate.number in body
+    assert "Grant certification" in body
+
+
+def test_it_shows_why_a_team_member_cannot_decide(cast, closed, login):
+    cast.lead.groups.add(role_group(STAFF))
+    body = _text(login(cast.lead).get(f"/audits/{closed.pk}/decision/"))
+    assert "You were on the team" in body
+    assert "Record the decision" not in body
+    response = login(cast.lead).post(f"/audits/{closed.pk}/decision/", {"outcome": "grant", "rationale": "x"})
+    assert response.status_code == 400
+    assert "You were on the team" in _text(response)
+    assert not Decision.objects.exists()
+
+
+def test_it_keeps_the_rationale_when_the_form_is_wrong(cast, closed, login):
+    response = login(cast.staff).post(
+        f"/audits/{closed.pk}/decision/", {"outcome": "renew", "rationale": "My careful rationale"}
+    )
+    assert response.status_code == 400
+    body = _text(response)
+    assert "My careful rationale" in body
+    assert "Select a valid choice" in body
+
+
+def test_it_guards_the_certificate_pages(cast, certificate, login):
+    urls = {
+        "list": ("/certificates/", [302, 200, 200, 200, 200, 200]),
+        "detail": (f"/certificates/{certificate.pk}/", [302, 200, 404, 404, 200, 404]),
+    }
+    for name, (url, expected) in urls.items():
+        got = [login(cast.user(user)).get(url).status_code for user in CAST_NAMES]
+        assert got == expected, f"{name}: {dict(zip(CAST_NAMES, got, strict=True))}"
+    assert certificate.number not in _text(login(cast.other).get("/certificates/"))
+    assert certificate.number not in _text(login(cast.lead).get("/certificates/"))
+
+
+def test_it_shows_the_client_no_internal_reasons_or_forms(cast, certificate, login):
+    login(cast.staff).post(
+        f"/certificates/{certificate.pk}/suspend/", {"suspend-reason": "Internal: no answer for 95 days"}
+    )
+    body = _text(login(cast.client).get(f"/certificates/{certificate.pk}/"))
+    assert "Suspended" in body
+    assert "Internal: no answer for 95 days" not in body
+    assert "Requirements met." not in body
+    assert 'action="/certificates/' not in body
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "status"),
+    [
+        ("suspend", {"suspend-reason": "No answer to NC-2026-0001"}, CertificateStatus.SUSPENDED),
+        ("withdraw", {"withdraw-reason": "Client ended the contract"}, CertificateStatus.WITHDRAWN),
+    ],
+)
+def test_it_changes_the_status_from_the_page(url, data, status, cast, certificate, login):
+    response = login(cast.staff).post(f"/certificates/{certificate.pk}/{url}/", data)
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == status
+    assert certificate.events.last().reason == next(iter(data.values()))
+
+
+def test_it_refuses_a_suspension_without_reason_and_out_of_turn(cast, certificate, login):
+    response = login(cast.staff).post(f"/certificates/{certificate.pk}/suspend/", {"suspend-reason": ""})
+    assert response.status_code == 400
+    response = login(cast.staff).post(f"/certificates/{certificate.pk}/restore/", {"restore-reason": "x"})
+    assert response.status_code == 400
+    assert "cannot be restored" in _text(response)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ACTIVE
+
+
+def test_it_lets_only_staff_act(cast, certificate, login):
+    assert (
+        login(cast.client)
+        .post(f"/certificates/{certificate.pk}/suspend/", {"suspend-reason": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        login(cast.other)
+        .post(f"/certificates/{certificate.pk}/suspend/", {"suspend-reason": "x"})
+        .status_code
+        == 404
+    )
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ACTIVE
+
+
+def test_it_changes_the_scope_as_a_new_revision(cast, certificate, login):
+    stockholm = cast.org_a.sites.get(name="Stockholm")
+    response = login(cast.staff).post(
+        f"/certificates/{certificate.pk}/scope/",
+        {
+            "scope-reason": "Göteborg and Malmö closed",
+            "scope-scope": "Inbound customer service by telephone.",
+            f"scope-site_{stockholm.pk}": "on",
+            f"scope-site_{stockholm.pk}_scope": "Telephone",
+        },
+    )
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.revision == 2
+    assert list(certificate.sites.values_list("name", "scope")) == [("Stockholm", "Telephone")]
+
+
+def test_it_shows_staff_decisions_waiting(cast, closed, login):
+    body = _text(login(cast.staff).get("/"))
+    assert "Decisions waiting" in body
+    assert f'href="/audits/{closed.pk}/"' in body
+    decision_record(audit=closed, user=cast.staff, outcome="grant", rationale="ok")
+    assert "Decisions waiting" not in _text(login(cast.staff).get("/"))
