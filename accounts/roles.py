@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("audits", "competence", ("add", "change", "delete", "view")),
         ("audits", "certificationprogramme", ("add", "change", "view")),
         ("audits", "audit", ("add", "change", "view")),
+        ("audits", "certificate", ("add", "change", "view")),
+        ("audits", "decision", ("add", "view")),
     ],
     AUDITORS: [
         ("audits", "standard", ("view",)),

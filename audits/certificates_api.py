@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.roles import is_staff_member
 from audits import certification
 from audits.certificate_pages import certificates_for_user
+from audits.certificate_views import revision_pdf_response
 from audits.document_views import PDFRenderer
 from audits.models import (
     Certificate,
@@ -55,7 +56,7 @@ class CertifiedSiteSerializer(serializers.ModelSerializer):
 
 def revision_pdf_url(revision: CertificateRevision) -> str | None:
     """Where the page for one revision's PDF is, when the site has that page."""
-    # The download page belongs to the HTML side, which may not have it in every deployment.
+    # The download is an HTML-side page: the API must not break where that URLconf is not included.
     try:
         return reverse("audits:certificate-revision-pdf", args=[revision.certificate_id, revision.revision])
     except NoReverseMatch:
@@ -257,33 +258,6 @@ def _site_scopes(certificate: Certificate, entries: list[dict]) -> list[tuple]:
     return [(sites[entry["site"]], entry["scope"]) for entry in entries]
 
 
-def certificate_pdf_response(certificate: Certificate) -> FileResponse:
-    """The latest revision's PDF as a download, made now if the task has not made it yet."""
-    revision = certificate.revisions.order_by("-revision").first()
-    if revision is None:
-        raise Http404(_("This certificate has no revision to print."))
-    if not revision.file:
-        # The task that makes it may not have run (no worker, or it failed): make it while they wait.
-        from audits.certificate_pdf import revision_pdf_store
-
-        revision_pdf_store(revision=revision)
-        revision.refresh_from_db(fields=["file"])
-    if not revision.file:
-        raise Http404(_("The certificate's PDF could not be made; tell the certification body."))
-    try:
-        handle = revision.file.open("rb")
-    except OSError:
-        raise Http404(
-            _("The certificate's PDF is missing from storage; ask the certification body to make it again.")
-        ) from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{certificate.number}-rev{revision.revision}.pdf",
-        content_type="application/pdf",
-    )
-
-
 class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     """Certificates: staff see all and change them; a client's users read their own; others get 404."""
 
@@ -318,8 +292,13 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer])
     def pdf(self, request, pk=None):
-        """The latest revision of the certificate as a PDF."""
-        return certificate_pdf_response(self.get_object())
+        """The latest revision of the certificate as a PDF, made on the spot if the task has not yet."""
+        certificate = self.get_object()
+        revision = certificate.revisions.order_by("-revision").first()
+        if revision is None:
+            raise Http404(_("This certificate has no revision to print."))
+        revision.certificate = certificate
+        return revision_pdf_response(revision)
 
     @extend_schema(request=SuspendInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
     @action(detail=True, methods=["post"])

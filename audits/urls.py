@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import certificate_pages, close_views, document_views, views
+from audits import certificate_pages, certificate_views, close_views, document_views, views
 
 app_name = "audits"
 urlpatterns = [
@@ -35,4 +35,10 @@ urlpatterns = [
     path("certificates/<int:pk>/scope/", certificate_pages.certificate_scope, name="certificate-scope"),
     path("audits/<int:pk>/close/", close_views.audit_close, name="audit-close"),
     path("audits/<int:pk>/report.pdf", document_views.report_pdf, name="report-pdf"),
+    path("certificates/<int:pk>/pdf/", certificate_views.certificate_pdf, name="certificate-pdf"),
+    path(
+        "certificates/<int:pk>/revisions/<int:revision>/pdf/",
+        certificate_views.certificate_revision_pdf,
+        name="certificate-revision-pdf",
+    ),
 ]

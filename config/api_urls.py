@@ -5,6 +5,7 @@ from audits.api import StandardViewSet
 from audits.audits_api import AuditViewSet
 from audits.calculator_api import AuditTimeCalculatorView
 from audits.certificates_api import CertificateViewSet
+from audits.public_api import PublicCertificateView
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
@@ -20,4 +21,8 @@ router.register("findings", FindingViewSet, basename="finding")
 router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
 router.register("certificates", CertificateViewSet, basename="certificate")
 
-urlpatterns = [*router.urls, path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time")]
+urlpatterns = [
+    *router.urls,
+    path("audit-time/", AuditTimeCalculatorView.as_view(), name="audit-time"),
+    path("public/certificates/<str:number>/", PublicCertificateView.as_view(), name="public-certificate"),
+]

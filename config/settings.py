@@ -185,6 +185,30 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# The default cache lives in each process's memory, enough for one app server. Several app servers
+# must share one (CACHE_URL=redis://…), or each counts the public rate limit on its own.
+CACHE_URL = env_str("CACHE_URL")
+if not CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// URL; got {CACHE_URL!r}.")
+
+# The public verification pages and API: at most PUBLIC_RATE_LIMIT requests per client address in
+# PUBLIC_RATE_PERIOD seconds, counted together (django-ratelimit, in the default cache).
+PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 60, minimum=1)
+PUBLIC_RATE_PERIOD = env_int("PUBLIC_RATE_PERIOD", 60, minimum=1)
+# Behind the reverse proxy (BEHIND_PROXY, on by default with DEBUG=0) REMOTE_ADDR is the proxy's
+# own address: the client is the address the nearest proxy appended to X-Forwarded-For. This is
+# how many trusted proxies append to it (DRF's NUM_PROXIES rule); 0 uses REMOTE_ADDR. Never more
+# than really sit in front, or a client could choose its own address.
+NUM_PROXIES = env_int(
+    "NUM_PROXIES", 1 if not DEBUG and env_bool("BEHIND_PROXY", default=True) else 0, minimum=0
+)
+# A cache that cannot be reached lets public requests through rather than taking verification down.
+RATELIMIT_FAIL_OPEN = True
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -201,6 +225,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Certdesk API",
@@ -213,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "AuditStatusEnum": "audits.models.AuditStatus",
         "NonconformityStatusEnum": "findings.models.NonconformityStatus",
         "GradeEnum": "findings.models.Grade",
+        "CertificateStatusEnum": "audits.models.CertificateStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
     path("", include("audits.urls")),
+    path("", include("audits.public_urls")),
     path("", include("findings.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
