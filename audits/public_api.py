@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -72,7 +73,8 @@ class PublicCertificateView(APIView):
     throttle_classes = [PublicRateThrottle]
 
     def throttled(self, request, wait):
-        raise Throttled(wait, detail=_("Too many requests from your address."))
+        # Throttled joins its message to the wait as plain text: a lazy string will not do.
+        raise Throttled(wait, detail=gettext("Too many requests from your address."))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -94,6 +96,6 @@ class PublicCertificateView(APIView):
     def get(self, request, number):
         certificate = public_certificate(number)
         if certificate is None:
-            raise NotFound(_("No certificate with this number is listed."))
+            raise NotFound(gettext("No certificate with this number is listed."))
         record = public_record(certificate, today=timezone.localdate())
         return Response(PublicCertificateSerializer(record).data)

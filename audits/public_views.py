@@ -55,9 +55,11 @@ def public_certificate(number: str) -> Certificate | None:
 
 def register_search(query: str):
     """Listed certificates whose entity name contains the query or whose number starts with it."""
-    return public_certificates().filter(
-        Q(entity_name__icontains=query) | Q(number__istartswith=query)
-    ).order_by("entity_name", "number")
+    return (
+        public_certificates()
+        .filter(Q(entity_name__icontains=query) | Q(number__istartswith=query))
+        .order_by("entity_name", "number")
+    )
 
 
 def effective_status(certificate: Certificate, *, today: datetime.date) -> str:
@@ -79,7 +81,9 @@ def _places(certificate: Certificate) -> list[dict]:
         key = (site.city, site.country)
         if key not in seen:
             seen.add(key)
-            places.append({"city": site.city, "country": site.country, "country_name": countries.name(site.country)})
+            places.append(
+                {"city": site.city, "country": site.country, "country_name": countries.name(site.country)}
+            )
     return places
 
 

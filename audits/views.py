@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import is_auditor, is_staff_member
 from audits import services
 from audits.audit_time import calculate_audit_time
+from audits.certification import OUTCOMES_FOR
 from audits.cycle import audit_flags
 from audits.forms import (
     AdjustmentFormSet,
@@ -30,7 +31,6 @@ from audits.forms import (
     TeamMemberForm,
     adjustments_from,
 )
-from audits.certification import OUTCOMES_FOR
 from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
 from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
 from clients.selectors import membership_of, organizations_for_user
