@@ -166,3 +166,57 @@ def test_it_shows_staff_decisions_waiting(cast, closed, login):
     assert f'href="/audits/{closed.pk}/"' in body
     decision_record(audit=closed, user=cast.staff, outcome="grant", rationale="ok")
     assert "Decisions waiting" not in _text(login(cast.staff).get("/"))
+
+
+def test_it_goes_from_a_closed_stage_2_to_a_verified_and_suspended_certificate(
+    cast, onsite_audit, login, settings, django_capture_on_commit_callbacks
+):
+    """The issue's "done when": NCs closed, decision in the browser, QR to the public page, suspend."""
+    from urllib.parse import urlsplit
+
+    from findings.models import Nonconformity
+    from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
+    from tests.test_certificate_pdf import qr_codes
+
+    settings.SITE_URL = "https://certdesk.example.se"
+    audit_update(audit=onsite_audit, scope="Inbound customer service.")
+    finding_create(
+        audit=onsite_audit,
+        user=cast.lead,
+        clause=onsite_audit.clause_41,
+        site=onsite_audit.stockholm,
+        grade="major",
+        statement="No complaints handling.",
+    )
+    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify_after_majors")
+    major = Nonconformity.objects.get()
+    # Refused while the major is open, and for the lead at any time.
+    body = _text(login(cast.staff).get(f"/audits/{onsite_audit.pk}/decision/"))
+    assert major.number in body
+    nonconformity_respond(
+        nonconformity=major, user=cast.client, correction="c", root_cause="r", corrective_action="a"
+    )
+    nonconformity_review(nonconformity=major, user=cast.lead, decision="accept")
+    nonconformity_verify(nonconformity=major, user=cast.lead, comment="Seen on site.", method="on_site")
+    cast.lead.groups.add(role_group(STAFF))
+    refused = login(cast.lead).post(
+        f"/audits/{onsite_audit.pk}/decision/", {"outcome": "grant", "rationale": "x"}
+    )
+    assert refused.status_code == 400
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast.staff).post(
+            f"/audits/{onsite_audit.pk}/decision/", {"outcome": "grant", "rationale": "Met."}
+        )
+    certificate = Certificate.objects.get()
+    pdf = login(cast.client).get(f"/certificates/{certificate.pk}/pdf/")
+    assert pdf.status_code == 200
+    [url] = qr_codes(b"".join(pdf.streaming_content))
+    path = urlsplit(url).path
+    public = login(None).get(path)
+    assert public.status_code == 200
+    assert "Active" in _text(public)
+    login(cast.staff).post(f"/certificates/{certificate.pk}/suspend/", {"suspend-reason": "Client asked"})
+    public = _text(login(None).get(path))
+    assert "Suspended" in public
+    assert "Client asked" not in public
