@@ -99,7 +99,12 @@ def decision_record(
     """Record the decision; a grant issues the certificate, a renewal renews it."""
     if not is_staff_member(user):
         raise PermissionDenied(_("Only certification staff make certification decisions."))
-    audit = Audit.objects.select_for_update().select_related("organization", "programme").get(pk=audit.pk)
+    # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
+    audit = (
+        Audit.objects.select_for_update(of=("self",))
+        .select_related("organization", "programme")
+        .get(pk=audit.pk)
+    )
     allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
     problems = decision_problems(audit=audit, user=user)
     if problems:
