@@ -10,6 +10,12 @@ class AccountsConfig(AppConfig):
         # The role groups are configuration, not data: keep them in step with the code after
         # every migrate (and every test flush), so fresh and upgraded databases end up the same.
         post_migrate.connect(_ensure_role_groups, sender=self, dispatch_uid="certdesk-role-groups")
+        # Log-ins, log-outs and failed log-ins go to the security log.
+        from accounts.security import connect_receivers
+
+        connect_receivers()
+        # Connects the log-in receiver that notes in the session whether a one-time code is owed.
+        from accounts import two_factor  # noqa: F401
 
 
 def _ensure_role_groups(sender, using="default", **kwargs):

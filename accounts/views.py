@@ -1,7 +1,11 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
+from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.roles import is_auditor, is_staff_member
 from audits.selectors import (
     audits_needing_attention,
@@ -10,10 +14,12 @@ from audits.selectors import (
     todays_slots,
     upcoming_audits,
 )
+from clients.models import Organization
 from clients.selectors import membership_of, organizations_for_user
 
 # Home pages show the first few; the audit list has the rest.
 HOME_AUDITS = 10
+SECURITY_LOG_PAGE = 50
 
 
 @login_required
@@ -62,3 +68,31 @@ def _suspension_candidates(today):
     from findings.deadlines import suspension_candidates
 
     return suspension_candidates(today=today)
+
+
+@login_required
+@require_safe
+def security_log(request):
+    """Security events for certification staff, newest first, by kind and organisation."""
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    events = SecurityEvent.objects.select_related("actor", "organization").order_by("-at", "-id")
+    kind = request.GET.get("kind", "")
+    if kind in SecurityEventKind.values:
+        events = events.filter(kind=kind)
+    else:
+        kind = ""
+    organization = request.GET.get("organization", "")
+    if organization.isdigit():
+        events = events.filter(organization_id=int(organization))
+    else:
+        organization = ""
+    page = Paginator(events, SECURITY_LOG_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "kind": kind,
+        "organization": organization,
+        "kinds": SecurityEventKind.choices,
+        "organizations": Organization.objects.order_by("legal_name", "id").values_list("pk", "legal_name"),
+    }
+    return render(request, "accounts/security_log.html", context)

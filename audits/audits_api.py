@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -16,7 +16,16 @@ from accounts.roles import is_staff_member
 from audits import certification, services
 from audits.certificates_api import DECISION_ERRORS, DecisionInput, DecisionResultSerializer, decision_result
 from audits.document_views import PDFRenderer, plan_pdf_response, report_pdf_response
-from audits.models import Audit, AuditDay, Clause, PlanSlot, Recommendation, Standard, TeamMember
+from audits.models import (
+    Audit,
+    AuditDay,
+    AuditStatus,
+    Clause,
+    PlanSlot,
+    Recommendation,
+    Standard,
+    TeamMember,
+)
 from audits.selectors import audits_for_user, is_lead_auditor
 from clients.models import Site
 from clients.selectors import organizations_for_user
@@ -109,7 +118,19 @@ class AuditSerializer(serializers.ModelSerializer):
         return services.audit_update(audit=instance, sites=sites, **validated_data)
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", "example": "09:00:00"}
+)
+class TimeOfDayField(serializers.TimeField):
+    """A time of day at the site, without a UTC offset ("09:00:00").
+
+    The schema says so with a pattern: JSON Schema's `time` format requires an offset.
+    """
+
+
 class PlanSlotSerializer(serializers.ModelSerializer):
+    start = TimeOfDayField(read_only=True)
+    end = TimeOfDayField(read_only=True)
     clauses = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
     member_name = serializers.CharField(source="member.user.get_full_name", read_only=True)
 
@@ -127,6 +148,19 @@ class AuditDaySerializer(serializers.ModelSerializer):
         fields = ["id", "date", "site", "site_name", "slots"]
 
 
+class PlanSerializer(serializers.Serializer):
+    """The shape of AuditViewSet._plan(), for the schema only."""
+
+    audit = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AuditStatus.choices)
+    planned_days = serializers.FloatField(allow_null=True)
+    hours = serializers.FloatField()
+    problems = serializers.ListField(
+        child=serializers.CharField(), help_text="What still stops the plan from being confirmed."
+    )
+    days = AuditDaySerializer(many=True)
+
+
 class DayInput(serializers.Serializer):
     date = serializers.DateField()
     site = serializers.IntegerField()
@@ -134,8 +168,8 @@ class DayInput(serializers.Serializer):
 
 class SlotInput(serializers.Serializer):
     day = serializers.IntegerField()
-    start = serializers.TimeField()
-    end = serializers.TimeField()
+    start = TimeOfDayField()
+    end = TimeOfDayField()
     member = serializers.IntegerField()
     activity = serializers.CharField(max_length=200)
     clauses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
@@ -218,6 +252,9 @@ class AuditViewSet(viewsets.ModelViewSet):
         self._require_staff()
         return super().update(request, *args, **kwargs)
 
+    @extend_schema(
+        responses={405: OpenApiResponse(description="Audits are never deleted; cancel it instead.")}
+    )
     def destroy(self, request, *args, **kwargs):
         self.get_object()
         self._require_staff()
@@ -225,8 +262,18 @@ class AuditViewSet(viewsets.ModelViewSet):
             {"detail": "Audits are records and are never deleted; cancel it instead."}, status=405
         )
 
-    @extend_schema(request=TeamMemberSerializer, responses=TeamMemberSerializer(many=True))
-    @action(detail=True, methods=["get", "post", "delete"])
+    @extend_schema(methods=["GET"], responses=TeamMemberSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=TeamMemberSerializer, responses={201: TeamMemberSerializer(many=True)}
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        parameters=[OpenApiParameter("user", int, required=True, description="The member to remove.")],
+        responses={200: TeamMemberSerializer(many=True)},
+    )
+    # The whole team in one answer: no pages, no filters.
+    @action(detail=True, methods=["get", "post", "delete"], pagination_class=None, filter_backends=[])
     def team(self, request, pk=None):
         """The team: GET lists it; POST {user, role} adds a member; DELETE {user} removes one."""
         audit = self.get_object()
@@ -262,6 +309,7 @@ class AuditViewSet(viewsets.ModelViewSet):
             "days": AuditDaySerializer(days, many=True).data,
         }
 
+    @extend_schema(responses=PlanSerializer)
     @action(detail=True, methods=["get"])
     def plan(self, request, pk=None):
         """The day-by-day plan, with what still stops it from being confirmed."""
@@ -318,7 +366,7 @@ class AuditViewSet(viewsets.ModelViewSet):
         decision = certification.decision_record(audit=audit, user=request.user, **data.validated_data)
         return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DayInput)
+    @extend_schema(request=DayInput, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="plan/days")
     def plan_days(self, request, pk=None):
         audit = self.get_object()
@@ -329,7 +377,7 @@ class AuditViewSet(viewsets.ModelViewSet):
         services.plan_day_add(audit=audit, date=data.validated_data["date"], site=site)
         return Response(self._plan(audit), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SlotInput)
+    @extend_schema(request=SlotInput, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="plan/slots")
     def plan_slots(self, request, pk=None):
         audit = self.get_object()
@@ -355,7 +403,7 @@ class AuditViewSet(viewsets.ModelViewSet):
         )
         return Response(self._plan(audit), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ConfirmInput)
+    @extend_schema(request=ConfirmInput, responses=PlanSerializer)
     @action(detail=True, methods=["post"], url_path="plan/confirm")
     def plan_confirm(self, request, pk=None):
         audit = self.get_object()

@@ -73,7 +73,10 @@ class Certificate(models.Model):
         verbose_name=_("organisation"),
     )
     standards = models.ManyToManyField(
-        "audits.Standard", related_name="certificates", verbose_name=_("standards")
+        "audits.Standard",
+        through="CertificateStandard",
+        related_name="certificates",
+        verbose_name=_("standards"),
     )
     # As certified: the entity's name and address at issue, not whatever the record says later.
     entity_name = models.CharField(_("certified entity"), max_length=200)
@@ -118,6 +121,23 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.entity_name}"
+
+
+class CertificateStandard(models.Model):
+    """A standard the certificate covers. PROTECT, as for audits (see audits.models.AuditStandard)."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE)
+    standard = models.ForeignKey("audits.Standard", on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("standard of a certificate")
+        verbose_name_plural = _("standards of certificates")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "standard"], name="certificate_standard_once")
+        ]
+
+    def __str__(self):
+        return f"{self.standard} – {self.certificate}"
 
 
 class CertificateSite(models.Model):

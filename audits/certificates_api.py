@@ -76,7 +76,7 @@ class CertificateRevisionSerializer(serializers.ModelSerializer):
 
 
 class CertificateEventSerializer(serializers.ModelSerializer):
-    by = serializers.StringRelatedField(help_text="Empty for a change made by the daily run.")
+    by = serializers.StringRelatedField(allow_null=True, help_text="Null for a change made by the daily run.")
 
     class Meta:
         model = CertificateEvent
@@ -205,7 +205,10 @@ class WithdrawInput(serializers.Serializer):
 
 
 class SiteScopeInput(serializers.Serializer):
-    site = serializers.IntegerField(help_text="A site of the certified organisation.")
+    # Bounded by the largest id a row can have: a bigger number would overflow the `id IN (…)` query.
+    site = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A site of the certified organisation."
+    )
     scope = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import SecurityEventKind
 from accounts.roles import is_staff_member
+from accounts.security import record
 from audits.cycle import add_months, cycle_dates
 from audits.models import (
     Audit,
@@ -129,6 +131,14 @@ def decision_record(
     decision = Decision.objects.create(
         audit=audit, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
     )
+    record(
+        SecurityEventKind.DECISION,
+        actor=user,
+        organization=audit.organization_id,
+        target=f"audit {audit.pk}",
+        outcome=outcome,
+        decided_on=decided_on,
+    )
     if outcome == DecisionOutcome.GRANT:
         programme_set_decision(programme=audit.programme, decision_date=decided_on)
         certificate_issue(decision=decision, user=user)
@@ -160,6 +170,14 @@ def _current_certificate(audit: Audit, *, required: bool = True) -> Certificate 
 
 
 def _log(certificate: Certificate, kind: str, user, reason: str = "") -> CertificateEvent:
+    record(
+        SecurityEventKind.CERTIFICATE_CHANGED,
+        actor=user,
+        organization=certificate.organization_id,
+        target=f"certificate {certificate.number}",
+        change=kind,
+        revision=certificate.revision,
+    )
     return CertificateEvent.objects.create(
         certificate=certificate, kind=kind, reason=reason, by=user, revision=certificate.revision
     )

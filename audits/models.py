@@ -294,7 +294,9 @@ class CertificationProgramme(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("organisation")
     )
-    standards = models.ManyToManyField(Standard, related_name="programmes", verbose_name=_("standards"))
+    standards = models.ManyToManyField(
+        Standard, through="ProgrammeStandard", related_name="programmes", verbose_name=_("standards")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE
     )
@@ -317,6 +319,26 @@ class CertificationProgramme(models.Model):
             "codes": codes,
             "organization": self.organization,
         }
+
+
+# The many-to-many links of programmes, audits, plan slots and certificates have their own models
+# only for on_delete: Django's implicit ones cascade, so deleting a standard, site or clause would
+# silently take it out of the records that name it. PROTECT refuses that delete instead.
+
+
+class ProgrammeStandard(models.Model):
+    programme = models.ForeignKey(CertificationProgramme, on_delete=models.CASCADE)
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("standard of a programme")
+        verbose_name_plural = _("standards of programmes")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "standard"], name="programme_standard_once")
+        ]
+
+    def __str__(self):
+        return f"{self.standard} – {self.programme}"
 
 
 class Recommendation(models.TextChoices):
@@ -344,7 +366,9 @@ class Audit(models.Model):
         blank=True,
         verbose_name=_("programme"),
     )
-    standards = models.ManyToManyField(Standard, related_name="audits", verbose_name=_("standards"))
+    standards = models.ManyToManyField(
+        Standard, through="AuditStandard", related_name="audits", verbose_name=_("standards")
+    )
     audit_type = models.CharField(_("type"), max_length=20, choices=AuditType.choices)
     sequence = models.PositiveSmallIntegerField(
         _("number in the cycle"), default=1, help_text=_("1 for the first surveillance, 2 for the second.")
@@ -356,7 +380,9 @@ class Audit(models.Model):
     start_date = models.DateField(_("first day"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
     due_date = models.DateField(_("due by"), null=True, blank=True)
-    sites = models.ManyToManyField(Site, related_name="audits", blank=True, verbose_name=_("sites to visit"))
+    sites = models.ManyToManyField(
+        Site, through="AuditSite", related_name="audits", blank=True, verbose_name=_("sites to visit")
+    )
     objectives = models.TextField(_("objectives"), blank=True)
     scope = models.TextField(_("scope"), blank=True)
     criteria = models.TextField(_("criteria"), blank=True)
@@ -429,6 +455,32 @@ class Audit(models.Model):
         return self.status == AuditStatus.CLOSED and self.closed_at is not None
 
 
+class AuditStandard(models.Model):
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE)
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("standard of an audit")
+        verbose_name_plural = _("standards of audits")
+        constraints = [models.UniqueConstraint(fields=["audit", "standard"], name="audit_standard_once")]
+
+    def __str__(self):
+        return f"{self.standard} – {self.audit}"
+
+
+class AuditSite(models.Model):
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("site of an audit")
+        verbose_name_plural = _("sites of audits")
+        constraints = [models.UniqueConstraint(fields=["audit", "site"], name="audit_site_once")]
+
+    def __str__(self):
+        return f"{self.site} – {self.audit}"
+
+
 class TeamRole(models.TextChoices):
     LEAD_AUDITOR = "lead_auditor", _("Lead auditor")
     AUDITOR = "auditor", _("Auditor")
@@ -490,7 +542,9 @@ class PlanSlot(models.Model):
         TeamMember, on_delete=models.PROTECT, related_name="slots", verbose_name=_("by")
     )
     activity = models.CharField(_("activity or process"), max_length=200)
-    clauses = models.ManyToManyField(Clause, related_name="plan_slots", blank=True, verbose_name=_("clauses"))
+    clauses = models.ManyToManyField(
+        Clause, through="PlanSlotClause", related_name="plan_slots", blank=True, verbose_name=_("clauses")
+    )
 
     class Meta:
         verbose_name = _("plan slot")
@@ -513,6 +567,20 @@ class PlanSlot(models.Model):
 
         minutes = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
         return Decimal(minutes) / Decimal(60)
+
+
+class PlanSlotClause(models.Model):
+    # Named as Django's implicit link named it, so queries through it keep working.
+    planslot = models.ForeignKey(PlanSlot, on_delete=models.CASCADE)
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("clause of a plan slot")
+        verbose_name_plural = _("clauses of plan slots")
+        constraints = [models.UniqueConstraint(fields=["planslot", "clause"], name="plan_slot_clause_once")]
+
+    def __str__(self):
+        return f"{self.clause} – {self.planslot}"
 
 
 class AuditUserObjectPermission(UserObjectPermissionBase):
@@ -599,6 +667,7 @@ from audits.certificate_models import (  # noqa: E402, F401
     CertificateEventKind,
     CertificateRevision,
     CertificateSite,
+    CertificateStandard,
     CertificateStatus,
     Decision,
     DecisionOutcome,

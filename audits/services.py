@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.models import SecurityEventKind
+from accounts.security import record
 from audits.audit_time import calculate_audit_time
 from audits.cycle import cycle_dates
 from audits.models import (
@@ -94,7 +96,10 @@ def programme_set_decision(*, programme: CertificationProgramme, decision_date: 
         (AuditType.SURVEILLANCE, 2): dates.surveillance_2,
         (AuditType.RECERTIFICATION, 1): dates.recertification,
     }
-    for audit in programme.audits.filter(audit_type__in=[AuditType.SURVEILLANCE, AuditType.RECERTIFICATION]):
+    # A closed audit's record stays as it was, its due date included.
+    for audit in programme.audits.open().filter(
+        audit_type__in=[AuditType.SURVEILLANCE, AuditType.RECERTIFICATION]
+    ):
         audit.due_date = due.get((audit.audit_type, audit.sequence))
         audit.save(update_fields=["due_date"])
 
@@ -265,6 +270,13 @@ def team_member_add(*, audit: Audit, user, role: str, today: datetime.date | Non
     for perm in TEAM_PERMISSIONS:
         assign_perm(perm, user, audit)
     organization_grant_view(user=user, organization=audit.organization)
+    record(
+        SecurityEventKind.TEAM_ADDED,
+        organization=audit.organization_id,
+        target=f"audit {audit.pk}",
+        member=user.username,
+        role=role,
+    )
     return member
 
 
@@ -278,6 +290,13 @@ def team_member_remove(*, member: TeamMember) -> None:
         )
     user = member.user
     member.delete()
+    record(
+        SecurityEventKind.TEAM_REMOVED,
+        organization=audit.organization_id,
+        target=f"audit {audit.pk}",
+        member=user.username,
+        role=member.role,
+    )
     for perm in TEAM_PERMISSIONS:
         remove_perm(perm, user, audit)
     # Keep the view on the client while the user is still on another of its audits.

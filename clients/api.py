@@ -13,7 +13,9 @@ from config.api import ScopedReadStaffWrite
 class OrganizationSerializer(serializers.ModelSerializer):
     country = CountryField(required=False)
     site_count = serializers.IntegerField(read_only=True)
-    personnel_total = serializers.DecimalField(max_digits=10, decimal_places=1, read_only=True)
+    personnel_total = serializers.DecimalField(
+        max_digits=10, decimal_places=1, read_only=True, allow_null=True, help_text="Null without sites."
+    )
 
     class Meta:
         model = Organization

@@ -5,9 +5,13 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.models import SecurityEventKind
 from accounts.roles import CLIENT_USERS, role_group
+from accounts.security import record
 from clients.models import ClientMembership, ClientRole, ConsultancyDeclaration, Organization, Site
 from config.errors import ConflictError
 
@@ -74,7 +78,13 @@ def site_delete(*, site: Site) -> None:
         raise ConflictError(
             "This site has been planned in an audit and cannot be deleted. Set its personnel to 0 instead."
         )
-    site.delete()
+    try:
+        site.delete()
+    except ProtectedError:
+        # Findings, plan days and certificates refer to sites as well, by protected foreign keys.
+        raise ConflictError(
+            _("This site is on record in an audit or a certificate and cannot be deleted.")
+        ) from None
 
 
 def organization_personnel(organization: Organization) -> Decimal:
@@ -92,10 +102,22 @@ def declaration_create(*, organization: Organization, **data) -> ConsultancyDecl
 def organization_grant_view(*, user, organization: Organization) -> None:
     """Let a user (an auditor on its audit team, or a client user) see the organisation."""
     assign_perm("clients.view_organization", user, organization)
+    record(
+        SecurityEventKind.PERMISSION_GRANTED,
+        organization=organization,
+        target=f"user {user.username}",
+        permission="clients.view_organization",
+    )
 
 
 def organization_revoke_view(*, user, organization: Organization) -> None:
     remove_perm("clients.view_organization", user, organization)
+    record(
+        SecurityEventKind.PERMISSION_REVOKED,
+        organization=organization,
+        target=f"user {user.username}",
+        permission="clients.view_organization",
+    )
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 """/api/v1/findings/: the team records findings; staff read; the client's users read after the report."""
 
-from django.shortcuts import get_object_or_404
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from audits.models import Clause
@@ -117,4 +117,5 @@ class FindingViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_object(self):
+        # DRF's get_object_or_404: an id that is not a number ("abc") is a 404, not a 500.
         return get_object_or_404(self.get_queryset().select_related("audit"), pk=self.kwargs["pk"])

@@ -5,6 +5,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from accounts.models import SecurityEventKind
+from accounts.security import record
 from findings.models import Evidence
 from findings.selectors import evidence_for_user
 
@@ -32,6 +34,14 @@ def _file_response(field_file, **kwargs) -> FileResponse:
 @require_safe
 def evidence_download(request, pk):
     evidence = _get_evidence_for_user(request.user, pk)
+    record(
+        SecurityEventKind.EVIDENCE_DOWNLOADED,
+        request=request,
+        organization=evidence.audit.organization_id,
+        target=f"evidence {evidence.pk}",
+        audit=evidence.audit_id,
+        file=evidence.original_name,
+    )
     return _file_response(
         evidence.file,
         as_attachment=True,

@@ -72,7 +72,9 @@ class NonconformityFileSerializer(serializers.ModelSerializer):
 
 class NonconformityResponseSerializer(serializers.ModelSerializer):
     submitted_by = serializers.StringRelatedField()
-    reviewed_by = serializers.StringRelatedField()
+    reviewed_by = serializers.StringRelatedField(
+        allow_null=True, help_text="Null until the answer is reviewed."
+    )
     # Declared so the schema says it is empty ("") until the answer is reviewed.
     decision = serializers.ChoiceField(choices=ReviewDecision.choices, allow_blank=True, read_only=True)
     files = NonconformityFileSerializer(source="attachments", many=True, read_only=True)

@@ -104,15 +104,17 @@ def clause_focus(request, pk, clause_pk):
         Clause.objects.filter(standard__in=audit.standards.all(), auditable=True).select_related("standard"),
         pk=clause_pk,
     )
-    can_write = can_write_findings(request.user, audit) and audit.status in OPEN_STATES
+    writer = can_write_findings(request.user, audit)
+    can_write = writer and audit.status in OPEN_STATES
     site_id = _site_param(request)
+    if request.method == "POST" and not writer:
+        raise PermissionDenied
     form = None
-    if can_write:
+    if writer:
+        # For the team even once closed: a late save gets the service's reason, with the text kept.
         form = NewFindingForm(
             request.POST or None, request.FILES or None, audit=audit, initial={"site": site_id}
         )
-    elif request.method == "POST":
-        raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in ("grade", "site", "statement", "evidence")}
         data["interviewee_role"] = form.cleaned_data["interviewee_role"]
@@ -153,6 +155,7 @@ def clause_focus(request, pk, clause_pk):
         "findings": list(_clause_findings(audit, clause, request.user)),
         "form": form,
         "can_write": can_write,
+        "show_form": can_write or bool(form is not None and form.errors),
         "site_id": site_id,
         "draft_key": f"finding-{audit.pk}-{clause.pk}",
     }

@@ -1,0 +1,90 @@
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.two_factor import session_has_device, two_factor_required
+
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY as the Permissions-Policy header (Django has no setting for it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy:
+            response.headers.setdefault("Permissions-Policy", policy)
+        return response
+
+
+class TwoFactorMiddleware:
+    """Keeps a session that owes a one-time code on the two-factor pages.
+
+    A session owes one when its user has a confirmed device (the code goes with the password) or
+    must have one (REQUIRE_2FA_FOR_STAFF): the first are sent to enter a code, the second to set
+    up an app. Pages are redirected there; session-authenticated API calls get 403. A call with
+    an API token is left alone: the token is the credential, and the session is not consulted.
+    Needs django_otp's OTPMiddleware before it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @cached_property
+    def open_prefixes(self) -> tuple[str, ...]:
+        # Resolved on first use: the URLconf is not loaded while middleware is built.
+        return (
+            reverse("login"),
+            reverse("logout"),
+            reverse("two-factor"),  # the set-up page; the verify page lies under it
+            reverse("set_language"),
+            "/" + settings.STATIC_URL.lstrip("/"),
+            # Public, for anyone: the verification pages, the register and their API.
+            reverse("public:verify", kwargs={"number": "0"}).removesuffix("0/"),
+            reverse("public:register"),
+            reverse("public-certificate", kwargs={"number": "0"}).removesuffix("0/"),
+        )
+
+    @cached_property
+    def api_docs(self) -> str:
+        return reverse("api-docs")
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith(self.open_prefixes) and not _uses_api_token(request):
+            step = _owed_step(request)
+            if step is not None:
+                return self._refuse(request, step)
+        return self.get_response(request)
+
+    def _refuse(self, request, step):
+        if request.path_info.startswith("/api/") and not request.path_info.startswith(self.api_docs):
+            return JsonResponse(
+                {"detail": _("Two-factor authentication is required: enter a code on the web page first.")},
+                status=403,
+            )
+        target = reverse("two-factor-verify" if step == "verify" else "two-factor")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _owed_step(request):
+    """ "verify", "setup" or None: what this request's session still owes."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if session_has_device(request):
+        return "verify"
+    if two_factor_required(user):
+        return "setup"
+    return None
+
+
+def _uses_api_token(request) -> bool:
+    # Only DRF's token scheme: any other Authorization header would fall through to the session.
+    return request.headers.get("Authorization", "").startswith("Token ")

@@ -1,0 +1,160 @@
+"""A world with real records for the fuzzers: every endpoint has ids that exist to hit.
+
+Built on the shared cast (tests/conftest.py): Nordkontakt's stage 2 (`onsite_audit`) is closed with
+two minor nonconformities, one answered with a file, and granted its certificate; Kundtjänst Norr's
+stage 2 is under way with the lead on its team, a finding and a photo. Each user gets an API token,
+so requests go through the real authentication, not `force_authenticate`.
+"""
+
+import datetime
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.utils import timezone
+from PIL import Image
+from rest_framework.authtoken.models import Token
+
+from audits.certification import decision_record
+from audits.models import Audit, AuditStatus, AuditType, Certificate, TeamRole
+from audits.services import (
+    audit_compute_time,
+    audit_update,
+    plan_day_add,
+    plan_slot_add,
+    programme_create,
+    team_member_add,
+)
+from findings.closing import audit_close
+from findings.evidence import evidence_add
+from findings.models import Nonconformity
+from findings.ncr import nonconformity_respond
+from findings.services import finding_create
+from tests.conftest import CAST_NAMES
+
+
+def png_bytes(size=(40, 30), colour="green") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_upload(name="photo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+@dataclass
+class World:
+    cast: object
+    closed: Audit
+    open: Audit
+    certificate: Certificate
+    answered: Nonconformity
+    unanswered: Nonconformity
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, user_name: str) -> dict[str, str]:
+        token = self.tokens.get(user_name)
+        return {"Authorization": f"Token {token}"} if token else {}
+
+
+def _open_audit(cast):
+    """Kundtjänst Norr's stage 2, plan confirmed, the lead (already competent) on its team."""
+    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    audit = programme.audits.get(audit_type=AuditType.STAGE2)
+    # From tomorrow: the lead is at Nordkontakt today.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    audit_update(audit=audit, start_date=tomorrow, end_date=tomorrow)
+    lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(audit=audit, seed=3)
+    site = cast.org_b.sites.get()
+    day = plan_day_add(audit=audit, date=tomorrow, site=site)
+    plan_slot_add(
+        day=day,
+        start=datetime.time(9),
+        end=datetime.time(12),
+        member=lead,
+        activity="Customer relationship",
+        clauses=[cast.standard.clauses.get(number="4.1")],
+    )
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
+    audit.refresh_from_db()
+    finding = finding_create(
+        audit=audit,
+        user=cast.lead,
+        clause=cast.standard.clauses.get(number="4.1"),
+        site=site,
+        grade="observation",
+        statement="Call scripts are not dated.",
+    )
+    evidence_add(finding=finding, user=cast.lead, upload=png_upload("script.png"))
+    return audit
+
+
+@pytest.fixture
+def world(cast, onsite_audit) -> World:
+    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    for clause, statement in (
+        (onsite_audit.clause_41, "No trend analysis since June."),
+        (onsite_audit.clause_42, "Complaints are not acknowledged in writing."),
+    ):
+        finding = finding_create(
+            audit=onsite_audit,
+            user=cast.lead,
+            clause=clause,
+            site=onsite_audit.stockholm,
+            grade="minor",
+            statement=statement,
+        )
+    evidence_add(finding=finding, user=cast.lead, upload=png_upload(), visibility="client")
+    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    onsite_audit.refresh_from_db()
+    decision_record(audit=onsite_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    answered, unanswered = Nonconformity.objects.filter(audit=onsite_audit).order_by("number")
+    nonconformity_respond(
+        nonconformity=answered,
+        user=cast.client,
+        correction="Ran the trend analysis for June to November.",
+        root_cause="The task was not handed over.",
+        corrective_action="A monthly task in the quality calendar.",
+        files=[png_upload("calendar.png")],
+    )
+    world = World(
+        cast=cast,
+        closed=onsite_audit,
+        open=_open_audit(cast),
+        certificate=Certificate.objects.get(),
+        answered=answered,
+        unanswered=unanswered,
+    )
+    for name in CAST_NAMES:
+        user = cast.user(name)
+        if user is not None:
+            world.tokens[name] = Token.objects.create(user=user).key
+    return world
+
+
+def stored_files() -> set[str]:
+    """Every file under MEDIA_ROOT, relative to it."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.exists():
+        return set()
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def referenced_files() -> set[str]:
+    """Every file a row of any model points at: evidence, thumbnails, attachments, PDFs."""
+    names = set()
+    for model in apps.get_models():
+        for model_field in model._meta.get_fields():
+            if isinstance(model_field, models.FileField):
+                values = model._default_manager.exclude(**{model_field.name: ""}).values_list(
+                    model_field.name, flat=True
+                )
+                names.update(value for value in values if value)
+    return names

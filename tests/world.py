@@ -1,0 +1,130 @@
+"""One world of demo objects that every route of the site can be called on (tests/test_access_matrix.py).
+
+Nordkontakt AB's (org_a) stage 2, built with the project's own services from the shared cast and
+`onsite_audit` (tests/conftest.py): a confirmed plan with a day and a slot and its PDF; a minor
+and a major finding, each with a photo (the minor's shared with the client, the major's for the
+team only); closed by the lead, so the two nonconformities and the report PDF exist; the major
+answered by the client with a PNG, accepted and verified closed; then granted by staff, so a
+certificate with revision 1 (and its PDF) exists. The minor still awaits the client's answer.
+
+Only ids are kept: a caller may change and roll back the database, never these values.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from audits.certification import decision_record
+from audits.documents import plan_document_create
+from audits.models import Audit, Certificate, DocumentKind
+from audits.services import audit_update
+from findings.closing import audit_close
+from findings.evidence import evidence_add
+from findings.models import Evidence, Grade, Nonconformity, NonconformityAttachment, Visibility
+from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
+from findings.services import finding_create
+
+
+@dataclass(frozen=True)
+class World:
+    org_a: int
+    org_b: int
+    site_a: int
+    standard: int
+    clause_41: int
+    programme: int
+    audit: int
+    lead_member: int
+    day: int
+    slot: int
+    minor_finding: int
+    major_finding: int
+    shared_photo: int
+    team_photo: int
+    minor_nc: int
+    major_nc: int
+    answer_file: int
+    certificate: int
+    certificate_number: str
+
+
+def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def build_world(cast, audit: Audit, run_on_commit) -> World:
+    """The world on `onsite_audit`; `run_on_commit` is django_capture_on_commit_callbacks."""
+    lead = cast.lead
+    audit_update(audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    plan_document_create(audit=audit)
+    minor = finding_create(
+        audit=audit,
+        user=lead,
+        clause=audit.clause_41,
+        site=audit.stockholm,
+        grade=Grade.MINOR,
+        statement="No trend analysis since June.",
+    )
+    major = finding_create(
+        audit=audit,
+        user=lead,
+        clause=audit.clause_42,
+        site=audit.stockholm,
+        grade=Grade.MAJOR,
+        statement="New agents lack the introduction training.",
+    )
+    # The callbacks make the thumbnails, the report and the NCR PDFs, and the certificate's PDF.
+    with run_on_commit(execute=True):
+        shared = evidence_add(
+            finding=minor, user=lead, upload=png_upload("queue-board.png"), visibility=Visibility.CLIENT
+        )
+        team_only = evidence_add(finding=major, user=lead, upload=png_upload("training-log.png", (9, 9, 9)))
+    with run_on_commit(execute=True):
+        audit_close(audit=audit, user=lead, recommendation="certify_after_majors")
+    minor_nc = Nonconformity.objects.get(finding=minor)
+    major_nc = Nonconformity.objects.get(finding=major)
+    with run_on_commit(execute=True):
+        nonconformity_respond(
+            nonconformity=major_nc,
+            user=cast.client,
+            correction="Trained the four new agents.",
+            root_cause="The introduction was not in the onboarding checklist.",
+            corrective_action="The introduction is now a step of the onboarding checklist.",
+            files=[png_upload("training-plan.png", (200, 0, 0))],
+        )
+        nonconformity_review(nonconformity=major_nc, user=lead, decision="accept")
+        nonconformity_verify(nonconformity=major_nc, user=lead, comment="Saw the training records.")
+    with run_on_commit(execute=True):
+        decision_record(audit=audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    certificate = Certificate.objects.get(decision__audit=audit)
+    day = audit.days.get()
+    # What the routes below rely on; a change in a service that breaks it should fail here, clearly.
+    assert audit.documents.filter(kind=DocumentKind.PLAN).exists()
+    assert audit.documents.filter(kind=DocumentKind.REPORT).exists()
+    assert Evidence.objects.get(pk=shared.pk).thumbnail
+    assert certificate.revision == 1
+    return World(
+        org_a=cast.org_a.pk,
+        org_b=cast.org_b.pk,
+        site_a=audit.stockholm.pk,
+        standard=cast.standard.pk,
+        clause_41=audit.clause_41.pk,
+        programme=audit.programme_id,
+        audit=audit.pk,
+        lead_member=audit.lead.pk,
+        day=day.pk,
+        slot=day.slots.get().pk,
+        minor_finding=minor.pk,
+        major_finding=major.pk,
+        shared_photo=shared.pk,
+        team_photo=team_only.pk,
+        minor_nc=minor_nc.pk,
+        major_nc=major_nc.pk,
+        answer_file=NonconformityAttachment.objects.get(nonconformity=major_nc).pk,
+        certificate=certificate.pk,
+        certificate_number=certificate.number,
+    )
