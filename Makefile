@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certdesk
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint test-services worker beat messages clean
+.PHONY: install run test lint test-services fuzz worker beat messages clean
 
 install: $(VENV)/.installed
 
@@ -37,7 +37,12 @@ test: lint messages
 
 # The same suite on PostgreSQL with a Redis broker, plus the tests that need a real Celery worker.
 test-services: install messages
-	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) $(PY) -m pytest -m "not e2e"
+	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) $(PY) -m pytest -m "not e2e and not fuzz"
+
+# Every API operation fuzzed from the OpenAPI schema as each kind of user, and the uploads with
+# random files (tests/fuzz). SQLite, a few minutes; FUZZ_EXAMPLES=100 for a longer hunt.
+fuzz: install
+	$(PY) -m pytest -m fuzz tests/fuzz -p no:randomly
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO

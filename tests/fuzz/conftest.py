@@ -8,6 +8,7 @@ so requests go through the real authentication, not `force_authenticate`.
 
 import datetime
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import models
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, models
 from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
@@ -36,6 +39,12 @@ from findings.models import Nonconformity
 from findings.ncr import nonconformity_respond
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES
+
+# Examples per operation and user (the upload tests draw twice as many).
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# CI draws the same examples every run, so a red build means a change broke something, not bad
+# luck; a local `make fuzz` draws new ones each time.
+FUZZ_DERANDOMIZE = os.environ.get("CI", "") not in ("", "0", "false")
 
 
 def png_bytes(size=(40, 30), colour="green") -> bytes:
@@ -158,3 +167,17 @@ def referenced_files() -> set[str]:
                 )
                 names.update(value for value in values if value)
     return names
+
+
+@pytest.fixture
+def wsgi():
+    """The WSGI app with the per-request connection clean-up off, as Django's test client has it.
+
+    The test's transaction must survive the requests: closing the connection between them would
+    end it.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -2,12 +2,14 @@
 
 Schemathesis generates requests from the schema drf-spectacular makes, valid ones and invalid ones
 mixed; each is sent through the real WSGI application with the user's API token, and the answer is
-checked:
+checked (the checks are in tests/fuzz/schema.py):
 
 - never a 5xx (`not_a_server_error`);
 - a success's status code is one the schema declares, and its body and content type match the
   schema (`response_schema_conformance`, `content_type_conformance`);
-- every refusal (4xx) is JSON that says why: `{"detail": "…"}` or `{field: ["…"]}`.
+- every refusal (4xx) is JSON that says why: `{"detail": "…"}` or `{field: ["…"]}`; the one
+  exception is the site's HTML 404 page for a path no URL pattern matches (an id such as "1e-9":
+  the router takes no dot in an id), which Django sends before any API code runs.
 
 Undeclared 4xx codes are allowed on purpose (schemathesis's `status_code_conformance` is not run):
 the schema does not repeat 401/403/404/405 on every operation, the README states them once for the
@@ -15,123 +17,34 @@ whole API, and the refusal check above holds every one of them to a message.
 
 About half the path ids, filters and body references are swapped for ids of real records, so the
 requests get past the 404 and into the views; the other half stay random. FUZZ_EXAMPLES (default
-25) sets the examples per operation and user.
+25) sets the examples per operation and user; under CI the examples are the same every run.
 """
 
-import json
-import os
-from urllib.parse import unquote
+from collections import Counter
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.urls import Resolver404, resolve
-from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from rest_framework.response import Response
 from schemathesis import GenerationMode
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
-from schemathesis.core.failures import Failure
+from schemathesis.core.failures import FailureGroup, ServerError
+from schemathesis.openapi.checks import JsonSchemaError
 
+from audits.api import StandardSerializer, StandardViewSet
 from audits.models import Audit, AuditDay, Certificate, Clause, Standard, TeamMember
 from clients.models import Organization, Site
 from findings.models import Evidence, Finding, Nonconformity
 from tests.conftest import CAST_NAMES
+from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES
+from tests.fuzz.schema import (
+    CHECKS,
+    OPERATIONS,
+    SCHEMA_DOCUMENT,
+    RefusalWithoutReason,
+    UndeclaredSuccess,
+)
 
 pytestmark = pytest.mark.fuzz
-
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
-
-
-def api_schema() -> dict:
-    """The schema /api/schema/ serves, as plain JSON types."""
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    return json.loads(json.dumps(document, default=str))
-
-
-SCHEMA_DOCUMENT = api_schema()
-SCHEMA = schemathesis.openapi.from_dict(SCHEMA_DOCUMENT)
-OPERATIONS = {result.ok().label: result.ok() for result in SCHEMA.get_all_operations()}
-
-
-# -- Checks of our own ----------------------------------------------------------------------------
-
-
-class UndeclaredSuccess(Failure):
-    code = "CD001"
-    checks = ("success_is_declared",)
-    kind_title = "Success status not in the schema"
-
-
-class RefusalWithoutReason(Failure):
-    code = "CD002"
-    checks = ("refusal_says_why",)
-    kind_title = "Refusal without a message"
-
-
-def success_is_declared(ctx, response, case):
-    """A 2xx must be one the operation declares: a client reads the body by the declared code."""
-    declared = case.operation.responses.status_codes
-    if 200 <= response.status_code < 300 and str(response.status_code) not in declared:
-        raise UndeclaredSuccess(
-            operation=case.operation.label,
-            title="Success status not in the schema",
-            message=f"Received {response.status_code}; declared: {', '.join(declared)}",
-        )
-
-
-def _has_message(body) -> bool:
-    if isinstance(body, str):
-        return bool(body.strip())
-    if isinstance(body, list):
-        return bool(body) and all(_has_message(item) for item in body)
-    if isinstance(body, dict):
-        return bool(body) and all(_has_message(value) for value in body.values())
-    return False
-
-
-def _routed(path: str) -> bool:
-    try:
-        resolve(unquote(path))
-    except Resolver404:
-        return False
-    return True
-
-
-def refusal_says_why(ctx, response, case):
-    """A 4xx is JSON naming the reason, never an empty body or an HTML page.
-
-    Except the site's own 404 page for a path no URL pattern matches (an id of "1e-9": the router
-    takes no dot in an id), which Django answers before any API view runs.
-    """
-    if not 400 <= response.status_code < 500:
-        return
-    if response.status_code == 404 and not _routed(case.formatted_path):
-        return
-    content_type = response.headers.get("content-type", [""])[0]
-    body = None
-    if content_type.startswith("application/json"):
-        try:
-            body = json.loads(response.content)
-        except ValueError:
-            body = None
-    if not _has_message(body):
-        raise RefusalWithoutReason(
-            operation=case.operation.label,
-            title="Refusal without a message",
-            message=f"{response.status_code} {content_type}: {response.content[:300]!r}",
-        )
-
-
-CHECKS = [
-    not_a_server_error,
-    content_type_conformance,
-    response_schema_conformance,
-    success_is_declared,
-    refusal_says_why,
-]
 
 
 # -- Aiming at real records ------------------------------------------------------------------------
@@ -154,8 +67,6 @@ REFERENCE_MODELS = {
     "audit": Audit,
     "finding": Finding,
     "clause": Clause,
-    "programme": None,  # filled from the audits below
-    "user": None,
     "member": TeamMember,
     "day": AuditDay,
 }
@@ -165,8 +76,7 @@ def record_ids(world) -> dict[str, list]:
     """Ids of every record in the world, visible to the caller or not (outsiders must get 404)."""
     ids = {prefix: list(model.objects.values_list("pk", flat=True)) for prefix, model in PATH_MODELS.items()}
     for name, model in REFERENCE_MODELS.items():
-        if model is not None:
-            ids[name] = list(model.objects.values_list("pk", flat=True))
+        ids[name] = list(model.objects.values_list("pk", flat=True))
     ids["programme"] = [pk for pk in Audit.objects.values_list("programme_id", flat=True) if pk]
     ids["user"] = [user.pk for user in vars(world.cast).values() if hasattr(user, "is_authenticated")]
     ids["standards"] = list(Standard.objects.values_list("code", flat=True))
@@ -205,39 +115,23 @@ def aim_at_real_records(case, ids, data) -> None:
 # -- The fuzz -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def wsgi():
-    """The WSGI app with the per-request connection clean-up off, as Django's test client has it.
-
-    The test's transaction must survive the requests: closing the connection between them would
-    end it.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield WSGIHandler()
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 def cases(operation):
-    strategies = []
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        try:
-            strategies.append(operation.as_strategy(mode))
-        except Exception:  # noqa: S112 - an operation with nothing to make invalid has no negative cases
-            continue
-    return st.one_of(strategies)
+    """Requests the schema allows and requests it forbids, about half each."""
+    return st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
+    )
 
 
-@pytest.mark.parametrize("user_name", CAST_NAMES)
-@pytest.mark.parametrize("label", sorted(OPERATIONS))
-def test_it_answers_every_request_within_the_schema(world, wsgi, user_name, label):
+def fuzz_operation(world, wsgi, user_name: str, label: str, examples: int = FUZZ_EXAMPLES) -> Counter:
+    """Fuzz one operation as one user; the status codes seen, or the first failure raised."""
     operation = OPERATIONS[label]
     headers = world.headers(user_name)
     ids = record_ids(world)
+    seen = Counter()
 
     @settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=examples,
+        derandomize=FUZZ_DERANDOMIZE,
         deadline=None,
         database=None,
         print_blob=True,
@@ -248,9 +142,54 @@ def test_it_answers_every_request_within_the_schema(world, wsgi, user_name, labe
     def fuzz(case, data):
         aim_at_real_records(case, ids, data)
         response = case.call(app=wsgi, headers=headers)
+        seen[response.status_code] += 1
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     fuzz()
+    return seen
+
+
+@pytest.mark.parametrize("user_name", CAST_NAMES)
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_it_answers_every_request_within_the_schema(world, wsgi, user_name, label):
+    fuzz_operation(world, wsgi, user_name, label)
+
+
+# -- The fuzz can fail ------------------------------------------------------------------------------
+
+
+def test_it_reaches_real_records(world, wsgi):
+    # Random ids alone would only ever meet 404s; about half are real ones.
+    seen = fuzz_operation(world, wsgi, "staff", "GET /api/v1/audits/{id}/", examples=20)
+    assert seen[200] and seen[404]
+
+
+def test_it_catches_a_server_error(world, wsgi, monkeypatch):
+    monkeypatch.setattr(StandardViewSet, "list", lambda self, request: 1 / 0)
+    with pytest.raises(FailureGroup) as caught:
+        fuzz_operation(world, wsgi, "staff", "GET /api/v1/standards/", examples=5)
+    assert caught.group_contains(ServerError)
+
+
+def test_it_catches_an_answer_the_schema_does_not_describe(world, wsgi, monkeypatch):
+    monkeypatch.setattr(StandardSerializer, "to_representation", lambda self, standard: {"id": "one"})
+    with pytest.raises(FailureGroup) as caught:
+        fuzz_operation(world, wsgi, "staff", "GET /api/v1/standards/{id}/", examples=20)
+    assert caught.group_contains(JsonSchemaError)
+
+
+def test_it_catches_a_success_the_schema_does_not_declare(world, wsgi, monkeypatch):
+    monkeypatch.setattr(StandardViewSet, "list", lambda self, request: Response({}, status=202))
+    with pytest.raises(FailureGroup) as caught:
+        fuzz_operation(world, wsgi, "staff", "GET /api/v1/standards/", examples=5)
+    assert caught.group_contains(UndeclaredSuccess)
+
+
+def test_it_catches_a_refusal_without_a_reason(world, wsgi, monkeypatch):
+    monkeypatch.setattr(StandardViewSet, "list", lambda self, request: Response(status=400))
+    with pytest.raises(FailureGroup) as caught:
+        fuzz_operation(world, wsgi, "staff", "GET /api/v1/standards/", examples=5)
+    assert caught.group_contains(RefusalWithoutReason)
 
 
 # -- The schema describes every endpoint ------------------------------------------------------------
