@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
@@ -670,7 +671,13 @@ def call(probe: Probe, path: str, user, world: World):
             client.force_login(user)
         response = getattr(client, probe.method.lower())(path, data, **options)
         transaction.set_rollback(True)
-    response.close()
+    # Closing releases a download's open file. It fires request_finished, whose
+    # close_old_connections would close PostgreSQL's connection under the test's transaction.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     return response
 
 
