@@ -247,8 +247,12 @@ class NonconformityFilter(filters.FilterSet):
     audit = filters.ModelChoiceFilter(queryset=_readable_audits)
     status = filters.ChoiceFilter(choices=NonconformityStatus.choices)
     grade = filters.ChoiceFilter(choices=[(grade.value, grade.label) for grade in NONCONFORMITY_GRADES])
-    overdue = filters.BooleanFilter(
-        field_name="is_overdue", help_text="true: not answered, or a major not closed, by its deadline."
+    # A choice, not a BooleanFilter: that one quietly ignores a value such as "maybe".
+    overdue = filters.TypedChoiceFilter(
+        field_name="is_overdue",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="true: not answered, or a major not closed, by its deadline.",
     )
 
     class Meta:

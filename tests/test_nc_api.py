@@ -657,3 +657,10 @@ def test_it_lists_in_a_fixed_number_of_queries(
     # The notes are part of what is fetched for those who see them.
     rows = more.json()["results"]
     assert all(("internal_notes" in row) is (name != "client") for row in rows)
+
+
+def test_it_refuses_a_nonsense_overdue_filter(cast, api, onsite_audit):
+    response = api(cast.staff).get("/api/v1/nonconformities/?overdue=maybe")
+    assert response.status_code == 400
+    assert "overdue" in response.json()
+    assert api(cast.staff).get("/api/v1/nonconformities/?overdue=true").status_code == 200
