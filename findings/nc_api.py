@@ -1,7 +1,7 @@
 """/api/v1/nonconformities/: the NCR thread over the API. Who may act and what is allowed: findings.ncr."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, OuterRef, Prefetch, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
-from audits.models import Audit, TeamMember
+from audits.models import Audit
 from audits.selectors import audits_for_user
 from config.errors import DomainError
 from findings import ncr
@@ -43,15 +43,14 @@ def internal_visible(user, nonconformity_prefix: str = ""):
     if is_staff_member(user):
         return Value(True)
     audit = f"{nonconformity_prefix}audit"
-    # A NULL programme matches no row, as can_review has it for an audit outside a programme.
-    teams = TeamMember.objects.filter(user=user).filter(
-        Q(audit_id=OuterRef(f"{audit}_id"))
-        | Q(
-            audit__programme_id=OuterRef(f"{audit}__programme_id"),
-            audit__created_at__gte=OuterRef(f"{audit}__created_at"),
+    return Exists(
+        ncr.reviewer_teams(
+            user,
+            audit_id=OuterRef(f"{audit}_id"),
+            programme_id=OuterRef(f"{audit}__programme_id"),
+            created_at=OuterRef(f"{audit}__created_at"),
         )
     )
-    return Exists(teams)
 
 
 # -- What a nonconformity looks like ---------------------------------------------------------------

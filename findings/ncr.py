@@ -47,14 +47,24 @@ def is_client_of(user, nonconformity: Nonconformity) -> bool:
     return membership is not None and membership.organization_id == nonconformity.audit.organization_id
 
 
-def can_review(user, nonconformity: Nonconformity) -> bool:
-    """The audit's team, and the team of a later audit of the same programme (which verifies minors)."""
-    teams = TeamMember.objects.filter(user=user)
-    audit = nonconformity.audit
-    later = Q(audit__programme_id=audit.programme_id, audit__created_at__gte=audit.created_at)
-    if audit.programme_id is None:
+def reviewer_teams(user, *, audit_id, programme_id, created_at):
+    """The user's team places that let them review: on the NC's audit, or on a later audit of its
+    programme (which verifies minors). The values may be OuterRefs, for use as a subquery, where a
+    NULL programme matches no row as NULL equals nothing in SQL.
+    """
+    later = Q(audit__programme_id=programme_id, audit__created_at__gte=created_at)
+    if programme_id is None:
+        # In Python, `programme_id=None` would mean IS NULL: an audit outside a programme has no later one.
         later = Q(pk__in=[])
-    return teams.filter(Q(audit_id=audit.pk) | later).exists()
+    return TeamMember.objects.filter(user=user).filter(Q(audit_id=audit_id) | later)
+
+
+def can_review(user, nonconformity: Nonconformity) -> bool:
+    """The audit's team, and the team of a later audit of the same programme."""
+    audit = nonconformity.audit
+    return reviewer_teams(
+        user, audit_id=audit.pk, programme_id=audit.programme_id, created_at=audit.created_at
+    ).exists()
 
 
 def can_see_internal(user, nonconformity: Nonconformity) -> bool:
