@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certdesk
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint test-services fuzz worker beat messages clean
+.PHONY: install run test lint test-services test-e2e fuzz worker beat messages clean
 
 install: $(VENV)/.installed
 
@@ -32,8 +32,14 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 
+# Includes the browser suite when Chromium is installed (skipped with the reason otherwise).
 test: lint messages
 	$(PY) -m pytest
+
+# The journeys in the system's Chromium against a live server on 127.0.0.1, with screenshots in
+# build/screenshots/ and axe-core (from npm, into build/e2e) on every key page. Fails without Chromium.
+test-e2e: install messages
+	CERTDESK_E2E=required $(PY) -m pytest tests/e2e -p no:randomly
 
 # The same suite on PostgreSQL with a Redis broker, plus the tests that need a real Celery worker.
 test-services: install messages
