@@ -1,5 +1,29 @@
 from accounts.roles import is_auditor, is_staff_member
 
+# The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
+NAV_SECTIONS = [
+    ("certificates", ("audits:certificate", "public:")),
+    ("calculator", ("audits:calculator",)),
+    ("standards", ("audits:standard",)),
+    ("ncrs", ("findings:nc",)),
+    ("organisations", ("clients:",)),
+    ("audits", ("audits:", "findings:")),
+    ("security", ("security-log",)),
+    ("home", ("home",)),
+]
+
+
+def nav_section(request):
+    """The main menu's section for this page, so its link is marked as the current one."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {"nav_section": ""}
+    name = match.view_name
+    for section, prefixes in NAV_SECTIONS:
+        if any(name == prefix or name.startswith(prefix) for prefix in prefixes):
+            return {"nav_section": section}
+    return {"nav_section": ""}
+
 
 def roles(request):
     user = getattr(request, "user", None)

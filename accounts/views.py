@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_safe
 
 from accounts.models import SecurityEvent, SecurityEventKind
@@ -96,3 +98,19 @@ def security_log(request):
         "organizations": Organization.objects.order_by("legal_name", "id").values_list("pk", "legal_name"),
     }
     return render(request, "accounts/security_log.html", context)
+
+
+def set_language(request):
+    """The footer's language switch: Django's set_language, and for a logged-in person the choice
+    is also kept on their account, so e-mails and a log-in on another device follow it."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and request.user.language != language
+    ):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response

@@ -9,7 +9,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SecurityEventKind
@@ -318,7 +318,7 @@ def certificate_suspend(
     if until > longest:
         raise DomainError(
             _("A suspension lasts at most %(months)s months (until %(date)s); then restore or withdraw.")
-            % {"months": months, "date": longest.isoformat()},
+            % {"months": months, "date": formats.date_format(longest, "DATE_FORMAT")},
             field="until",
         )
     certificate.status = CertificateStatus.SUSPENDED
@@ -433,7 +433,7 @@ def certificates_daily(*, today: datetime.date) -> dict:
             CertificateEventKind.SUSPENSION_OVERDUE,
             None,
             _("The suspension ended on %(date)s: restore, reduce the scope or withdraw.")
-            % {"date": certificate.suspended_until.isoformat()},
+            % {"date": formats.date_format(certificate.suspended_until, "DATE_FORMAT")},
         )
         flagged += 1
     return {"expired": expired, "suspensions_overdue": flagged}

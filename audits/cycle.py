@@ -4,6 +4,7 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 AT_RISK_DAYS = 60
@@ -54,11 +55,19 @@ def audit_flags(
     if audit.due_date and not done:
         finish = audit.end_date or audit.start_date
         if today > audit.due_date:
-            flags.append(Flag("late", _("Late: due by %(date)s.") % {"date": audit.due_date.isoformat()}))
+            flags.append(
+                Flag(
+                    "late",
+                    _("Late: due by %(date)s.")
+                    % {"date": formats.date_format(audit.due_date, "DATE_FORMAT")},
+                )
+            )
         elif finish and finish > audit.due_date:
             flags.append(
                 Flag(
-                    "late", _("Planned after its due date (%(date)s).") % {"date": audit.due_date.isoformat()}
+                    "late",
+                    _("Planned after its due date (%(date)s).")
+                    % {"date": formats.date_format(audit.due_date, "DATE_FORMAT")},
                 )
             )
         elif (audit.due_date - today).days <= AT_RISK_DAYS and audit.status == "planned":
@@ -66,7 +75,7 @@ def audit_flags(
                 Flag(
                     "at_risk",
                     _("At risk: due by %(date)s and the plan is not confirmed.")
-                    % {"date": audit.due_date.isoformat()},
+                    % {"date": formats.date_format(audit.due_date, "DATE_FORMAT")},
                 )
             )
     long_gap = (

@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -65,8 +66,8 @@ def audit_label(audit: Audit) -> str:
 
 
 def format_date(value: datetime.date | None) -> str:
-    """'1 Feb 2027' / '1 feb 2027': dates as people write them (see shared/UI.md)."""
-    return formats.date_format(value, "j M Y") if value else "–"
+    """'1 Feb 2027' / '1 feb 2027': dates as people write them (config/formats, shared/UI.md)."""
+    return formats.date_format(value, "DATE_FORMAT") if value else "–"
 
 
 def format_dates(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -99,7 +100,26 @@ _SAMPLING_REASONS = {
 
 
 def _sampling_reason(reason: str) -> str:
+    random = re.fullmatch(r"random \(seed (\d+)\)", reason)
+    if random:
+        return _("random (seed %(seed)s)") % {"seed": random.group(1)}
     return str(_SAMPLING_REASONS.get(reason, reason))
+
+
+def calculation_in_language(calculation: dict | None) -> dict:
+    """A stored audit-time calculation worded in the reader's language: its justification and
+    warnings as computed in that language (older records hold one wording), and the sampling
+    reasons, stored as codes, in words."""
+    calculation = dict(calculation or {})
+    wording = (calculation.get("wording") or {}).get(get_language()) or {}
+    for key in ("justification", "warnings"):
+        if key in wording:
+            calculation[key] = wording[key]
+    calculation["selected_sites"] = [
+        {**row, "reason": _sampling_reason(row.get("reason", ""))}
+        for row in calculation.get("selected_sites", [])
+    ]
+    return calculation
 
 
 # -- The plan -----------------------------------------------------------------------------------
@@ -131,7 +151,7 @@ def plan_data(audit: Audit) -> dict:
     """Everything the plan PDF shows, as plain values: rendered, and hashed to spot an unchanged plan."""
     audit = _plan_audit(audit)
     organization = audit.organization
-    calculation = audit.time_calculation or {}
+    calculation = calculation_in_language(audit.time_calculation)
     reasons = {row.get("id"): row.get("reason", "") for row in calculation.get("selected_sites", [])}
     return {
         # The wording depends on the language, so a plan in another language is another document.
@@ -163,7 +183,7 @@ def plan_data(audit: Audit) -> dict:
             for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
         ],
         "sites": [
-            {"name": site.name, "city": site.city, "reason": _sampling_reason(reasons.get(site.pk, ""))}
+            {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")}
             for site in sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
         ],
         "team": [

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AUDITORS
@@ -13,6 +14,17 @@ from clients.models import Organization
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def plan_day_label(day: AuditDay) -> str:
+    """A plan day as people write it, in the user's language: "Mon 28 Dec 2026 · Umeå"."""
+    weekday, date = formats.date_format(day.date, "D"), formats.date_format(day.date, "DATE_FORMAT")
+    return f"{weekday} {date} · {day.site.name}"
+
+
+def site_label(site) -> str:
+    """A site as a choice: its name, and its city when the name does not already say it."""
+    return site.name if site.city in ("", site.name) else f"{site.name} ({site.city})"
 
 
 def standards_with_scheme():
@@ -80,6 +92,7 @@ class AuditForm(forms.ModelForm):
         self.fields["sites"].queryset = self.instance.organization.sites.order_by(
             "-is_central_function", "name"
         )
+        self.fields["sites"].label_from_instance = site_label
         self.initial.setdefault("sites", list(self.instance.sites.all()))
 
 
@@ -163,6 +176,9 @@ class TeamMemberForm(forms.Form):
             .order_by("first_name", "last_name", "username")
         )
         self.fields["user"].label_from_instance = lambda user: user.get_full_name() or user.username
+        # An audit has one lead auditor: once it has one, the form offers the next likely role.
+        has_lead = audit.team.filter(role=TeamRole.LEAD_AUDITOR).exists()
+        self.fields["role"].initial = TeamRole.AUDITOR if has_lead else TeamRole.LEAD_AUDITOR
 
 
 class PlanDayForm(forms.Form):
@@ -172,6 +188,7 @@ class PlanDayForm(forms.Form):
     def __init__(self, *args, audit: Audit, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = audit.sites.order_by("-is_central_function", "name")
+        self.fields["site"].label_from_instance = site_label
         if audit.start_date:
             self.initial.setdefault("date", audit.start_date)
 
@@ -192,7 +209,7 @@ class PlanSlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.audit = audit
         self.fields["day"].queryset = AuditDay.objects.filter(audit=audit).select_related("site")
-        self.fields["day"].label_from_instance = lambda day: f"{day.date:%Y-%m-%d} · {day.site.name}"
+        self.fields["day"].label_from_instance = plan_day_label
         self.fields["member"].queryset = TeamMember.objects.filter(audit=audit).select_related("user")
         self.fields["member"].label_from_instance = lambda member: (
             f"{member.user.get_full_name() or member.user.username} ({member.get_role_display()})"

@@ -20,8 +20,8 @@ from reportlab.platypus import KeepTogether, Spacer
 from audits import pdf
 from audits.documents import (
     TEAM_ROLE_ORDER,
-    _sampling_reason,
     audit_label,
+    calculation_in_language,
     document_store,
     format_date,
     format_dates,
@@ -103,7 +103,7 @@ def report_data(audit: Audit) -> dict:
     """Everything the report shows, as plain values: rendered, and hashed to spot an unchanged report."""
     audit = _report_audit(audit)
     organization = audit.organization
-    calculation = audit.time_calculation or {}
+    calculation = calculation_in_language(audit.time_calculation)
     reasons = {row.get("id"): row.get("reason", "") for row in calculation.get("selected_sites", [])}
     sites = sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
     findings = _findings(audit)
@@ -151,8 +151,7 @@ def report_data(audit: Audit) -> dict:
             for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
         ],
         "sites": [
-            {"name": site.name, "city": site.city, "reason": _sampling_reason(reasons.get(site.pk, ""))}
-            for site in sites
+            {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")} for site in sites
         ],
         "days": [
             {"date": day.date, "site": day.site.name, "city": day.site.city} for day in audit.days.all()

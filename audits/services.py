@@ -3,8 +3,9 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -196,13 +197,26 @@ def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None)
     if personnel <= 0:
         raise DomainError(_("The organisation's sites have no effective personnel registered."))
     time_type = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
-    result = calculate_audit_time(
-        scheme=standard.scheme,
-        personnel=personnel,
-        sites=len(sites),
-        audit_type=time_type,
-        adjustments=list(adjustments),
-    )
+
+    def calculate():
+        return calculate_audit_time(
+            scheme=standard.scheme,
+            personnel=personnel,
+            sites=len(sites),
+            audit_type=time_type,
+            adjustments=list(adjustments),
+        )
+
+    result = calculate()
+    # The justification and warnings are words: kept in every language, each reader sees their own.
+    wording = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            worded = calculate()
+            wording[language] = {
+                "justification": [str(line) for line in worded.justification],
+                "warnings": [str(line) for line in worded.warnings],
+            }
     seed = new_seed() if seed is None else seed
     visits = {}
     if audit.programme_id:
@@ -238,6 +252,7 @@ def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None)
         "adjustments": [{"percent": float(a.percent), "justification": a.justification} for a in adjustments],
         "selected_sites": [{"id": c.id, "name": c.name, "reason": c.reason} for c in chosen],
         "seed": seed,
+        "wording": wording,
         "computed_at": timezone.now().isoformat(),
     }
     audit.save(update_fields=["planned_days", "sampling_seed", "time_calculation", "updated_at"])

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from audits.models import Audit, Competence, CompetenceRole, TeamRole
@@ -44,8 +45,8 @@ def competence_problems(*, audit: Audit, user, role: str, today: datetime.date) 
             "user": user,
             "role": TeamRole(role).label.lower(),
             "standard": standard.code,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
+            "start": formats.date_format(start, "DATE_FORMAT"),
+            "end": formats.date_format(end, "DATE_FORMAT"),
         }
         for standard in audit.standards.all()
         if standard.pk not in held
@@ -71,7 +72,7 @@ def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
             "user": user,
             "kind": declaration.get_kind_display().lower(),
             "organization": audit.organization,
-            "until": declaration.until.isoformat(),
+            "until": formats.date_format(declaration.until, "DATE_FORMAT"),
             "years": COOLING_OFF_YEARS,
         }
         for declaration in declarations

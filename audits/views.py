@@ -17,6 +17,7 @@ from audits import services
 from audits.audit_time import calculate_audit_time
 from audits.certification import OUTCOMES_FOR
 from audits.cycle import audit_flags
+from audits.documents import calculation_in_language
 from audits.forms import (
     AdjustmentFormSet,
     AuditForm,
@@ -30,6 +31,7 @@ from audits.forms import (
     SpecialAuditForm,
     TeamMemberForm,
     adjustments_from,
+    plan_day_label,
 )
 from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
 from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
@@ -241,7 +243,7 @@ def audit_detail(request, pk):
         "team": list(audit.team.select_related("user")),
         "days": days,
         "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
-        "calculation": audit.time_calculation,
+        "calculation": calculation_in_language(audit.time_calculation),
         "can_plan": can_plan and audit.status == AuditStatus.PLANNED,
         "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
@@ -308,7 +310,12 @@ def audit_time(request, pk):
                 % {"days": formats.number_format(saved.planned_days, 1), "sites": saved.sites.count()},
             )
             return redirect("audits:audit-detail", pk=audit.pk)
-    context = {"audit": audit, "formset": formset, "form": form, "calculation": audit.time_calculation}
+    context = {
+        "audit": audit,
+        "formset": formset,
+        "form": form,
+        "calculation": calculation_in_language(audit.time_calculation),
+    }
     return render(request, "audits/audit_time.html", context)
 
 
@@ -354,12 +361,13 @@ def audit_plan(request, pk):
     if posted == "day" and day_form.is_valid():
         day = save_with_service(day_form, lambda: services.plan_day_add(audit=audit, **day_form.cleaned_data))
         if day is not None:
-            messages.success(request, _("Day added: %(day)s.") % {"day": day})
+            messages.success(request, _("Day added: %(day)s.") % {"day": plan_day_label(day)})
             return redirect("audits:audit-plan", pk=audit.pk)
     if posted == "slot" and slot_form.is_valid():
         slot = save_with_service(slot_form, lambda: services.plan_slot_add(**slot_form.cleaned_data))
         if slot is not None:
-            messages.success(request, _("Slot added: %(slot)s.") % {"slot": slot})
+            described = f"{plan_day_label(slot.day)} · {slot.start:%H:%M}–{slot.end:%H:%M} {slot.activity}"
+            messages.success(request, _("Slot added: %(slot)s.") % {"slot": described})
             return redirect(f"{reverse('audits:audit-plan', args=[audit.pk])}#day-{slot.day_id}")
     days = list(_plan_days(audit))
     context = {

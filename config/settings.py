@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a person's own language when this browser has not chosen one.
+    "accounts.middleware.UserLanguageMiddleware",
     # Keeps the request at hand for the security log, whose services do not receive it.
     "accounts.security.RequestContextMiddleware",
     # After authentication: marks request.user verified when this session entered a one-time code,
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "accounts.context_processors.nav_section",
             ],
         },
     },
@@ -155,6 +158,8 @@ OTP_TOTP_ISSUER = "Certdesk"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (config/formats/<lang>/formats.py): 27 Nov 2026 / 27 nov 2026.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True

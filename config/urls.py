@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
@@ -20,6 +22,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ the number of clauses or findings, then put together in Python.
 import datetime
 from dataclasses import dataclass, field
 
+from audits.forms import plan_day_label
 from audits.models import Audit, AuditDay, Clause, PlanSlot
 from findings.models import GRADE_SEVERITY, NONCONFORMITY_GRADES, Finding, Grade
 
@@ -115,7 +116,7 @@ def build_checklist(
         )
     for day in days:
         planned = planned_by_day.get(day.pk, set())
-        label = f"{day.date:%Y-%m-%d} {day.site.name}"
+        label = plan_day_label(day)
         checklist.day_progress.append(
             Progress(label, len(planned), len(planned & audited_at.get(day.site_id, set())), key=str(day.pk))
         )

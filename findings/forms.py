@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from audits.forms import site_label
 from findings.models import Finding, Grade, Visibility
 
 # What the file picker offers; the server decides by the content, never by this list.
@@ -22,6 +23,13 @@ class FindingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = audit.sites.order_by("-is_central_function", "name")
         self.fields["site"].empty_label = _("Not tied to one site")
+        self.fields["site"].label_from_instance = site_label
+        # Not required for every grade, so not "(optional)" either: the service asks for it by grade.
+        statement = self.fields["statement"]
+        statement.show_optional = False
+        statement.help_text = _(
+            "Needed for a nonconformity, an observation or an opportunity for improvement."
+        )
 
 
 class NewFindingForm(FindingForm):

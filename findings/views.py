@@ -55,6 +55,19 @@ def _site_param(request) -> int | None:
         return None
 
 
+def _site_of_today(audit, today) -> int | None:
+    """The site a new finding most likely belongs to when the page names none: the one site the audit
+    is at today, or the audit's only site. Otherwise none is guessed and the auditor chooses."""
+    today_sites = set(audit.days.filter(date=today).values_list("site_id", flat=True))
+    if len(today_sites) == 1:
+        return today_sites.pop()
+    if not today_sites:
+        site_ids = [site.pk for site in audit.sites.all()]
+        if len(site_ids) == 1:
+            return site_ids[0]
+    return None
+
+
 @login_required
 def checklist(request, pk):
     audit = _audit_with_findings(request, pk)
@@ -69,7 +82,8 @@ def checklist(request, pk):
         "checklist": data,
         "multi_standard": len({row.clause.standard_id for row in data.rows}) > 1,
         "show": only,
-        "next_open": data.next_open() if only == "all" else None,
+        # The next clause among those shown: with "my slots today", the next of mine.
+        "next_open": data.next_open(),
         "can_write": can_write_findings(request.user, audit) and audit.status in OPEN_STATES,
     }
     return render(request, "findings/checklist.html", context)
@@ -110,6 +124,8 @@ def clause_focus(request, pk, clause_pk):
     if request.method == "POST" and not writer:
         raise PermissionDenied
     form = None
+    if site_id is None and writer and request.method == "GET":
+        site_id = _site_of_today(audit, timezone.localdate())
     if writer:
         # For the team even once closed: a late save gets the service's reason, with the text kept.
         form = NewFindingForm(

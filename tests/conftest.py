@@ -66,6 +66,11 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    yield
+    # A request in Swedish leaves Swedish active in this thread; the next test starts in English.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -174,3 +179,23 @@ def onsite_audit(cast):
     audit.clause_41 = cast.standard.clauses.get(number="4.1")
     audit.clause_42 = cast.standard.clauses.get(number="4.2")
     return audit
+
+
+@pytest.fixture
+def closed_audit(cast, onsite_audit):
+    """onsite_audit with its scope, closed by the lead with one minor nonconformity at 4.1 (no major)."""
+    from findings.closing import audit_close
+    from findings.services import finding_create
+
+    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    finding_create(
+        audit=onsite_audit,
+        user=cast.lead,
+        clause=onsite_audit.clause_41,
+        site=onsite_audit.stockholm,
+        grade="minor",
+        statement="No trend analysis of complaints.",
+    )
+    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    onsite_audit.refresh_from_db()
+    return onsite_audit

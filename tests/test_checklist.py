@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
@@ -246,3 +247,12 @@ def test_it_shows_the_auditor_todays_slots(cast, audit, login):
     assert "09:00–12:00 · Stockholm" in body
     assert f"/audits/{audit.pk}/checklist/?site={audit.stockholm.pk}&amp;show=mine" in body
     assert "Today" not in _text(login(cast.auditor).get("/"))
+
+
+def test_my_slots_today_leads_on_to_my_next_clause(login, cast, onsite_audit):
+    url = reverse("findings:checklist", args=[onsite_audit.pk]) + "?show=mine"
+
+    page = login(cast.lead).get(url).content.decode()
+
+    assert "Continue with 4.1" in page
+    assert "Continue with 4.2" not in page  # 4.2 is in no slot of the lead's today

@@ -78,7 +78,8 @@ def copy_certificate(certificate, number, *, with_sites=True, **changes):
 
 
 def _day(value):
-    return formats.date_format(value, "DATE_FORMAT")
+    # As people write dates (shared/UI.md): 27 Nov 2026 / 27 nov 2026.
+    return formats.date_format(value, "j M Y")
 
 
 # -- The verification page ----------------------------------------------------------------------

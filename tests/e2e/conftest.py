@@ -41,9 +41,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# The Playwright sync API keeps an event loop in the test's thread; the ORM calls the tests make to
-# set up and check data are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # pytest-django's live server listens on this address.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
@@ -114,12 +111,21 @@ def axe_source() -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # The Playwright sync API keeps an event loop in this thread for as long as the browser lives;
+    # the ORM calls the tests make to set up and check data, and the database's flush after each
+    # test, are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Pages:
@@ -132,24 +138,45 @@ class Pages:
         self.contexts = []
         self.console_errors: list[str] = []
 
-    def open(self, viewport=DESKTOP, locale="en-GB"):
+    def open(self, viewport=DESKTOP, locale="en-GB", javascript=True):
         context = self.browser.new_context(
-            base_url=self.base_url, viewport=viewport, locale=locale, accept_downloads=True
+            base_url=self.base_url,
+            viewport=viewport,
+            locale=locale,
+            accept_downloads=True,
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         page = context.new_page()
-        # A blocked script or style (CSP) or a failed resource shows here; the suite fails on it.
-        page.on(
-            "console",
-            lambda message: message.type == "error" and self.console_errors.append(message.text),
-        )
-        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        # A blocked script or style (CSP), a script error or a stylesheet, script or image that does
+        # not load shows here, and the suite fails on it. A page itself may answer 403 or 404 when
+        # a test asks for one; the console reports that as a failed resource too, so those lines
+        # are left to the response listener, which looks at sub-resources only.
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(f"script error: {error}"))
+        page.on("response", self._on_response)
+        page.on("requestfailed", self._on_request_failed)
         return page
 
-    def login(self, user, viewport=DESKTOP):
+    def _on_console(self, message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.console_errors.append(message.text)
+
+    def _on_response(self, response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.console_errors.append(
+                f"{response.status} for {response.request.resource_type} {response.url}"
+            )
+
+    def _on_request_failed(self, request):
+        # A download or a navigation away aborts a request; only lost sub-resources count.
+        if request.resource_type in ("stylesheet", "script", "image", "font"):
+            self.console_errors.append(f"{request.resource_type} {request.url} failed: {request.failure}")
+
+    def login(self, user, viewport=DESKTOP, javascript=True):
         """Log in through the login page (every factory user's password is the demo one)."""
-        page = self.open(viewport)
+        page = self.open(viewport, javascript=javascript)
         page.goto("/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -192,18 +219,30 @@ class Pages:
 
 
 @pytest.fixture(scope="session")
-def _live_server_media_url():
+def _media_url_while_the_live_server_starts():
     """Django's live server wraps the app in a media handler that needs a MEDIA_URL; Certdesk has
-    none (files go out only through views that check access), so it gets one nothing links to."""
+    none (files go out only through views that check access), so it gets one nothing links to for as
+    long as the server starts (live_app puts the setting back at once, so no other test sees it)."""
     from django.conf import settings
 
+    previous = settings.MEDIA_URL
     settings.MEDIA_URL = "/__live-server-media-unused__/"
+    return previous
+
+
+@pytest.fixture(scope="session")
+def live_app(_media_url_while_the_live_server_starts, live_server):
+    """pytest-django's live server (its fixture in the closure makes each test transactional)."""
+    from django.conf import settings
+
+    settings.MEDIA_URL = _media_url_while_the_live_server_starts
+    return live_server
 
 
 @pytest.fixture
-def pages(_live_server_media_url, browser, live_server, axe_source, settings):
+def pages(browser, live_app, axe_source, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-    pages = Pages(browser, live_server.url, axe_source)
+    pages = Pages(browser, live_app.url, axe_source)
     yield pages
     pages.close()
     assert not pages.console_errors, "the browser reported errors:\n" + "\n".join(pages.console_errors)
