@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certdesk
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint test-services test-e2e fuzz worker beat messages clean
+.PHONY: install run test lint test-services test-e2e fuzz bench worker beat messages clean
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,11 @@ test-services: install messages
 # random files (tests/fuzz). SQLite, a few minutes; FUZZ_EXAMPLES=100 for a longer hunt.
 fuzz: install
 	$(PY) -m pytest -m fuzz tests/fuzz -p no:randomly
+
+# Speed beside the framework's floor (bench/run.py): the full dataset, gunicorn, the table, and the run
+# written to bench/RESULTS.md. QUICK=1: a small dataset and short runs that prove the harness (CI).
+bench: install messages
+	$(PY) -m bench.run $(if $(QUICK),--quick,--write)
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO

@@ -50,7 +50,9 @@ def public_certificate(number: str) -> Certificate | None:
     number = number.strip()
     if not number:
         return None
-    return public_certificates().filter(number__iexact=number).order_by("id").first()
+    # Numbers are issued in capitals (CERT-2026-0001): an exact match on the upper-cased input uses
+    # the unique index, where a case-insensitive match would read every certificate.
+    return public_certificates().filter(number=number.upper()).first()
 
 
 def register_search(query: str):

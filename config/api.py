@@ -1,7 +1,7 @@
 """Shared pieces of the REST API."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, pagination, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError
@@ -43,3 +43,10 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Pages of PAGE_SIZE rows; a client may ask for up to 200 with ?page_size=."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -234,3 +234,16 @@ def test_it_lists_in_a_constant_number_of_queries(url, grow, name, cast, api, dj
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_client_may_ask_for_bigger_pages_up_to_200(api, cast):
+    for n in range(120):
+        SiteFactory(organization=cast.org_a, name=f"Extra {n}")
+
+    default = api(cast.staff).get("/api/v1/sites/").json()
+    bigger = api(cast.staff).get("/api/v1/sites/?page_size=100").json()
+    capped = api(cast.staff).get("/api/v1/sites/?page_size=5000").json()
+
+    assert len(default["results"]) == 50
+    assert len(bigger["results"]) == 100
+    assert len(capped["results"]) == min(200, capped["count"])
