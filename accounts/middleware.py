@@ -1,13 +1,70 @@
 from functools import cached_property
 from urllib.parse import urlencode
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.two_factor import session_has_device, two_factor_required
+
+# What django-csp's decorators (csp.decorators) set on a response to give it a policy of its own.
+_CSP_OVERRIDES = tuple(
+    f"_csp_{kind}{suffix}" for kind in ("exempt", "config", "update", "replace") for suffix in ("", "_ro")
+)
+_CSP_SETTINGS = {False: "CONTENT_SECURITY_POLICY", True: "CONTENT_SECURITY_POLICY_REPORT_ONLY"}
+# report_only -> (the header's value, the URL prefixes left without it); built on first use.
+_site_policies: dict[bool, tuple[str, tuple[str, ...]]] = {}
+
+
+def _site_policy(report_only: bool) -> tuple[str, tuple[str, ...]]:
+    try:
+        return _site_policies[report_only]
+    except KeyError:
+        setting = getattr(settings, _CSP_SETTINGS[report_only], None) or {}
+        prefixes = tuple(setting.get("EXCLUDE_URL_PREFIXES", None) or ())
+        _site_policies[report_only] = (build_policy(report_only=report_only), prefixes)
+        return _site_policies[report_only]
+
+
+def _forget_site_policies(setting, **kwargs):
+    if setting in _CSP_SETTINGS.values():
+        _site_policies.clear()
+
+
+setting_changed.connect(_forget_site_policies, dispatch_uid="certdesk-csp-site-policies")
+
+
+class CSPMiddleware(DjangoCSPMiddleware):
+    """django-csp's middleware, with the site's own policy built once instead of for every response.
+
+    django-csp rebuilds the header from CONTENT_SECURITY_POLICY on each response, a tenth of the
+    time of a public verification page. Most responses carry exactly that policy and get it
+    ready-made here, under django-csp's rules (an existing header is kept, EXCLUDE_URL_PREFIXES get
+    none). A response a decorator gave a policy of its own (csp_update, csp_exempt…), one whose
+    page used a nonce, and every response under DEBUG go through django-csp itself.
+    """
+
+    def process_response(self, request, response):
+        if (
+            settings.DEBUG
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _CSP_OVERRIDES)
+        ):
+            return super().process_response(request, response)
+        for header, report_only in ((HEADER, False), (HEADER_REPORT_ONLY, True)):
+            policy, excluded = _site_policy(report_only)
+            if policy and header not in response and not request.path_info.startswith(excluded):
+                response[header] = policy
+        # As django-csp does: a nonce asked for once the header is written is an error, not a gap.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
 
 class PermissionsPolicyMiddleware:
@@ -32,16 +89,21 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
-            and user.language in dict(settings.LANGUAGES)
-        ):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and _may_be_signed_in(request):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and user.language in dict(settings.LANGUAGES):
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+def _may_be_signed_in(request) -> bool:
+    """False when this request has no session: AuthenticationMiddleware finds users in sessions only.
+
+    Most public requests come without one; they are answered without loading a user at all.
+    """
+    session = getattr(request, "session", None)
+    return session is None or session.session_key is not None
 
 
 class TwoFactorMiddleware:

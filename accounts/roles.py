@@ -4,10 +4,13 @@ Roles are Django groups. Model (global) permissions say what a role may do with 
 record; which organisations and audits a person may see is granted per object with guardian.
 """
 
+import functools
+
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connection
 
 STAFF = "Certification staff"
 AUDITORS = "Auditors"
@@ -87,3 +90,51 @@ def _in_group(user, name: str) -> bool:
         cache = set(user.groups.values_list("name", flat=True))
         user._certdesk_group_names = cache
     return name in cache
+
+
+def has_global_perm(user, perm: str) -> bool:
+    """`user.has_perm(perm)` without an object, in one small query instead of loading all permissions.
+
+    The same answer as Django's ModelBackend (guardian's backend grants nothing without an
+    object): an active superuser holds every permission, another active user those given to them
+    or to one of their groups, an inactive or anonymous user none. Cached on the user object, as
+    ModelBackend caches its own, so a request asks the database once per permission.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cache = getattr(user, "_certdesk_global_perms", None)
+    if cache is None:
+        cache = user._certdesk_global_perms = {}
+    if perm not in cache:
+        app_label, codename = perm.split(".", 1)
+        with connection.cursor() as cursor:
+            # Plain SQL: the ORM spends ten times as long building this query as the database
+            # spends answering it, on the link tables' unique indexes.
+            cursor.execute(_global_perm_sql(), [user.pk, app_label, codename] * 2)
+            cache[perm] = cursor.fetchone() is not None
+    return cache[perm]
+
+
+@functools.cache
+def _global_perm_sql() -> str:
+    user_model = get_user_model()
+    user_permissions = user_model.user_permissions.through._meta
+    user_groups = user_model.groups.through._meta
+    group_permissions = Group.permissions.through._meta
+    user_column = user_permissions.get_field(user_model._meta.model_name).column
+    permission = (
+        f" INNER JOIN {Permission._meta.db_table} p ON p.id = link.permission_id"
+        f" INNER JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
+    )
+    # Names from the models' metadata, values as parameters: nothing from outside reaches the text.
+    return (
+        f"SELECT 1 FROM {user_permissions.db_table} link{permission}"  # noqa: S608
+        f" WHERE link.{user_column} = %s AND ct.app_label = %s AND p.codename = %s"
+        " UNION ALL"
+        f" SELECT 1 FROM {user_groups.db_table} ug"
+        f" INNER JOIN {group_permissions.db_table} link ON link.group_id = ug.group_id{permission}"
+        f" WHERE ug.{user_column} = %s AND ct.app_label = %s AND p.codename = %s"
+        " LIMIT 1"
+    )

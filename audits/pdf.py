@@ -3,11 +3,17 @@
 Every document has the body's name in the header and "Page x of y" in the footer. The built-in
 Helvetica is used: it covers Swedish (å ä ö) and needs no font files. User text must go through
 `para()` (or `escape()`), because a Paragraph reads its text as markup.
+
+A report runs to hundreds of pages of tables, so the pieces here avoid reportlab's costly paths
+where the page comes out the same: plain text skips the markup parser (`paragraph`), a Paragraph
+breaks its lines once per width (`_Paragraph`), and a table cell of one short line is a string the
+Table draws itself rather than a Paragraph (`_cell`). tests/test_report_speed.py holds them to that.
 """
 
 import io
+import weakref
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from xml.sax.saxutils import escape as _xml_escape
 
 from django.conf import settings
@@ -16,8 +22,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -61,17 +70,68 @@ def escape(text) -> str:
     return _xml_escape(str(text)).replace("\n", "<br/>")
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that breaks its lines once per width.
+
+    A Table wraps every cell to size its rows and again to draw it, and KeepTogether wraps its
+    content once more: the same lines at the same width, recomputed each time. A long report
+    spends a good part of its layout there, so the last wrap is kept and reused while the width
+    and the lines (which `split` may drop) are unchanged.
+    """
+
+    def wrap(self, availWidth, availHeight):  # reportlab's names
+        memo = self.__dict__.get("_wrapped")
+        if memo is not None and memo[0] == availWidth and memo[1] is self.__dict__.get("blPara"):
+            self.width, self.height = availWidth, memo[2]
+            return availWidth, memo[2]
+        size = super().wrap(availWidth, availHeight)
+        if "blPara" in self.__dict__:
+            self._wrapped = (availWidth, self.blPara, self.height)
+        return size
+
+
+_plain_frags: "weakref.WeakKeyDictionary[ParagraphStyle, ParaFrag]" = weakref.WeakKeyDictionary()
+
+
+def _plain_frag(style: ParagraphStyle) -> ParaFrag:
+    """The fragment reportlab's markup parser makes of a text without markup in this style."""
+    frag = _plain_frags.get(style)
+    if frag is None:
+        _style, (frag,), _bullet = ParaParser().parse("x", style)
+        _plain_frags[style] = frag
+    return frag
+
+
+def paragraph(markup: str, style: ParagraphStyle, bulletText: str | None = None) -> Paragraph:
+    """Paragraph(markup, style), without running the markup parser over text that has no markup.
+
+    Most cells of a long report are plain words: the parser would make the one fragment that is
+    built here (the same attributes, the same cleaned text), at a fraction of the cost.
+    """
+    text = cleanBlockQuotedText(markup)
+    if not text or "<" in text or "&" in text:
+        return _Paragraph(markup, style, bulletText=bulletText)
+    template = _plain_frag(style)
+    # Lists (links, underlines) are the fragment's own, as the parser's are.
+    fresh = {key: list(value) for key, value in template.__dict__.items() if isinstance(value, list)}
+    frags = [template.clone(text=text, **fresh)]
+    textTransformFrags(frags, style)
+    return _Paragraph(text, style, bulletText=bulletText, frags=frags)
+
+
 def para(text, style: str = "body") -> Paragraph:
-    return Paragraph(escape(text), styles()[style])
+    return paragraph(escape(text), styles()[style])
 
 
 def bullets(lines: Sequence[str], style: str = "bullet") -> list[Paragraph]:
-    return [Paragraph(escape(line), styles()[style], bulletText="•") for line in lines]
+    return [paragraph(escape(line), styles()[style], bulletText="•") for line in lines]
 
 
 def summary_table(rows: Sequence[tuple[str, object]], *, key_width: float = 45 * mm) -> Table:
     """Key/value rows, like the summary list on the pages. Values may be text or flowables."""
-    data = [[para(key, "cell-bold"), _cell(value)] for key, value in rows]
+    # No left padding, reportlab's default 6 pt on the right.
+    widths = [key_width - 6, CONTENT_WIDTH - key_width - 6]
+    data = [[_cell(key, "cell-bold", width=widths[0]), _cell(value, width=widths[1])] for key, value in rows]
     table = Table(data, colWidths=[key_width, CONTENT_WIDTH - key_width], hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -81,6 +141,8 @@ def summary_table(rows: Sequence[tuple[str, object]], *, key_width: float = 45 *
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                *_text_commands((0, 0), (0, -1), "cell-bold"),
+                *_text_commands((1, 0), (1, -1), "cell"),
             ]
         )
     )
@@ -101,10 +163,17 @@ def data_table(
     `total_row` the last row is set in bold above a rule.
     """
     right = set(numeric_columns)
+    # reportlab's default padding, 6 pt on either side.
+    text_widths = [CONTENT_WIDTH * width - 12 for width in widths]
 
     def cells(row, *, bold=False):
         return [
-            _cell(value, "cell-right" if index in right else ("cell-bold" if bold else "cell"), bold=bold)
+            _cell(
+                value,
+                "cell-right" if index in right else ("cell-bold" if bold else "cell"),
+                bold=bold,
+                width=text_widths[index],
+            )
             for index, value in enumerate(row)
         ]
 
@@ -118,19 +187,72 @@ def data_table(
         ("LINEBELOW", (0, 0), (-1, -1), 0.5, LINE),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        *_text_commands((0, 1), (-1, -1), "cell"),
+        *_text_commands((0, 0), (-1, 0), "cell-bold"),
     ]
     if total_row and rows:
         commands.append(("LINEABOVE", (0, -1), (-1, -1), 1, INK))
+        commands += _text_commands((0, -1), (-1, -1), "cell-bold")
     table.setStyle(TableStyle(commands))
     return table
 
 
-def _cell(value, style: str = "cell", *, bold: bool = False):
+# Cells a Table may draw as plain strings, in the font, colour and leading of these styles.
+_TEXT_CELL_STYLES = ("cell", "cell-bold")
+
+
+def _text_commands(start: tuple[int, int], stop: tuple[int, int], style: str) -> list[tuple]:
+    """Table style commands that set plain-string cells as a Paragraph in `style` would be set."""
+    paragraph_style = styles()[style]
+    return [
+        (
+            "FONT",
+            start,
+            stop,
+            paragraph_style.fontName,
+            paragraph_style.fontSize,
+            paragraph_style.leading,
+        ),
+        ("TEXTCOLOR", start, stop, paragraph_style.textColor),
+    ]
+
+
+def _cell(value, style: str = "cell", *, bold: bool = False, width: float | None = None):
+    """A table cell: flowables as they are, text as a Paragraph or, where it looks the same, a string.
+
+    A Paragraph per cell is most of the cost of a long table (parsing, breaking lines, drawing in
+    its own graphics state). Text that fits on one line needs none of it: the Table draws a string
+    at the same baseline (top padding + font size), in the font the table's commands give the
+    column (`_text_commands`), and the row is as high (one leading). Anything else, text that could
+    wrap or that a Paragraph would change (runs of spaces, tabs, soft hyphens), stays a Paragraph.
+    """
     if isinstance(value, Flowable | list):
         return value
     if bold and style == "cell-right":
-        return Paragraph(f"<b>{escape(value)}</b>", styles()[style])
-    return para("" if value is None else value, style)
+        return paragraph(f"<b>{escape(value)}</b>", styles()[style])
+    text = "" if value is None else str(value)
+    if width is not None and style in _TEXT_CELL_STYLES:
+        font = styles()[style]
+        if _fits_one_line(text, font.fontName, font.fontSize, width):
+            return text
+    return para(text, style)
+
+
+def _fits_one_line(text: str, font_name: str, font_size: float, width: float) -> bool:
+    return (
+        0 < len(text) <= 200  # longer never fits a table column (and is not worth measuring)
+        and text.isprintable()  # no line breaks, tabs, non-breaking spaces or soft hyphens
+        and "  " not in text
+        and text[0] != " "
+        and text[-1] != " "
+        # A point to spare, so that rounding never decides between one line and two.
+        and _text_width(text, font_name, font_size) <= width - 1
+    )
+
+
+@lru_cache(maxsize=2048)  # the same labels and grades, row after row
+def _text_width(text: str, font_name: str, font_size: float) -> float:
+    return stringWidth(text, font_name, font_size)
 
 
 def _numbered_canvas(*, header: str, title: str):

@@ -3,21 +3,37 @@
 No login. What the public sees is what the certificate itself states (entity, standards, scope,
 places, status, dates) and the certification body's name; never a reason, an internal id, the
 organisation number or the certificate's history. A confidential certificate does not exist here.
-Every page reads the database and is never cached, so a suspension shows at once. Each request
-counts against its client address's budget (PUBLIC_RATE_LIMIT in PUBLIC_RATE_PERIOD seconds),
-shared by these pages and the public API.
+Every request reads the certificate from the database and no answer is kept by a browser or a
+proxy, so a suspension shows at once. The verification page is rendered once per version of the
+certificate (see "The verification page" below): a request whose certificate reads exactly as
+before gets the same page again, with its own CSRF token. Each request counts against its client
+address's budget (PUBLIC_RATE_LIMIT in PUBLIC_RATE_PERIOD seconds), shared by these pages and the
+public API.
 """
 
 import datetime
 import ipaddress
 import logging
+import re
+import secrets
+import threading
+import time
+import weakref
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.core.signals import setting_changed
+from django.db import connections, router
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -37,22 +53,113 @@ RATE_GROUP = "public"
 # -- Reads --------------------------------------------------------------------------------------
 
 
-def public_certificates():
-    """Listed certificates with what the public sees of them prefetched: three queries in all."""
-    return Certificate.objects.public().prefetch_related(
+def _public_prefetches() -> tuple[Prefetch, ...]:
+    """The standards and the places of listed certificates, as the public sees them."""
+    return (
         Prefetch("standards", queryset=Standard.objects.only("code", "title", "edition").order_by("code")),
         Prefetch("sites", queryset=CertificateSite.objects.only("certificate_id", "city", "country")),
     )
 
 
-def public_certificate(number: str) -> Certificate | None:
-    """The listed certificate with this number, as printed or typed in any case; None otherwise."""
+def public_certificates():
+    """Listed certificates with what the public sees of them prefetched: three queries in all."""
+    return Certificate.objects.public().prefetch_related(*_public_prefetches())
+
+
+# The certificate's own columns that the public record reads, in the model's order (as from_db
+# wants them): nothing internal is even loaded.
+_RECORD_FIELDS = tuple(
+    field.attname
+    for field in Certificate._meta.concrete_fields
+    if field.attname
+    in {
+        "id",
+        "number",
+        "entity_name",
+        "scope",
+        "status",
+        "suspended_until",
+        "original_issue_date",
+        "issue_date",
+        "expiry_date",
+        "updated_at",
+    }
+)
+# Stands for the number while the lookup is compiled: a parameter value, never SQL text.
+_NUMBER_MARK = "certdesk-public-number-mark"
+# Per database connection: the lookup's SQL, its parameters, where the number goes among them, and
+# the compiler with its converters (database values to Python values, as the ORM converts them).
+_compiled_lookups: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _listed_lookup(number: str):
+    """The listed certificate with this number: its record's columns and its standards' last change.
+
+    The standards' last change goes with the row so the verification page, rendered once per
+    version of the row, also follows a correction in the standards library.
+    """
+    standards_updated = (
+        Standard.objects.filter(certificates=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    )
+    return (
+        Certificate.objects.public()
+        .filter(number=number)
+        .order_by()
+        .annotate(standards_updated=Subquery(standards_updated))
+        .values_list(*_RECORD_FIELDS, "standards_updated")
+    )
+
+
+def _listed_row(number: str) -> tuple[str, tuple] | None:
+    """The database alias and the row of the listed certificate with this number, or None; one query.
+
+    The row is `_listed_lookup`'s, run with the ORM's own SQL and converters compiled once per
+    connection: building and compiling the query costs Django several times what the database
+    takes to run it on the unique index of numbers, and verification is what the public asks for.
+    """
     number = number.strip()
     if not number:
         return None
+    alias = router.db_for_read(Certificate)
+    connection = connections[alias]
+    compiled = _compiled_lookups.get(connection)
+    if compiled is None:
+        compiler = _listed_lookup(_NUMBER_MARK).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        compiled = (sql, tuple(params), list(params).index(_NUMBER_MARK), compiler, converters)
+        _compiled_lookups[connection] = compiled
+    sql, params, position, compiler, converters = compiled
     # Numbers are issued in capitals (CERT-2026-0001): an exact match on the upper-cased input uses
     # the unique index, where a case-insensitive match would read every certificate.
-    return public_certificates().filter(number=number.upper()).first()
+    params = [*params[:position], number.upper(), *params[position + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if converters:
+        row = tuple(next(iter(compiler.apply_converters([row], converters))))
+    return alias, row
+
+
+def _certificate(alias: str, row: tuple) -> Certificate:
+    """The certificate of a listed row, with its standards and places: two queries.
+
+    Only the columns the public record reads are loaded (the others are deferred).
+    """
+    certificate = Certificate.from_db(alias, _RECORD_FIELDS, row[: len(_RECORD_FIELDS)])
+    prefetch_related_objects([certificate], *_public_prefetches())
+    return certificate
+
+
+def public_certificate(number: str) -> Certificate | None:
+    """The listed certificate with this number, as printed or typed in any case; None otherwise.
+
+    What the public record reads, with its standards and places: three queries.
+    """
+    found = _listed_row(number)
+    return None if found is None else _certificate(*found)
 
 
 def register_search(query: str):
@@ -168,9 +275,17 @@ def rate_limit_wait(request) -> int | None:
 # -- Pages --------------------------------------------------------------------------------------
 
 
+def _context(request, context: dict) -> dict:
+    return {
+        "certification_body": settings.CERTIFICATION_BODY_NAME,
+        # Where the language switch returns to.
+        "next_path": request.get_full_path(),
+        **context,
+    }
+
+
 def _render(request, template: str, context: dict, *, status: int = 200):
-    context = {"certification_body": settings.CERTIFICATION_BODY_NAME, **context}
-    return render(request, template, context, status=status)
+    return render(request, template, _context(request, context), status=status)
 
 
 def too_many_requests(request, wait: int):
@@ -204,14 +319,111 @@ def public_page(view):
     return never_cache(require_safe(counted))
 
 
+# -- The verification page ----------------------------------------------------------------------
+# Rendering the page costs more than reading the certificate, and the same certificate is looked up
+# again and again (its QR code, a buyer checking a supplier). So the page is rendered once per
+# version of the certificate and kept in this process's memory, keyed by the certificate's row as
+# read for this very request (every column the page shows, updated_at, the standards' last change),
+# the language, the day (an expiry takes effect at midnight) and the certification body's name.
+# Any change to the certificate, a suspension first of all, is a new key: the next request renders
+# afresh, on every app server, without any invalidation. Kept per process, not in the shared cache:
+# nothing to share, no network round trip, and the rate-limit counters there are never pushed out.
+# The two values that differ per visitor, the CSRF token and the language switch's return path,
+# are left out of what is kept and filled in for each request.
+
+PAGE_CACHE_SIZE = 500  # pages; a few kilobytes each
+# A bound on anything outside the row that could still change (none does today without saving the
+# certificate: its sites change with it).
+PAGE_CACHE_SECONDS = 600
+_PER_VISITOR = ("csrf_token", "next_path")
+
+
+class _PageCache:
+    """Pages kept in this process's memory, the least recently read dropped first; thread-safe."""
+
+    def __init__(self, size: int, seconds: float, clock=time.monotonic):
+        self.size = size
+        self.seconds = seconds
+        self._clock = clock
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._pages.get(key)
+            if entry is None:
+                return None
+            pieces, expires = entry
+            if expires < self._clock():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return pieces
+
+    def set(self, key, pieces) -> None:
+        with self._lock:
+            self._pages[key] = (pieces, self._clock() + self.seconds)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+verification_pages = _PageCache(PAGE_CACHE_SIZE, PAGE_CACHE_SECONDS)
+
+
+def _forget_pages(**kwargs):
+    # Templates, languages or formats changed under a running process: only tests do this.
+    verification_pages.clear()
+
+
+setting_changed.connect(_forget_pages, dispatch_uid="certdesk-public-verification-pages")
+
+
+def _render_pieces(request, template: str, context: dict) -> tuple[str, ...]:
+    """The page with each per-visitor value left out: text, name, text, name, …, text.
+
+    Rendered with a random mark in place of each value, then cut at the marks: the page kept holds
+    no visitor's token, and no certificate's text can imitate a mark. Rendered without the request,
+    so no context processor can put anything of this visitor's (their user, their messages) in it.
+    """
+    marks = {name: secrets.token_hex(16) for name in _PER_VISITOR}
+    html = render_to_string(template, {**_context(request, context), **marks})
+    names = {mark: name for name, mark in marks.items()}
+    parts = re.split(f"({'|'.join(names)})", html)
+    return tuple(names[part] if index % 2 else part for index, part in enumerate(parts))
+
+
+def _fill(request, pieces: tuple[str, ...]) -> str:
+    """This visitor's page: their own CSRF token (as {% csrf_token %} gives it) and return path."""
+    values = {"csrf_token": escape(get_token(request)), "next_path": escape(request.get_full_path())}
+    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
+
+
 @public_page
 def verify(request, number):
-    certificate = public_certificate(number)
-    if certificate is None:
+    found = _listed_row(number)
+    if found is None:
         # A friendly page, not the signed-in 404: the visitor may have mistyped the number.
         return _render(request, "public/verify.html", {"number": number}, status=404)
-    record = public_record(certificate, today=timezone.localdate())
-    return _render(request, "public/verify.html", {"number": certificate.number, "record": record})
+    alias, row = found
+    today = timezone.localdate()
+    key = (row, get_language(), today, settings.CERTIFICATION_BODY_NAME)
+    pieces = verification_pages.get(key)
+    if pieces is None:
+        certificate = _certificate(alias, row)
+        record = public_record(certificate, today=today)
+        pieces = _render_pieces(
+            request, "public/verify.html", {"number": certificate.number, "record": record}
+        )
+        verification_pages.set(key, pieces)
+    return HttpResponse(_fill(request, pieces))
 
 
 @public_page

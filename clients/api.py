@@ -7,10 +7,10 @@ from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from clients.services import ORGANIZATION_FIELDS, SITE_FIELDS
 from clients.validators import normalize_swedish_org_number
-from config.api import ScopedReadStaffWrite
+from config.api import ScopedReadStaffWrite, SharedReadFieldsMixin
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
     country = CountryField(required=False)
     site_count = serializers.IntegerField(read_only=True)
     personnel_total = serializers.DecimalField(

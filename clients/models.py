@@ -12,9 +12,34 @@ from clients.validators import normalize_swedish_org_number, validate_swedish_or
 
 class OrganizationQuerySet(models.QuerySet):
     def with_site_totals(self):
+        """site_count (0 without sites) and personnel_total (None without sites) on each organisation."""
         return self.annotate(
-            site_count=models.Count("sites", distinct=True),
-            personnel_total=models.Sum("sites__effective_personnel"),
+            site_count=_OverSites("COUNT(*)", models.IntegerField()),
+            personnel_total=_OverSites(
+                "SUM({effective_personnel})", models.DecimalField(max_digits=10, decimal_places=1)
+            ),
+        )
+
+
+class _OverSites(models.Func):
+    """An aggregate over one organisation's sites, as a scalar subquery in the SELECT list.
+
+    Not being an aggregate of the outer query, it needs no GROUP BY over every column, and count()
+    drops it: paging 200 organisations counts them with a bare COUNT(*). Django builds it several
+    times faster than a Subquery() of the same SQL; the outer column is an F("pk"), so the alias
+    stays right when the list is nested in another query.
+    """
+
+    def __init__(self, aggregate: str, output_field):
+        site = Site._meta
+        columns = {field.name: f"site_totals.{field.column}" for field in site.concrete_fields}
+        super().__init__(
+            models.F("pk"),
+            output_field=output_field,
+            template=(
+                f"(SELECT {aggregate.format(**columns)} FROM {site.db_table} site_totals"  # noqa: S608
+                f" WHERE {columns['organization']} = %(expressions)s)"
+            ),
         )
 
 

@@ -6,10 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as accounts_views
 
 urlpatterns = [
+    # First: the public pages are the busiest and resolve in the fewest steps this way.
+    path("", include("audits.public_urls")),
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
     path("", include("audits.urls")),
-    path("", include("audits.public_urls")),
     path("", include("findings.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
