@@ -434,13 +434,13 @@ def test_it_downloads_the_ncr_in_a_fixed_number_of_queries(
 ):
     client = login(cast.client)
     url = f"/ncrs/{minor.pk}/pdf/"
-    # Session and user (5), the nonconformity, its lock, its data (3), the latest document, savepoints.
+    # Session and user (4), the nonconformity, its lock, its data (3), the latest document, savepoints.
     client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         download(client.get(url))
     through_the_workflow(cast, minor)
     client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         download(client.get(url))
 
 
