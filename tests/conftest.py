@@ -194,7 +194,7 @@ def closed_audit(cast, onsite_audit):
         clause=onsite_audit.clause_41,
         site=onsite_audit.stockholm,
         grade="minor",
-        statement="No trend analysis of complaints.",
+        statement="No trend analysis.",
     )
     audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()

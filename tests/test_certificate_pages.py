@@ -14,19 +14,9 @@ from tests.conftest import CAST_NAMES
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+def closed(closed_audit):
+    """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
+    return closed_audit
 
 
 @pytest.fixture

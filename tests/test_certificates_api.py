@@ -25,30 +25,17 @@ from audits.models import (
     Decision,
     DecisionOutcome,
 )
-from audits.services import audit_update, programme_create
-from findings.closing import audit_close
+from audits.services import programme_create
 from findings.models import Nonconformity
-from findings.services import finding_create
 from tests.conftest import CAST_NAMES
 
 LIST = "/api/v1/certificates/"
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
+def closed(closed_audit):
     """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+    return closed_audit
 
 
 @pytest.fixture

@@ -27,29 +27,15 @@ from audits.models import (
     DecisionOutcome,
     TeamMember,
 )
-from audits.services import audit_update
 from config.errors import ConflictError, DomainError
-from findings.closing import audit_close
 from findings.models import Nonconformity, NonconformityStatus
-from findings.services import finding_create
 from tests.factories import UserFactory
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
+def closed(closed_audit):
     """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+    return closed_audit
 
 
 def _grant(audit, user, **kwargs):

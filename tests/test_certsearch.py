@@ -13,9 +13,6 @@ from django.utils import timezone
 from audits.certification import certificate_suspend, certificate_withdraw, decision_record
 from audits.certsearch import CSV_HEADER, certsearch_records
 from audits.models import Certificate
-from audits.services import audit_update
-from findings.closing import audit_close
-from findings.services import finding_create
 from tests.conftest import CAST_NAMES
 from tests.test_public import copy_certificate
 
@@ -24,20 +21,9 @@ JSON_URL = "/certificates/export.json"
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
+def closed(closed_audit):
     """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+    return closed_audit
 
 
 @pytest.fixture

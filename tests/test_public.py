@@ -17,29 +17,15 @@ from audits import public_views
 from audits.certification import certificate_suspend, certificate_withdraw, decision_record
 from audits.models import Certificate, CertificateStatus
 from audits.public_views import client_address, effective_status
-from audits.services import audit_update
-from findings.closing import audit_close
-from findings.services import finding_create
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_FOUND_TEXT = "Certificate not found"
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
+def closed(closed_audit):
     """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+    return closed_audit
 
 
 @pytest.fixture

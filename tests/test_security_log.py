@@ -11,8 +11,6 @@ from PIL import Image
 from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.security import record
 from audits.models import Certificate, CompetenceRole, TeamRole
-from audits.services import audit_update
-from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES
@@ -147,19 +145,9 @@ def test_it_records_a_grant_made_outside_a_request_without_an_actor(cast):
 
 
 @pytest.fixture
-def closed(cast, onsite_audit):
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
-    finding_create(
-        audit=onsite_audit,
-        user=cast.lead,
-        clause=onsite_audit.clause_41,
-        site=onsite_audit.stockholm,
-        grade="minor",
-        statement="No trend analysis.",
-    )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
-    onsite_audit.refresh_from_db()
-    return onsite_audit
+def closed(closed_audit):
+    """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity."""
+    return closed_audit
 
 
 def test_it_records_the_decision_and_the_certificate_it_issues(cast, closed, login, request_context):
