@@ -7,6 +7,8 @@ Not marked `fuzz`: these are quick and run with `make test`.
 
 import datetime
 
+import pytest
+
 from audits.certification import certificates_daily
 from audits.models import Audit, CompetenceRole
 from audits.services import audit_update
@@ -150,3 +152,11 @@ def test_it_declares_that_audits_are_never_deleted(world, wsgi):
     )
     assert response.status_code == 405
     assert Audit.objects.filter(pk=world.open.pk).exists()
+
+
+@pytest.mark.parametrize("page", ["100001", "6124517960625715937280", str(2**63)])
+def test_a_page_number_past_any_list_is_404_not_500(api, cast, page):
+    response = api(cast.client).get(f"/api/v1/organizations/?page={page}")
+
+    assert response.status_code == 404
+    assert response.json()["detail"]
