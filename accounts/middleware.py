@@ -6,10 +6,13 @@ from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from accounts.two_factor import session_has_device, two_factor_required
@@ -171,3 +174,21 @@ def _owed_step(request):
 def _uses_api_token(request) -> bool:
     # Only DRF's token scheme: any other Authorization header would fall through to the session.
     return request.headers.get("Authorization", "").startswith("Token ")
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware, with the message storage made only when a message is read or added.
+
+    Django makes the storage for every request, a cookie signer and a session reader included; most
+    requests (the API, public verification, any page without a message) never touch it. An untouched
+    storage has nothing to save, so the response goes out as Django's would.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)

@@ -11,7 +11,9 @@ QR code is always on page 1, however long the list of sites.
 
 import datetime
 import io
+import itertools
 import logging
+import re
 import urllib.parse
 from functools import cache
 
@@ -21,9 +23,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_countries import countries
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -51,6 +52,7 @@ CERTIFICATE_TEMPLATE_VERSION = "certificate-1"
 FOOT_HEIGHT = 72 * mm
 FOOT_GAP = 4 * mm
 QR_SIZE = 36 * mm
+QR_BORDER = 4  # modules of quiet zone
 QR_COLUMN = 62 * mm
 
 
@@ -89,7 +91,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _para(text, style: str) -> Paragraph:
-    return Paragraph(pdf.escape(text), _styles()[style])
+    return pdf.paragraph(pdf.escape(text), _styles()[style])
 
 
 def _link(url: str) -> str:
@@ -114,7 +116,13 @@ def _standard_line(standard: dict) -> str:
 
 
 class QrLink(Flowable):
-    """The QR code of a URL, square, and a link to the URL over the same area."""
+    """The QR code of a URL, square, and a link to the URL over the same area.
+
+    Drawn straight on the canvas: reportlab's QrCodeWidget encodes the URL twice (for its bounds,
+    then to draw) and makes a validated shape, with its own graphics state, of every run of dark
+    modules, which was most of the certificate's rendering time. The runs filled here are the
+    widget's, one by one, so the page looks exactly as it did.
+    """
 
     def __init__(self, url: str, size: float):
         super().__init__()
@@ -125,18 +133,75 @@ class QrLink(Flowable):
         return self.size, self.size
 
     def draw(self):
-        # Level M survives a crease or a smudge on a printed copy better than the default L.
-        widget = QrCodeWidget(self.url, barLevel="M")
-        left, bottom, right, top = widget.getBounds()
-        drawing = Drawing(
-            self.size,
-            self.size,
-            transform=[self.size / (right - left), 0, 0, self.size / (top - bottom), 0, 0],
-        )
-        drawing.add(widget)
-        renderPDF.draw(drawing, self.canv, 0, 0)
+        modules = _qr_modules(self.url)
+        # A quiet zone of QR_BORDER modules all round, as reportlab's widget draws it.
+        box = self.size / (len(modules) + 2 * QR_BORDER)
+        self.canv.saveState()
+        self.canv.setFillColor(colors.black)
+        for row_index, row in enumerate(modules):
+            y = self.size - (row_index + QR_BORDER + 1) * box
+            column = 0
+            for dark, run in itertools.groupby(row):
+                count = len(list(run))
+                if dark:
+                    self.canv.rect((column + QR_BORDER) * box, y, count * box, box, stroke=0, fill=1)
+                column += count
+        self.canv.restoreState()
         # relative: the rectangle is in the flowable's own coordinates, wherever it was placed.
         self.canv.linkURL(self.url, (0, 0, self.size, self.size), relative=1, thickness=0)
+
+
+def _qr_modules(url: str) -> list[list[bool]]:
+    """The QR code's matrix, True for a dark module, as reportlab's widget encodes the URL."""
+    # Level M survives a crease or a smudge on a printed copy better than the default L.
+    code = _QrCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    return code.modules
+
+
+class _QrCode(qrencoder.QRCode):
+    """reportlab's encoder, choosing the same mask pattern at less than half the cost.
+
+    The encoder tries the 8 masks and keeps the first with the lowest penalty; its penalty
+    function, in pure Python, was most of the time of the encoding. `_mask_penalty` computes the
+    same number with bytes and integer operations (tests/test_certificate_pdf_speed.py compares
+    them), so the code printed is the one reportlab would choose.
+    """
+
+    def getBestMaskPattern(self):  # reportlab's name
+        penalties = []
+        for pattern in range(8):
+            self.makeImpl(True, pattern)
+            penalties.append(_mask_penalty(self.modules))
+        return penalties.index(min(penalties))
+
+
+_LONG_RUN = re.compile(rb"\x00{5,}|\x01{5,}")
+_FINDER_LIKE = bytes([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0])
+
+
+def _mask_penalty(modules: list[list[bool]]) -> int:
+    """reportlab's QRUtil.getLostPoint of the matrix, quirks included: the same penalty points."""
+    rows = [bytes(row) for row in modules]  # one module a byte, 0 or 1
+    size = len(rows)
+    # Runs of 5 or more modules of one colour, in rows and columns: the run's length - 2.
+    lines = rows + [bytes(column) for column in zip(*modules, strict=True)]
+    penalty = sum(len(run) - 2 for line in lines for run in _LONG_RUN.findall(line))
+    # A finder-like pattern: 40 each. reportlab looks for it one way round only, and only in rows
+    # (its pass over the columns compares tuples with a list, so never matches), and not ending
+    # on a row's last module.
+    penalty += 40 * sum(row[:-1].count(_FINDER_LIKE) for row in rows)
+    # 2x2 blocks of one colour: 3 each. A row as an integer, 8 bits a module; >> 8 is one module on.
+    # The low bit of every module but the first, which has no neighbour on its left.
+    inner = int.from_bytes(b"\x01" * (size - 1), "big")
+    bits = [int.from_bytes(row, "big") for row in rows]
+    for upper, lower in itertools.pairwise(bits):
+        same = ~(upper ^ lower)
+        penalty += 3 * (same & (same >> 8) & ~(upper ^ (upper >> 8)) & inner).bit_count()
+    # How far the share of dark modules is from half, in steps of 5 %.
+    dark = sum(row.count(1) for row in rows)
+    return penalty + 10 * (abs(100 * dark // (size * size) - 50) // 5)
 
 
 def _dates_table(snapshot: dict) -> Table:

@@ -1,9 +1,8 @@
 import datetime
 
 from django.db.models import Count, F, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from accounts.roles import has_global_perm, is_staff_member
+from accounts.roles import granted_by_object, has_global_perm, is_staff_member
 from audits.cycle import AT_RISK_DAYS
 from audits.models import Audit, AuditStatus, Clause, PlanSlot, Standard
 from clients.models import ClientMembership
@@ -51,8 +50,8 @@ def audits_for_user(user, queryset: QuerySet[Audit] | None = None) -> QuerySet[A
     if is_staff_member(user) or has_global_perm(user, "audits.view_audit"):
         return queryset
     membership = ClientMembership.objects.filter(user=user).values("organization_id")
-    granted = get_objects_for_user(user, "audits.view_audit", klass=Audit, accept_global_perms=False)
-    return queryset.filter(Q(organization_id__in=membership) | Q(pk__in=granted.values("pk")))
+    granted = granted_by_object(user, "audits.view_audit", Audit)
+    return queryset.filter(Q(organization_id__in=membership) | Q(pk__in=granted))
 
 
 def is_on_team(user, audit: Audit) -> bool:

@@ -523,7 +523,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, help="seconds per measurement (default 10; quick 1)")
     parser.add_argument("--write", action="store_true", help="write the run to bench/RESULTS.md")
     parser.add_argument("--rebuild", action="store_true", help="build the dataset again")
+    parser.add_argument(
+        "--only", help="comma-separated scenario keys (bench.profile --list): just those, no PDFs or upload"
+    )
     args = parser.parse_args(argv)
+    if args.only and args.write:
+        parser.error("--only is for trying a change; a run written to RESULTS.md measures everything")
     seconds = args.seconds or (1.0 if args.quick else 10.0)
     limit = 50 if args.quick else 10**9
 
@@ -569,8 +574,15 @@ def main(argv=None) -> int:
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     print("  " + ", ".join(f"{count:,} {model}" for model, count in world.counts.items()), flush=True)
 
+    chosen = scenarios(world)
+    if args.only:
+        keys = args.only.split(",")
+        unknown = set(keys) - {scenario.key for scenario in chosen}
+        if unknown:
+            parser.error(f"unknown scenario: {', '.join(sorted(unknown))}")
+        chosen = [scenario for scenario in chosen if scenario.key in keys]
     # The PDFs first, on the dataset as built (the POST scenario adds findings to the big audit).
-    pdfs = time_pdfs(world, repeat=1 if args.quick else 5)
+    pdfs = None if args.only else time_pdfs(world, repeat=1 if args.quick else 5)
     high_water = writes_high_water()
     workers = os.cpu_count() or 2
     app = Server("config.wsgi:application", env, workers, "app")
@@ -583,7 +595,7 @@ def main(argv=None) -> int:
             _one_request(bare_server.port, bare_args)
         bare = {c: measure(bare_server.port, bare_args, 200, c, seconds, limit) for c in (1, 4)}
         rows = {}
-        for scenario in scenarios(world):
+        for scenario in chosen:
             queries = count_queries(scenario, world)
             scenario_args = (
                 scenario.method,
@@ -605,11 +617,17 @@ def main(argv=None) -> int:
         app.stop()
         bare_server.stop()
     try:
-        upload = upload_memory(env, world)
+        upload = None if args.only else upload_memory(env, world)
     finally:
         forget_writes(high_water)
 
     report = table(rows, bare)
+    if args.only:
+        print()
+        print(report)
+        for failure in failures:
+            print(f"FAILED REQUESTS: {failure}")
+        return 1 if failures else 0
     targets = evaluate(rows, bare, pdfs, upload)
     target_lines = ["| Target | Wanted | Measured | Met |", "|---|---|---|---|"] + [
         f"| {what} | {wanted} | {got} | {'yes' if met else '**no**'} |" for what, wanted, got, met in targets

@@ -8,12 +8,13 @@ from rest_framework.response import Response
 from audits.models import Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
+from config.api import SharedReadFieldsMixin
 from findings import services
 from findings.models import Finding, Grade
 from findings.selectors import can_write_findings, findings_for_user
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
     clause = serializers.PrimaryKeyRelatedField(queryset=Clause.objects.all())
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), allow_null=True, required=False)
     grade = serializers.ChoiceField(choices=Grade.choices)
@@ -47,9 +48,53 @@ class FindingSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None:
-            # Only audits the caller can see are accepted; others read as "does not exist".
+        # A change (PATCH) names only audits the caller can see; others read as "does not exist".
+        # A new finding is checked in the view, once its audit is known (FindingViewSet.create);
+        # a serializer that only writes out a finding needs no scoping.
+        if request is not None and "data" in kwargs and self.instance is not None:
             self.fields["audit"].queryset = audits_for_user(request.user)
+
+    def to_representation(self, finding):
+        """What DRF's field-by-field representation gives, read straight off the finding.
+
+        A list of 100 findings went through 1,400 fields' get_attribute and to_representation,
+        a third of its time. The answer is the same, key for key (tests compare it with DRF's for
+        findings with and without a site, and after a change): dates through DRF's own field.
+        """
+        datetime = self._datetime_field().to_representation
+        updated_by = finding.updated_by
+        return {
+            "id": finding.pk,
+            "audit": finding.audit_id,
+            "clause": finding.clause_id,
+            "clause_number": finding.clause.number,
+            "site": finding.site_id,
+            "grade": finding.grade,
+            "statement": finding.statement,
+            "evidence": finding.evidence,
+            "interviewee_role": finding.interviewee_role,
+            "version": finding.version,
+            "recorded_by": str(finding.recorded_by),
+            "recorded_at": datetime(finding.recorded_at),
+            "updated_by": None if updated_by is None else str(updated_by),
+            "updated_at": datetime(finding.updated_at),
+        }
+
+    @classmethod
+    def _datetime_field(cls) -> serializers.DateTimeField:
+        field = cls.__dict__.get("_shared_datetime_field")
+        if field is None:
+            field = cls._shared_datetime_field = serializers.DateTimeField(read_only=True)
+        return field
+
+
+PERSON_COLUMNS = ("username", "first_name", "last_name")  # what str(user) reads
+LIST_COLUMNS = (
+    *(field.name for field in Finding._meta.concrete_fields),
+    "clause__number",
+    *(f"recorded_by__{name}" for name in PERSON_COLUMNS),
+    *(f"updated_by__{name}" for name in PERSON_COLUMNS),
+)
 
 
 class FindingViewSet(viewsets.ModelViewSet):
@@ -66,15 +111,26 @@ class FindingViewSet(viewsets.ModelViewSet):
     ordering_fields = ["recorded_at", "updated_at", "id"]
 
     def get_queryset(self):
-        return (
+        findings = (
             findings_for_user(self.request.user)
             .select_related("clause", "recorded_by", "updated_by")
             .order_by("audit_id", "clause__order", "recorded_at", "id")
         )
+        if self.action == "list":
+            # Only the columns the rows show: a finding brings a clause and two people, and
+            # building those whole (a user is 11 columns, the name 3) was a third of the list's time.
+            findings = findings.only(*LIST_COLUMNS)
+        return findings
 
     def _require_writer(self, audit):
-        if not can_write_findings(self.request.user, audit):
-            raise PermissionDenied("Only the audit's team records findings.")
+        if can_write_findings(self.request.user, audit):
+            return
+        # Only then is the audit's visibility worth a query: those who cannot see it cannot
+        # even name it, and learn no more than of an audit that does not exist.
+        if not audits_for_user(self.request.user).filter(pk=audit.pk).exists():
+            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+            raise serializers.ValidationError({"audit": [message.format(pk_value=audit.pk)]})
+        raise PermissionDenied("Only the audit's team records findings.")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

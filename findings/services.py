@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, AuditStatus
+from audits.models import Audit, AuditSite, AuditStandard, AuditStatus
 from config.errors import ConflictError, DomainError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
 
@@ -26,7 +26,8 @@ def require_open_for_findings(audit: Audit) -> None:
 def _check(audit: Audit, *, clause, site, grade, statement) -> None:
     if grade not in Grade.values:
         raise DomainError(_("Choose a grade."), field="grade")
-    if not audit.standards.filter(pk=clause.standard_id).exists():
+    # On the link tables' (audit, standard|site) pairs: no join to the standard or site itself.
+    if not AuditStandard.objects.filter(audit=audit, standard_id=clause.standard_id).exists():
         raise DomainError(
             _("Clause %(number)s is not in this audit's standards.") % {"number": clause.number},
             field="clause",
@@ -37,7 +38,7 @@ def _check(audit: Audit, *, clause, site, grade, statement) -> None:
             % {"number": clause.number},
             field="clause",
         )
-    if site is not None and not audit.sites.filter(pk=site.pk).exists():
+    if site is not None and not AuditSite.objects.filter(audit=audit, site_id=site.pk).exists():
         raise DomainError(
             _("%(site)s is not among the sites of this audit.") % {"site": site.name}, field="site"
         )

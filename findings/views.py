@@ -80,10 +80,10 @@ def checklist(request, pk):
     context = {
         "audit": audit,
         "checklist": data,
-        "multi_standard": len({row.clause.standard_id for row in data.rows}) > 1,
+        "multi_standard": data.multi_standard,
         "show": only,
         # The next clause among those shown: with "my slots today", the next of mine.
-        "next_open": data.next_open(),
+        "next_open": data.next_open,
         "can_write": can_write_findings(request.user, audit) and audit.status in OPEN_STATES,
     }
     return render(request, "findings/checklist.html", context)

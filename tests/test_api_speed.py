@@ -16,7 +16,8 @@ from guardian.shortcuts import assign_perm, get_objects_for_user
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.roles import STAFF, has_global_perm, role_group
+from accounts.authentication import TokenAuthentication
+from accounts.roles import AUDITORS, STAFF, has_global_perm, is_auditor, is_staff_member, role_group
 from clients.api import OrganizationSerializer
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
@@ -80,6 +81,38 @@ def test_anonymous_gets_401(cast):
     response = APIClient().get(URL)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+# -- The token ------------------------------------------------------------------------------------
+
+
+def test_the_token_gives_its_user_and_itself_as_drfs_did(cast):
+    token = Token.objects.create(user=cast.client)
+    user, auth = TokenAuthentication().authenticate_credentials(token.key)
+    assert (user.pk, user.username, user.is_active) == (cast.client.pk, "client", True)
+    assert (auth.pk, auth.user_id, auth.user is user) == (token.key, cast.client.pk, True)
+    assert auth.created == token.created  # loaded when asked for
+    assert user.password == cast.client.password  # a whole user, as DRF's select_related gave
+
+
+def test_a_wrong_token_or_an_inactive_users_gets_401_as_before(cast):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get(URL)
+    assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+    inactive = _token_client(cast.client)
+    get_user_model().objects.filter(pk=cast.client.pk).update(is_active=False)
+    response = inactive.get(URL)
+    assert (response.status_code, response.json()) == (401, {"detail": "User inactive or deleted."})
+    swedish = inactive.get(URL, HTTP_ACCEPT_LANGUAGE="sv")
+    assert swedish.json() == {"detail": "Användaren är inaktiv eller borttagen."}
+
+
+def test_the_token_and_its_user_are_one_query(cast, django_assert_num_queries):
+    token = Token.objects.create(user=cast.client)
+    with django_assert_num_queries(1):
+        user, _ = TokenAuthentication().authenticate_credentials(token.key)
+        assert user.get_full_name() is not None
 
 
 # -- Scoping --------------------------------------------------------------------------------------
@@ -188,6 +221,18 @@ def test_has_global_perm_asks_once_per_permission_and_request(cast, django_asser
     with django_assert_num_queries(1):
         assert has_global_perm(staff, "clients.view_organization")
         assert has_global_perm(staff, "clients.view_organization")
+
+
+def test_roles_read_the_users_groups_as_the_orm_does_in_one_query(cast, django_assert_num_queries):
+    both = UserFactory(username="both")
+    both.groups.add(role_group(STAFF), role_group(AUDITORS), Group.objects.create(name="Readers"))
+    for user in (cast.staff, cast.lead, cast.client, both, UserFactory(username="none")):
+        fresh = _fresh(user)
+        names = set(fresh.groups.values_list("name", flat=True))
+        with django_assert_num_queries(1):
+            assert is_staff_member(fresh) == (STAFF in names), user.username
+            assert is_auditor(fresh) == (AUDITORS in names), user.username
+    assert (is_staff_member(AnonymousUser()), is_auditor(AnonymousUser())) == (False, False)
 
 
 # -- Paging ---------------------------------------------------------------------------------------

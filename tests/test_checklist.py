@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
 from audits.services import (
@@ -77,6 +77,49 @@ def test_it_shows_states_and_progress(cast, audit, login):
     assert re.search(r"4\.1</span> General.*?grade-minor\">Minor NC", body)
     assert re.search(r"4\.2</span> Communication.*?grade-none\">Not yet audited", body)
     assert f"/audits/{audit.pk}/checklist/{audit.clause_42.pk}/" in body  # continue with the next open clause
+
+
+def test_it_shows_a_finding_just_saved(cast, audit, login):
+    client = login(cast.lead)
+    url = f"/audits/{audit.pk}/checklist/"
+    assert re.search(r"4\.2</span> Communication.*?grade-none\">Not yet audited", _text(client.get(url)))
+    client.post(
+        f"/audits/{audit.pk}/checklist/{audit.clause_42.pk}/",
+        {"grade": "conforming", "site": audit.stockholm.pk},
+    )
+    body = _text(client.get(url))
+    assert (
+        '4.2</span> Communication</span> <span class="task-meta"><span class="count">1'
+        '<span class="visually-hidden"> finding recorded</span></span><span class="tag grade-conforming">'
+    ) in body
+
+
+def test_it_prints_each_clause_in_the_readers_language_with_links_to_the_chosen_site(cast, audit, login):
+    _record(audit, cast.lead, audit.clause_41, Grade.OFI, "Scripts name no complaints route")
+    _record(audit, cast.lead, audit.clause_41, Grade.MINOR, "No complaints log")
+    cast.lead.language = "sv"
+    cast.lead.save()
+    stockholm = audit.stockholm.pk
+    body = _text(login(cast.lead).get(f"/audits/{audit.pk}/checklist/?site={stockholm}"))
+    with translation.override("sv"):
+        recorded = translation.ngettext("finding recorded", "findings recorded", 2)
+        minor, open_ = translation.gettext("Minor NC"), translation.gettext("Not yet audited")
+        go_on = translation.gettext("Continue with %(number)s") % {"number": "4.2"}
+    assert (recorded, minor, open_) != ("findings recorded", "Minor NC", "Not yet audited")
+    assert body.count("<h3>4 Customer relationship</h3>") == 1  # once, above its first clause
+    clause_41, clause_42 = (
+        f"/audits/{audit.pk}/checklist/{clause.pk}/?site={stockholm}"
+        for clause in (audit.clause_41, audit.clause_42)
+    )
+    assert (
+        f'<a href="{clause_41}"> <span class="task-title"><span class="clause-number">4.1</span> General'
+        '</span> <span class="task-meta"><span class="count">2'
+        f'<span class="visually-hidden"> {recorded}</span></span><span class="tag grade-minor">{minor}</span>'
+        " </span> </a>"
+    ) in body
+    assert f'<a href="{clause_42}"> <span class="task-title"><span class="clause-number">4.2</span>' in body
+    assert f'<span class="tag grade-none">{open_}</span>' in body
+    assert f'<a class="button" href="{clause_42}">{go_on}</a>' in body  # 4.1, planned here, has findings
 
 
 @pytest.mark.parametrize(
@@ -216,6 +259,8 @@ def test_it_renders_the_checklist_in_a_constant_number_of_queries(
     body = response.content.decode()
     assert "Client clause 60" in body
     assert "Clause 60" in body
+    # With two standards, each clause names its own.
+    assert '<span class="muted">(ISO 18295-2:2017)</span>' in body
     with django_assert_max_num_queries(len(baseline)):
         client.get(f"/audits/{audit.pk}/checklist/?site={sites[0].pk}&show=open")
 

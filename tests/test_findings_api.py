@@ -176,3 +176,29 @@ def test_it_lists_findings_in_a_constant_number_of_queries(cast, audit, api, dja
     with django_assert_max_num_queries(len(baseline)):
         response = client.get(f"/api/v1/findings/?audit={audit.pk}")
     assert response.json()["count"] == 31
+
+
+def test_a_finding_reads_as_drfs_own_representation_gave_it(cast, audit, api):
+    from rest_framework import serializers
+
+    from findings.api import FindingSerializer
+    from findings.services import finding_update
+
+    cast.lead.first_name, cast.lead.last_name = "Lena", "Lind"
+    cast.lead.save()
+    at_site = _record(audit, cast.lead, audit.clause_41, Grade.MINOR, 'Required <x> & observed "y"')
+    no_site = finding_create(audit=audit, user=cast.lead, clause=audit.clause_42, grade=Grade.CONFORMING)
+    changed = finding_update(finding=no_site, user=cast.lead, version=1, evidence="Looked at the log")
+    for finding in (at_site, no_site, changed, Finding.objects.get(pk=at_site.pk)):
+        serializer = FindingSerializer(finding)
+        drf = serializers.ModelSerializer.to_representation(serializer, finding)
+        assert serializer.data == drf
+        assert list(serializer.data) == FindingSerializer.Meta.fields
+    assert FindingSerializer(at_site).data["recorded_by"] == "Lena Lind"
+    # And over the API, list and detail alike.
+    client = api(cast.lead)
+    listed = client.get(f"/api/v1/findings/?audit={audit.pk}").json()["results"]
+    for row in listed:
+        finding = Finding.objects.select_related("clause", "recorded_by", "updated_by").get(pk=row["id"])
+        assert row == serializers.ModelSerializer.to_representation(FindingSerializer(finding), finding)
+        assert client.get(f"/api/v1/findings/{row['id']}/").json() == row
