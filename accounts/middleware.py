@@ -134,6 +134,7 @@ class TwoFactorMiddleware:
             # Public, for anyone: the verification pages, the register and their API.
             reverse("public:verify", kwargs={"number": "0"}).removesuffix("0/"),
             reverse("public:register"),
+            reverse("public:language"),
             reverse("public-certificate", kwargs={"number": "0"}).removesuffix("0/"),
         )
 

@@ -6,6 +6,7 @@ app_name = "public"
 urlpatterns = [
     path("verify/<str:number>/", public_views.verify, name="verify"),
     path("register/", public_views.register, name="register"),
+    path("language/", public_views.language, name="language"),
     # Staff only, but here beside the register: the same listed certificates, for IAF CertSearch.
     path("certificates/export.csv", certsearch.export_csv, name="certsearch-csv"),
     path("certificates/export.json", certsearch.export_json, name="certsearch-json"),

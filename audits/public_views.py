@@ -6,16 +6,16 @@ organisation number or the certificate's history. A confidential certificate doe
 Every request reads the certificate from the database and no answer is kept by a browser or a
 proxy, so a suspension shows at once. The verification page is rendered once per version of the
 certificate (see "The verification page" below): a request whose certificate reads exactly as
-before gets the same page again, with its own CSRF token. Each request counts against its client
-address's budget (PUBLIC_RATE_LIMIT in PUBLIC_RATE_PERIOD seconds), shared by these pages and the
-public API.
+before gets the same page again. The pages hold nothing of their visitor and set no cookie: their
+language switch is a plain GET form (`language`), which needs no CSRF token. Each request counts
+against its client address's budget (PUBLIC_RATE_LIMIT in PUBLIC_RATE_PERIOD seconds), shared by
+these pages and the public API.
 """
 
 import datetime
+import functools
 import ipaddress
 import logging
-import re
-import secrets
 import threading
 import time
 import weakref
@@ -27,12 +27,12 @@ from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -228,9 +228,16 @@ def client_address(request) -> str:
     them appended to X-Forwarded-For (DRF's rule, so the API and the pages agree). An IPv6 client
     is counted by its /64, which one subscriber usually holds whole and could otherwise rotate in.
     """
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    proxies = settings.NUM_PROXIES
+    meta = request.META
+    return _counted_address(
+        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), settings.NUM_PROXIES
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _counted_address(address: str, forwarded: str, proxies: int) -> str:
+    # Kept per process: parsing an address took a tenth of a public page seen before, and the
+    # same few addresses come back again and again.
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
         address = hops[-min(proxies, len(hops))]
@@ -328,14 +335,13 @@ def public_page(view):
 # Any change to the certificate, a suspension first of all, is a new key: the next request renders
 # afresh, on every app server, without any invalidation. Kept per process, not in the shared cache:
 # nothing to share, no network round trip, and the rate-limit counters there are never pushed out.
-# The two values that differ per visitor, the CSRF token and the language switch's return path,
-# are left out of what is kept and filled in for each request.
+# Nothing on the page is the visitor's own: no CSRF token (the language switch is a GET form) and,
+# as the switch's return path, the certificate's own address.
 
 PAGE_CACHE_SIZE = 500  # pages; a few kilobytes each
 # A bound on anything outside the row that could still change (none does today without saving the
 # certificate: its sites change with it).
 PAGE_CACHE_SECONDS = 600
-_PER_VISITOR = ("csrf_token", "next_path")
 
 
 class _PageCache:
@@ -353,16 +359,16 @@ class _PageCache:
             entry = self._pages.get(key)
             if entry is None:
                 return None
-            pieces, expires = entry
+            page, expires = entry
             if expires < self._clock():
                 del self._pages[key]
                 return None
             self._pages.move_to_end(key)
-            return pieces
+            return page
 
-    def set(self, key, pieces) -> None:
+    def set(self, key, page) -> None:
         with self._lock:
-            self._pages[key] = (pieces, self._clock() + self.seconds)
+            self._pages[key] = (page, self._clock() + self.seconds)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -386,26 +392,6 @@ def _forget_pages(**kwargs):
 setting_changed.connect(_forget_pages, dispatch_uid="certdesk-public-verification-pages")
 
 
-def _render_pieces(request, template: str, context: dict) -> tuple[str, ...]:
-    """The page with each per-visitor value left out: text, name, text, name, …, text.
-
-    Rendered with a random mark in place of each value, then cut at the marks: the page kept holds
-    no visitor's token, and no certificate's text can imitate a mark. Rendered without the request,
-    so no context processor can put anything of this visitor's (their user, their messages) in it.
-    """
-    marks = {name: secrets.token_hex(16) for name in _PER_VISITOR}
-    html = render_to_string(template, {**_context(request, context), **marks})
-    names = {mark: name for name, mark in marks.items()}
-    parts = re.split(f"({'|'.join(names)})", html)
-    return tuple(names[part] if index % 2 else part for index, part in enumerate(parts))
-
-
-def _fill(request, pieces: tuple[str, ...]) -> str:
-    """This visitor's page: their own CSRF token (as {% csrf_token %} gives it) and return path."""
-    values = {"csrf_token": escape(get_token(request)), "next_path": escape(request.get_full_path())}
-    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
-
-
 @public_page
 def verify(request, number):
     found = _listed_row(number)
@@ -415,15 +401,20 @@ def verify(request, number):
     alias, row = found
     today = timezone.localdate()
     key = (row, get_language(), today, settings.CERTIFICATION_BODY_NAME)
-    pieces = verification_pages.get(key)
-    if pieces is None:
+    page = verification_pages.get(key)
+    if page is None:
         certificate = _certificate(alias, row)
-        record = public_record(certificate, today=today)
-        pieces = _render_pieces(
-            request, "public/verify.html", {"number": certificate.number, "record": record}
-        )
-        verification_pages.set(key, pieces)
-    return HttpResponse(_fill(request, pieces))
+        context = {
+            "number": certificate.number,
+            "record": public_record(certificate, today=today),
+            "certification_body": settings.CERTIFICATION_BODY_NAME,
+            # The switch returns to the certificate as issued, whatever case or query was typed.
+            "next_path": reverse("public:verify", args=[certificate.number]),
+        }
+        # Without the request: no context processor can put anything of this visitor's in it.
+        page = render_to_string("public/verify.html", context)
+        verification_pages.set(key, page)
+    return HttpResponse(page)
 
 
 @public_page
@@ -436,3 +427,34 @@ def register(request):
         today = timezone.localdate()
         records = [public_record(certificate, today=today) for certificate in page]
     return _render(request, "public/register.html", {"query": query, "page": page, "records": records})
+
+
+@public_page
+def language(request):
+    """The public pages' language switch: the choice is kept in the language cookie, as Django's
+    set_language keeps it, then the visitor returns to the page they were on.
+
+    A GET form, so the public pages carry no CSRF token and set no cookie until a visitor asks for
+    a language; it changes nothing but that cookie (never a signed-in person's account, which
+    set_language does, behind CSRF). An unknown language changes nothing; a return address on
+    another site is refused for the register.
+    """
+    code = request.GET.get("language", "")
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("public:register")
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

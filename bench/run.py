@@ -52,6 +52,8 @@ class Scenario:
     body: bytes | None = None
     content_type: str | None = None
     expect: int = 200
+    # A target against the bare view: measured in alternating slices with it (measure_beside_bare).
+    beside_bare: bool = False
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Row:
     scenario: Scenario
     queries: int
     runs: dict[int, Measure] = field(default_factory=dict)
+    bare: dict[int, Measure] = field(default_factory=dict)  # the bare view beside it, if measured so
 
 
 # -- Environment and servers ----------------------------------------------------------------------
@@ -113,6 +116,9 @@ class Server:
             [
                 str(gunicorn),
                 app,
+                # Production's settings file (the garbage collector's freeze), for both servers.
+                "--config",
+                str(ROOT / "config" / "gunicorn.py"),
                 "--bind",
                 f"{HOST}:{self.port}",
                 "--workers",
@@ -184,15 +190,21 @@ def _client(args):
     return latencies, errors, first_error, began, time.perf_counter()
 
 
-def measure(port: int, scenario_args, expect: int, concurrency: int, seconds: float, limit: int) -> Measure:
+def _run_clients(port: int, scenario_args, expect: int, concurrency: int, seconds: float, limit: int):
+    """`concurrency` clients sending for `seconds`: (latencies, elapsed, errors, first error)."""
     deadline = time.perf_counter() + seconds
     with multiprocessing.get_context("fork").Pool(concurrency) as pool:
         results = pool.map(_client, [(port, scenario_args, expect, deadline, limit)] * concurrency)
     # Throughput over the time the clients were sending (not the pool's start-up).
     elapsed = max(result[4] for result in results) - min(result[3] for result in results)
-    latencies = sorted(latency for result in results for latency in result[0])
+    latencies = [latency for result in results for latency in result[0]]
     errors = sum(result[1] for result in results)
     first_error = next((result[2] for result in results if result[2]), "")
+    return latencies, elapsed, errors, first_error
+
+
+def _summary(concurrency: int, latencies: list, elapsed: float, errors: int, first_error: str) -> Measure:
+    latencies = sorted(latencies)
     return Measure(
         concurrency=concurrency,
         p50=statistics.median(latencies) * 1000,
@@ -202,6 +214,36 @@ def measure(port: int, scenario_args, expect: int, concurrency: int, seconds: fl
         errors=errors,
         first_error=first_error,
     )
+
+
+def measure(port: int, scenario_args, expect: int, concurrency: int, seconds: float, limit: int) -> Measure:
+    return _summary(concurrency, *_run_clients(port, scenario_args, expect, concurrency, seconds, limit))
+
+
+BESIDE_BARE_SLICES = 10
+
+
+def measure_beside_bare(
+    port: int, scenario_args, expect: int, bare_port: int, bare_args, concurrency: int, seconds, limit
+) -> tuple[Measure, Measure]:
+    """The scenario and the bare view, each for `seconds`, in alternating slices.
+
+    On a shared machine whose speed drifts by tens of percent within minutes, a bare view measured
+    once at the start says little about a ratio measured minutes later; slices a second apart see
+    the same machine, so their ratio holds.
+    """
+    totals = {name: ([], 0.0, 0, "") for name in ("bare", "app")}
+    for _ in range(BESIDE_BARE_SLICES):
+        for name, target, args, wanted in (
+            ("bare", bare_port, bare_args, 200),
+            ("app", port, scenario_args, expect),
+        ):
+            latencies, elapsed, errors, first = _run_clients(
+                target, args, wanted, concurrency, seconds / BESIDE_BARE_SLICES, limit
+            )
+            kept, total, failed, first_kept = totals[name]
+            totals[name] = (kept + latencies, total + elapsed, failed + errors, first_kept or first)
+    return _summary(concurrency, *totals["app"]), _summary(concurrency, *totals["bare"])
 
 
 # -- In-process measurements ----------------------------------------------------------------------
@@ -405,13 +447,18 @@ def scenarios(world) -> list[Scenario]:
             "/api/v1/organizations/",
             world.client,
             "token",
+            beside_bare=True,
         ),
         Scenario("audit_list", "Auditor's audit list, first page (guardian)", "GET", "/audits/", world.lead),
         Scenario(
             "audit_list_staff", "Same list, no permission filter (staff)", "GET", "/audits/", world.staff
         ),
         Scenario(
-            "verify", "Public verification of one certificate", "GET", f"/verify/{world.certificate_number}/"
+            "verify",
+            "Public verification of one certificate",
+            "GET",
+            f"/verify/{world.certificate_number}/",
+            beside_bare=True,
         ),
         Scenario(
             "post_finding",
@@ -435,7 +482,7 @@ def evaluate(
         return rows[key].runs[1].p50
 
     def share(key):
-        return rows[key].runs[1].rps / bare[1].rps
+        return rows[key].runs[1].rps / rows[key].bare.get(1, bare[1]).rps
 
     return [
         (
@@ -490,13 +537,21 @@ def table(rows: dict[str, Row], bare: dict[int, Measure]) -> str:
             f"| Bare Django JSON view | {concurrency} | {run.p50:.2f} | {run.p95:.2f} "
             f"| {run.rps:.0f} | 0 | 100% |"
         )
+    notes = []
     for row in rows.values():
         for concurrency, run in row.runs.items():
-            ratio = run.rps / bare[concurrency].rps
+            beside = row.bare.get(concurrency)
+            ratio = f"{run.rps / (beside or bare[concurrency]).rps:.0%}"
+            if beside:
+                ratio += " †"
+                notes.append(f"{row.scenario.title}, concurrency {concurrency}: bare {beside.rps:.0f} req/s")
             lines.append(
                 f"| {row.scenario.title} | {concurrency} | {run.p50:.2f} | {run.p95:.2f} | {run.rps:.0f} "
-                f"| {row.queries} | {ratio:.0%} |"
+                f"| {row.queries} | {ratio} |"
             )
+    if notes:
+        lines += ["", "† Against the bare view measured in alternating one-second slices with the scenario:"]
+        lines += [f"  {note}" for note in notes]
     return "\n".join(lines)
 
 
@@ -607,7 +662,13 @@ def main(argv=None) -> int:
                 _one_request(app.port, scenario_args)
             row = Row(scenario, queries)
             for concurrency in (1, 4):
-                run = measure(app.port, scenario_args, scenario.expect, concurrency, seconds, limit)
+                if scenario.beside_bare:
+                    run, row.bare[concurrency] = measure_beside_bare(
+                        app.port, scenario_args, scenario.expect, bare_server.port, bare_args,
+                        concurrency, seconds, limit,
+                    )  # fmt: skip
+                else:
+                    run = measure(app.port, scenario_args, scenario.expect, concurrency, seconds, limit)
                 row.runs[concurrency] = run
                 if run.errors:
                     failures.append(f"{scenario.title}: {run.errors} failed, e.g. {run.first_error}")

@@ -8,11 +8,13 @@ from accounts import views as accounts_views
 urlpatterns = [
     # First: the public pages are the busiest and resolve in the fewest steps this way.
     path("", include("audits.public_urls")),
+    # Then the API, before the apps' pages: each "" include below is tried pattern by pattern, and
+    # an API call went through some sixty of them before reaching its own (a tenth of a cheap call).
+    path("api/v1/", include("config.api_urls")),
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
     path("", include("audits.urls")),
     path("", include("findings.urls")),
-    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from a URL, so the page keeps script-src 'self';
     # only Swagger UI's own inline styles need a relaxed style-src here.

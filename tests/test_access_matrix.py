@@ -326,6 +326,8 @@ ROUTES: dict[str, list[Probe]] = {
     # public: verification and the register for everyone; the CertSearch export for staff only
     "verify/<str:number>/": [get(lambda w: {"number": w.certificate_number}, [200, 200, 200, 200, 200, 200])],
     "register/": [get(nothing, [200, 200, 200, 200, 200, 200])],
+    # The public pages' language switch (a GET form): anyone, back to the register without a `next`.
+    "language/": [get(nothing, [302, 302, 302, 302, 302, 302], anonymous_to="/register/")],
     "certificates/export.csv": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "certificates/export.json": [get(nothing, [302, 200, 403, 403, 403, 403])],
     # findings: staff read them, the team writes them, the client reads them after the report
