@@ -31,7 +31,14 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return person_name(self.first_name, self.last_name, self.username)
+
+
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """How a person is named on pages, lists and documents: the full name as Django's
+    get_full_name() writes it, or the username without one. For lists that read the three
+    columns without building users."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 class SecurityEventKind(models.TextChoices):

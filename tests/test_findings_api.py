@@ -7,6 +7,7 @@ from audits.models import Audit, AuditStatus
 from findings.models import Finding, FindingChange, Grade
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -189,12 +190,20 @@ def test_a_finding_reads_as_drfs_own_representation_gave_it(cast, audit, api):
     at_site = _record(audit, cast.lead, audit.clause_41, Grade.MINOR, 'Required <x> & observed "y"')
     no_site = finding_create(audit=audit, user=cast.lead, clause=audit.clause_42, grade=Grade.CONFORMING)
     changed = finding_update(finding=no_site, user=cast.lead, version=1, evidence="Looked at the log")
+    # Someone known by a username only.
+    nameless = UserFactory(username="nameless", first_name="", last_name="")
+    Finding.objects.filter(pk=no_site.pk).update(recorded_by=nameless)
+    Finding.objects.filter(pk=at_site.pk).update(updated_by=nameless)
+    at_site.refresh_from_db()
+    changed.refresh_from_db()
     for finding in (at_site, no_site, changed, Finding.objects.get(pk=at_site.pk)):
         serializer = FindingSerializer(finding)
         drf = serializers.ModelSerializer.to_representation(serializer, finding)
         assert serializer.data == drf
         assert list(serializer.data) == FindingSerializer.Meta.fields
     assert FindingSerializer(at_site).data["recorded_by"] == "Lena Lind"
+    assert FindingSerializer(at_site).data["updated_by"] == "nameless"
+    assert FindingSerializer(changed).data["recorded_by"] == "nameless"
     # And over the API, list and detail alike.
     client = api(cast.lead)
     listed = client.get(f"/api/v1/findings/?audit={audit.pk}").json()["results"]
@@ -202,3 +211,7 @@ def test_a_finding_reads_as_drfs_own_representation_gave_it(cast, audit, api):
         finding = Finding.objects.select_related("clause", "recorded_by", "updated_by").get(pk=row["id"])
         assert row == serializers.ModelSerializer.to_representation(FindingSerializer(finding), finding)
         assert client.get(f"/api/v1/findings/{row['id']}/").json() == row
+    assert [(row["recorded_by"], row["updated_by"]) for row in listed] == [
+        ("Lena Lind", "nameless"),
+        ("nameless", "Lena Lind"),
+    ]
