@@ -95,6 +95,21 @@ def test_the_token_gives_its_user_and_itself_as_drfs_did(cast):
     assert user.password == cast.client.password  # a whole user, as DRF's select_related gave
 
 
+def test_the_tokens_user_has_every_value_as_the_orm_reads_it(cast):
+    from django.utils import timezone
+
+    get_user_model().objects.filter(pk=cast.staff.pk).update(last_login=timezone.now(), language="sv")
+    token = Token.objects.create(user=cast.staff)
+    user, _ = TokenAuthentication().authenticate_credentials(token.key)
+    orm = get_user_model().objects.get(pk=cast.staff.pk)
+    for field in orm._meta.concrete_fields:
+        ours, theirs = getattr(user, field.attname), getattr(orm, field.attname)
+        assert (ours, type(ours)) == (theirs, type(theirs)), field.name
+    assert timezone.is_aware(user.last_login) and user.is_staff is True
+    assert user._state.adding is False and user._state.db == "default"
+    assert user.get_deferred_fields() == set()
+
+
 def test_a_wrong_token_or_an_inactive_users_gets_401_as_before(cast):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
