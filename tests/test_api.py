@@ -247,3 +247,27 @@ def test_a_client_may_ask_for_bigger_pages_up_to_200(api, cast):
     assert len(default["results"]) == 50
     assert len(bigger["results"]) == 100
     assert len(capped["results"]) == min(200, capped["count"])
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/findings/", "/api/v1/sites/", "/api/v1/evidence/", "/api/v1/audits/", "/api/v1/organizations/"],
+)
+def test_a_browser_gets_json_and_no_form_that_lists_other_clients_records(url, cast, login):
+    # DRF's browsable API offered every write as a form whose choices named other clients' sites
+    # and audits; the API answers JSON only (its documentation is /api/docs/).
+    other_site = cast.org_b.sites.first()
+    response = login(cast.client).get(url, HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.content.decode()
+    assert "<option" not in body and other_site.name not in body
+    assert login(cast.client).get(url, HTTP_ACCEPT="text/html").status_code == 406
+    assert (
+        login(cast.client)
+        .get("/api/docs/", HTTP_ACCEPT=BROWSER_ACCEPT)["Content-Type"]
+        .startswith("text/html")
+    )
