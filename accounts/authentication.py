@@ -1,4 +1,7 @@
-"""API token authentication: DRF's, with the token and its user read in one plain query."""
+"""API authentication: DRF's token and session schemes, tried in that order (REST_FRAMEWORK).
+
+The token's user is read in one plain query; a session that still owes its one-time code is refused.
+"""
 
 import functools
 import weakref
@@ -6,8 +9,11 @@ import weakref
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
+
+from accounts.two_factor import CODE_OWED_ON_API, owed_step
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -29,6 +35,30 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token = Token.from_db(user._state.db, ["key", "user_id"], [key, user.pk])
         token.user = user
         return (user, token)
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's SessionAuthentication (CSRF included), refusing a session that still owes its code.
+
+    Here, where DRF has settled which credential authenticates the call, is where two-factor is
+    asked of the API: DRF tries the token first, so a valid token is the credential and the session
+    is never read, and an invalid one is refused as such (401). Only a call that sent no token
+    reaches the session, and a session that logged in with its password but has not entered its
+    code (or set up the app its role requires) gets 403, whatever other headers came with it.
+    TwoFactorMiddleware asks the same of every page.
+    """
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None and owed_step(found[0], request.session) is not None:
+            raise exceptions.PermissionDenied(CODE_OWED_ON_API)
+        return found
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The session cookie in the OpenAPI schema, as drf-spectacular describes DRF's own class."""
+
+    target_class = SessionAuthentication
 
 
 # Per database connection: each of the user's columns with the converters the ORM applies to it

@@ -9,13 +9,12 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
-from django.utils.translation import gettext as _
 
-from accounts.two_factor import session_has_device, two_factor_required
+from accounts.two_factor import owed_step
 
 # What django-csp's decorators (csp.decorators) set on a response to give it a policy of its own.
 _CSP_OVERRIDES = tuple(
@@ -24,6 +23,8 @@ _CSP_OVERRIDES = tuple(
 _CSP_SETTINGS = {False: "CONTENT_SECURITY_POLICY", True: "CONTENT_SECURITY_POLICY_REPORT_ONLY"}
 # report_only -> (the header's value, the URL prefixes left without it); built on first use.
 _site_policies: dict[bool, tuple[str, tuple[str, ...]]] = {}
+# Where DRF answers: the API judges its calls by the credential that authenticated them.
+API_PREFIX = "/api/"
 
 
 def _site_policy(report_only: bool) -> tuple[str, tuple[str, ...]]:
@@ -114,9 +115,14 @@ class TwoFactorMiddleware:
 
     A session owes one when its user has a confirmed device (the code goes with the password) or
     must have one (REQUIRE_2FA_FOR_STAFF): the first are sent to enter a code, the second to set
-    up an app. Pages are redirected there; session-authenticated API calls get 403. A call with
-    an API token is left alone: the token is the credential, and the session is not consulted.
-    Needs django_otp's OTPMiddleware before it.
+    up an app. Every page is judged by the session alone, the admin and the API docs included: a
+    page is never authenticated by anything else, so no header changes the answer (letting any
+    "Authorization: Token …" header through, as once, was a way around the code).
+
+    The API (/api/…) is left to DRF, which alone knows which credential authenticates a call: a
+    valid token is the credential and the session is not consulted; an invalid one is refused
+    (401); a call that sent none is the session's, and accounts.authentication refuses one that
+    owes its code (403). Needs django_otp's OTPMiddleware before it.
     """
 
     def __init__(self, get_response):
@@ -144,37 +150,16 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if not path.startswith(self.open_prefixes) and not _uses_api_token(request):
-            step = _owed_step(request)
+        if not path.startswith(self.open_prefixes) and not self._is_api(path):
+            step = owed_step(request.user, request.session)
             if step is not None:
-                return self._refuse(request, step)
+                target = reverse("two-factor-verify" if step == "verify" else "two-factor")
+                return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
-    def _refuse(self, request, step):
-        if request.path_info.startswith("/api/") and not request.path_info.startswith(self.api_docs):
-            return JsonResponse(
-                {"detail": _("Two-factor authentication is required: enter a code on the web page first.")},
-                status=403,
-            )
-        target = reverse("two-factor-verify" if step == "verify" else "two-factor")
-        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
-
-
-def _owed_step(request):
-    """ "verify", "setup" or None: what this request's session still owes."""
-    user = request.user
-    if not user.is_authenticated or user.is_verified():
-        return None
-    if session_has_device(request):
-        return "verify"
-    if two_factor_required(user):
-        return "setup"
-    return None
-
-
-def _uses_api_token(request) -> bool:
-    # Only DRF's token scheme: any other Authorization header would fall through to the session.
-    return request.headers.get("Authorization", "").startswith("Token ")
+    def _is_api(self, path: str) -> bool:
+        # Every view under /api/ but the docs page is DRF's (tests/test_two_factor_credentials.py).
+        return path.startswith(API_PREFIX) and not path.startswith(self.api_docs)
 
 
 class LazyMessageMiddleware(MessageMiddleware):

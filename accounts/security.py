@@ -7,12 +7,11 @@ keeps; from a command or a Celery worker there is none, and the event says so by
 """
 
 import contextvars
-import ipaddress
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from accounts.addresses import client_ip
 from accounts.models import SecurityEvent, SecurityEventKind
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("certdesk_security_request", default=None)
@@ -37,25 +36,6 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or what the nearest of NUM_PROXIES trusted proxies saw.
-
-    The same rule as the public rate limit (audits.public_views.client_address), but the whole
-    address: the log says where a request came from, not which network to count it against.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    proxies = settings.NUM_PROXIES
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        address = hops[-min(proxies, len(hops))]
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        # A Unix socket, the test client or a mangled header: no address rather than a wrong one.
-        return None
 
 
 def record(

@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,6 +31,8 @@ from accounts.roles import is_auditor, is_staff_member
 # True when the session's user had a confirmed device at log-in (or turned one on since).
 HAS_DEVICE_SESSION_KEY = "certdesk_two_factor_device"
 DEVICE_NAME = "Authenticator app"
+# The API's answer (403) to a session that still owes its code.
+CODE_OWED_ON_API = gettext_lazy("Two-factor authentication is required: enter a code on the web page first.")
 
 
 class TwoFactorError(Exception):
@@ -58,13 +60,29 @@ def has_confirmed_device(user) -> bool:
     return confirmed_devices(user).exists()
 
 
-def session_has_device(request) -> bool:
+def session_has_device(user, session) -> bool:
     """What the session noted at log-in; read from the database for sessions that noted nothing."""
-    noted = request.session.get(HAS_DEVICE_SESSION_KEY)
+    noted = session.get(HAS_DEVICE_SESSION_KEY)
     if noted is None:
-        noted = has_confirmed_device(request.user)
-        request.session[HAS_DEVICE_SESSION_KEY] = noted
+        noted = has_confirmed_device(user)
+        session[HAS_DEVICE_SESSION_KEY] = noted
     return noted
+
+
+def owed_step(user, session) -> str | None:
+    """What a session signed in as this user still owes before it may work: "verify", "setup" or None.
+
+    "verify": the user has a device and this session has entered no code since the password;
+    "setup": the user must have one (REQUIRE_2FA_FOR_STAFF) and has none yet. The user is
+    request.user as django-otp's OTPMiddleware leaves it (with is_verified).
+    """
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if session_has_device(user, session):
+        return "verify"
+    if two_factor_required(user):
+        return "setup"
+    return None
 
 
 @receiver(user_logged_in, dispatch_uid="certdesk-two-factor-login")

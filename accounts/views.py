@@ -1,12 +1,15 @@
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_safe
 
+from accounts.lockout import password_reset_allowed
 from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.roles import is_auditor, is_staff_member
 from audits.selectors import (
@@ -114,3 +117,20 @@ def set_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's page for a password-reset link, with its e-mails limited (accounts/lockout.py).
+
+    Past a limit the page answers exactly as when a link goes out: no one learns whether an
+    account has the address, nor that anyone has asked too often; only the e-mail does not come.
+    """
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        if password_reset_allowed(request=self.request, email=form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from accounts.addresses import client_key
 from audits.models import CertificateStatus
 from audits.public_views import public_certificate, public_record, rate_limit_wait
 
@@ -29,6 +30,10 @@ class PublicRateThrottle(BaseThrottle):
 
     def wait(self):
         return self.wait_seconds
+
+    def get_ident(self, request):
+        # DRF's own rule knows NUM_PROXIES only; a client is who the one rule says it is.
+        return client_key(request)
 
 
 class PublicStandardSerializer(serializers.Serializer):

@@ -13,8 +13,6 @@ these pages and the public API.
 """
 
 import datetime
-import functools
-import ipaddress
 import logging
 import threading
 import time
@@ -40,6 +38,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 from django_ratelimit.core import get_usage
 
+from accounts.addresses import client_key
 from audits.models import Certificate, CertificateSite, CertificateStatus, Standard
 
 logger = logging.getLogger(__name__)
@@ -221,45 +220,16 @@ def public_record(certificate: Certificate, *, today: datetime.date) -> dict:
 # -- Rate limit ---------------------------------------------------------------------------------
 
 
-def client_address(request) -> str:
-    """The address a public request is counted against.
-
-    REMOTE_ADDR, unless NUM_PROXIES trusted proxies sit in front: then the address the nearest of
-    them appended to X-Forwarded-For (DRF's rule, so the API and the pages agree). An IPv6 client
-    is counted by its /64, which one subscriber usually holds whole and could otherwise rotate in.
-    """
-    meta = request.META
-    return _counted_address(
-        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), settings.NUM_PROXIES
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _counted_address(address: str, forwarded: str, proxies: int) -> str:
-    # Kept per process: parsing an address took a tenth of a public page seen before, and the
-    # same few addresses come back again and again.
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        address = hops[-min(proxies, len(hops))]
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        # A Unix socket or an odd header: count it as given rather than fail the request.
-        return address
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
-    return str(parsed)
-
-
 def _rate_key(group, request) -> str:
-    return client_address(request)
+    return client_key(request)
 
 
 def rate_limit_wait(request) -> int | None:
     """Count this request; None while the client is within its budget, else seconds to wait.
 
-    django-ratelimit counts with the cache's atomic add and increment, so several app servers
-    sharing one cache (CACHE_URL) keep one count per client.
+    django-ratelimit counts with the cache's atomic add and increment: the workers of one machine
+    share the embedded cache's count, several machines one Redis's (CACHE_URL). The client is
+    found by the one rule for addresses (accounts/addresses.py), as for the log-in lockout.
     """
     try:
         usage = get_usage(

@@ -4,6 +4,7 @@ A typo in production configuration must stop the process at start-up with a mess
 names the variable, not surface later as a confusing runtime error.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (192.0.2.10, 10.0.0.0/8, 2001:db8::/32)."""
+    networks = env_list(name, [])
+    for entry in networks:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8; got {entry!r}."
+            ) from None
+    return networks
 
 
 def env_database(name: str, default: str) -> dict:

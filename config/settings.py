@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_database, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,12 +151,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Log-in throttling (django-axes, attempts in the database). AXES_FAILURE_LIMIT failed log-ins in a
 # row for one username from one address lock that pair for AXES_COOLOFF_MINUTES; a success clears
 # the count. Locking the pair, not the username alone, keeps a guesser elsewhere from locking a
-# colleague out. The address is found as for the public rate limit (NUM_PROXIES, below).
+# colleague out. The address is the client's by the one rule (accounts/addresses.py, proxies below).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "audits.public_views.client_address"
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_key"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 # A page naming the wait in minutes, with status 429 and Retry-After (accounts/lockout.html).
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
@@ -165,8 +165,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
 # Two-factor log-in with a time-based one-time code (django-otp, TOTP). Anyone may turn it on at
-# /account/two-factor/; with REQUIRE_2FA_FOR_STAFF certification staff and auditors must. API
-# calls with a token (Authorization: Token …) are not asked for a code.
+# /account/two-factor/; with REQUIRE_2FA_FOR_STAFF certification staff and auditors must. An API
+# call that a valid token authenticated (Authorization: Token …) is not asked for a code; a session
+# that owes one is refused whatever headers come with it (accounts/middleware.py, authentication.py).
 REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", default=False)
 OTP_TOTP_ISSUER = "Certdesk"
 
@@ -248,36 +249,64 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# The default cache lives in each process's memory, enough for one app server. Several app servers
-# must share one (CACHE_URL=redis://…), or each counts the public rate limit on its own.
+# The default cache is one SQLite file that every process of this machine shares (config/cache.py):
+# the gunicorn workers count the rate limits below together, as one. Several machines must share
+# one cache (CACHE_URL=redis://…), or each counts on its own. sqlite:////path/cache.sqlite3 moves
+# the file (say, when the project folder is read-only).
 CACHE_URL = env_str("CACHE_URL")
 if not CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.SQLiteCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache.sqlite3"),
+        }
+    }
+elif CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////"):
+    CACHES = {
+        "default": {"BACKEND": "config.cache.SQLiteCache", "LOCATION": CACHE_URL.removeprefix("sqlite:///")}
+    }
 elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// URL; got {CACHE_URL!r}.")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
+        f"got {CACHE_URL!r}."
+    )
 
 # The public verification pages and API: at most PUBLIC_RATE_LIMIT requests per client address in
 # PUBLIC_RATE_PERIOD seconds, counted together (django-ratelimit, in the default cache).
 PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 60, minimum=1)
 PUBLIC_RATE_PERIOD = env_int("PUBLIC_RATE_PERIOD", 60, minimum=1)
-# Behind the reverse proxy (BEHIND_PROXY, on by default with DEBUG=0) REMOTE_ADDR is the proxy's
-# own address: the client is the address the nearest proxy appended to X-Forwarded-For. This is
-# how many trusted proxies append to it (DRF's NUM_PROXIES rule); 0 uses REMOTE_ADDR. Never more
-# than really sit in front, or a client could choose its own address.
-NUM_PROXIES = env_int(
-    "NUM_PROXIES", 1 if not DEBUG and env_bool("BEHIND_PROXY", default=True) else 0, minimum=0
-)
-# A cache that cannot be reached lets public requests through rather than taking verification down.
+# Password-reset e-mails: at most PASSWORD_RESET_LIMIT_PER_ADDRESS to one e-mail address and
+# PASSWORD_RESET_LIMIT_PER_CLIENT asked for from one client address in PASSWORD_RESET_PERIOD
+# seconds. Past either, the page answers as always and no e-mail goes (accounts/lockout.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
+PASSWORD_RESET_PERIOD = env_int("PASSWORD_RESET_PERIOD", 60 * 60, minimum=1)
+# A cache that cannot be reached lets requests through rather than taking verification down.
 RATELIMIT_FAIL_OPEN = True
+# django-ratelimit's "ip" key, should a limit use it: the client's address by the one rule.
+RATELIMIT_IP_META_KEY = "accounts.addresses.client_key"
+
+# The client's address (accounts/addresses.py) is REMOTE_ADDR unless proxies are configured: a
+# client writes its own X-Forwarded-For, so trusting it by default let anyone served directly pick
+# a new address for every log-in guess. Behind a reverse proxy REMOTE_ADDR is the proxy's; then set
+# TRUSTED_PROXIES (the proxies' addresses or networks: X-Forwarded-For is read only from them, the
+# client being its rightmost hop not among them) and/or NUM_PROXIES (how many proxies append to
+# it, DRF's rule; alone it is believed from anyone, so only when nothing else can reach the app).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+# X-Forwarded-Proto (whether the client used HTTPS) is believed behind configured proxies only,
+# unless BEHIND_PROXY says otherwise; the proxy must overwrite what a client sent.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=bool(TRUSTED_PROXIES or NUM_PROXIES))
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's TokenAuthentication, reading the token and its user in one plain query.
         "accounts.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's SessionAuthentication, refusing a session that still owes its one-time code.
+        "accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: DRF's browsable API renders a form for every write, whose foreign-key fields offer
@@ -294,6 +323,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Left unset, DRF would take a throttled client's address from the whole X-Forwarded-For; its
+    # throttle here counts by accounts.addresses.client_key in any case.
     "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
@@ -347,7 +378,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    if env_bool("BEHIND_PROXY", default=True):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

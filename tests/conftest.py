@@ -62,10 +62,16 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real password hashing costs a third of a second per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rate-limit counters live in the cache: each test starts with none spent.
-    from django.core.cache import cache
+    # Rate-limit counters live in the cache: each test starts with none spent, the embedded cache
+    # in a file of its own (never the developer's var/cache.sqlite3), any other one emptied.
+    if settings.CACHES["default"]["BACKEND"] == "config.cache.SQLiteCache":
+        settings.CACHES = {
+            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")}
+        }
+    else:
+        from django.core.cache import cache
 
-    cache.clear()
+        cache.clear()
     yield
     # A request in Swedish leaves Swedish active in this thread; the next test starts in English.
     from django.utils import translation
