@@ -64,7 +64,7 @@ def password_reset_allowed(*, request, email: str) -> bool:
     to accounts (any case, Unicode normalised): "Anna@x.se" and "anna@x.se" share one budget.
     """
     address = unicodedata.normalize("NFKC", email).casefold()
-    # Both are counted every time, so neither budget can be saved up behind the other.
+    # Every request counts against both budgets, whichever runs out first.
     spent = [
         _spent(
             request,

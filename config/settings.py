@@ -2,7 +2,8 @@
 
 With no configuration at all Certdesk runs embedded: SQLite in the project folder, Celery tasks
 in-process, uploaded files on local disk and e-mail printed to the console. Production sets
-DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL (see README.md).
+DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL, and behind a reverse proxy
+TRUSTED_PROXIES (see README.md).
 """
 
 from datetime import timedelta
