@@ -14,8 +14,10 @@ class AccountsConfig(AppConfig):
         from accounts.security import connect_receivers
 
         connect_receivers()
-        # Connects the log-in receiver that notes in the session whether a one-time code is owed.
-        from accounts import two_factor  # noqa: F401
+        # two_factor connects the log-in receiver that notes in the session whether a one-time code
+        # is owed; deliveries names the e-mails accounts sends to the outbox, whichever process
+        # reads it first.
+        from accounts import deliveries, two_factor  # noqa: F401
 
 
 def _ensure_role_groups(sender, using="default", **kwargs):

@@ -9,6 +9,7 @@ NAV_SECTIONS = [
     ("organisations", ("clients:",)),
     ("audits", ("audits:", "findings:")),
     ("security", ("security-log",)),
+    ("outbox", ("outbox:",)),
     ("home", ("home",)),
 ]
 

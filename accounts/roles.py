@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("audits", "audit", ("add", "change", "view")),
         ("audits", "certificate", ("add", "change", "view")),
         ("audits", "decision", ("add", "view")),
+        # The outbox's staff page (outgoing e-mails and documents) and its retry.
+        ("outbox", "outboxmessage", ("change", "view")),
     ],
     AUDITORS: [
         ("audits", "standard", ("view",)),

@@ -4,8 +4,10 @@ from django.contrib.auth import get_user_model
 from accounts.services import invitation_email_send
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def send_invitation_email(self, user_id: int) -> bool:
+# Run through the outbox (accounts.deliveries), which keeps the row, retries passing failures and
+# sends the e-mail once.
+@shared_task
+def send_invitation_email(user_id: int) -> bool:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         # Deleted between the request and the task: nothing left to invite.

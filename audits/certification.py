@@ -16,6 +16,7 @@ from accounts.models import SecurityEventKind
 from accounts.roles import is_staff_member
 from accounts.security import record
 from audits.cycle import add_months, cycle_dates
+from audits.deliveries import certificate_pdf_queue
 from audits.models import (
     Audit,
     AuditStatus,
@@ -218,11 +219,8 @@ def _new_revision(certificate: Certificate, reason: str) -> CertificateRevision:
         reason=reason[:300],
         snapshot=_snapshot(certificate),
     )
-    # Imported here: the task renders the PDF, which reads these models.
-    from audits.tasks import generate_certificate_pdf
-
-    # robust: the certificate is saved; the PDF follows when a worker is there.
-    transaction.on_commit(lambda pk=revision.pk: generate_certificate_pdf.delay(pk), robust=True)
+    # The certificate is saved; the PDF follows through the outbox when a worker is there.
+    certificate_pdf_queue(revision=revision)
     return revision
 
 

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_safe
 from rest_framework.renderers import BaseRenderer
 
 from accounts.roles import is_staff_member
+from audits.deliveries import report_delivery
 from audits.documents import document_filename, latest_document, programme_quote, quote_pdf_render
 from audits.models import Audit, AuditStatus, CertificationProgramme, DocumentKind
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of, organizations_for_user
 from config.errors import DomainError
+from outbox.models import MessageState
 
 
 def _get_programme_for_quote(user, pk) -> CertificationProgramme:
@@ -150,8 +152,12 @@ def report_pdf_response(audit: Audit) -> FileResponse:
     document = latest_document(audit, DocumentKind.REPORT)
     if document is None and audit.status != AuditStatus.CLOSED:
         raise Http404(_("There is no audit report yet: it is made when the lead auditor closes the audit."))
+    if document is None and (delivery := report_delivery(audit)) and delivery.state == MessageState.FAILED:
+        raise Http404(
+            _("Making the audit report failed. Certification staff see this and can make it again.")
+        )
     if document is None:
-        # Closed, but the PDF is still being made or making it failed (the task logs why).
+        # Closed, and the PDF is still being made.
         raise Http404(
             _(
                 "The audit report is not ready yet. Try again in a minute; if it stays missing, tell the "

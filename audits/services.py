@@ -13,6 +13,7 @@ from accounts.models import SecurityEventKind
 from accounts.security import record
 from audits.audit_time import calculate_audit_time
 from audits.cycle import cycle_dates
+from audits.deliveries import plan_pdf_queue
 from audits.models import (
     Audit,
     AuditDay,
@@ -466,10 +467,7 @@ def plan_confirm(*, audit: Audit, justification: str = "") -> Audit:
     audit.status = AuditStatus.CONFIRMED
     audit.confirmed_at = timezone.now()
     audit.save(update_fields=["status", "confirmed_at", "plan_justification", "updated_at"])
-    # Imported here: the task's module imports this one.
-    from audits.tasks import generate_plan_pdf
-
-    # robust: the plan is confirmed once committed; a broker or PDF failure is logged, and the
-    # download says the PDF is missing, rather than the confirmation answering with a 500.
-    transaction.on_commit(lambda: generate_plan_pdf.delay(audit.pk), robust=True)
+    # Recorded with the confirmation and made once it commits; a failure is kept on the outbox
+    # row for staff to retry, never a 500 for the confirmation.
+    plan_pdf_queue(audit=audit)
     return audit

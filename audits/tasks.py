@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone, translation
 
+from audits.deliveries import plan_email_queue
 from audits.documents import latest_document, plan_document_create, plan_email_send
 from audits.models import Audit, AuditDocument, DocumentKind
 from config.errors import DomainError
@@ -11,8 +12,12 @@ from config.errors import DomainError
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def generate_plan_pdf(self, audit_id: int) -> bool:
+# The document and e-mail tasks are run through the outbox (audits.deliveries), which keeps each
+# row, retries passing failures and keeps a failure for staff to see and retry.
+
+
+@shared_task
+def generate_plan_pdf(audit_id: int) -> bool:
     """Store the confirmed plan as a PDF and, when it is new, have it e-mailed to the client.
 
     Returns False when there was nothing new: the audit is gone or the plan is unchanged since the
@@ -33,13 +38,13 @@ def generate_plan_pdf(self, audit_id: int) -> bool:
     if previous is not None and document.pk == previous.pk:
         return False
     # A task of its own, so a mail server that is down retries the e-mail, not the PDF: a retried
-    # PDF would find the plan unchanged and the e-mail would never go.
-    send_plan_email.delay(document.pk)
+    # PDF would find the plan unchanged and the e-mail would never go. Queued with the PDF's row.
+    plan_email_queue(document=document)
     return True
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def send_plan_email(self, document_id: int) -> bool:
+@shared_task
+def send_plan_email(document_id: int) -> bool:
     document = AuditDocument.objects.select_related("audit__organization").filter(pk=document_id).first()
     if document is None:
         return False
@@ -50,8 +55,8 @@ def send_plan_email(self, document_id: int) -> bool:
         return plan_email_send(audit=document.audit, document=document)
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def generate_report_pdf(self, audit_id: int) -> bool:
+@shared_task
+def generate_report_pdf(audit_id: int) -> bool:
     """Store the closed audit's report as a PDF.
 
     Returns False when there was nothing new: the audit is gone, not closed, or its report is
@@ -74,7 +79,7 @@ def generate_report_pdf(self, audit_id: int) -> bool:
     return previous is None or document.pk != previous.pk
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def generate_certificate_pdf(revision_id: int) -> bool:
     """Make and keep the PDF of one certificate revision; True when a file was stored."""
     from audits.certificate_pdf import revision_pdf_store

@@ -17,6 +17,7 @@ from audits import services
 from audits.audit_time import calculate_audit_time
 from audits.certification import OUTCOMES_FOR
 from audits.cycle import audit_flags
+from audits.deliveries import report_delivery
 from audits.documents import calculation_in_language
 from audits.forms import (
     AdjustmentFormSet,
@@ -236,6 +237,7 @@ def audit_detail(request, pk):
     audit = _audit_for_user(request.user, pk)
     can_plan = _can_plan(request.user, audit)
     days = list(_plan_days(audit))
+    has_report_pdf = audit.documents.filter(kind="report").exists()
     context = {
         "audit": audit,
         "standards": list(audit.standards.all()),
@@ -248,7 +250,11 @@ def audit_detail(request, pk):
         "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
-        "has_report_pdf": audit.documents.filter(kind="report").exists(),
+        "has_report_pdf": has_report_pdf,
+        # Closed without a report: being made, or failed (staff see why and may retry).
+        "report_delivery": report_delivery(audit)
+        if audit.status == AuditStatus.CLOSED and not has_report_pdf
+        else None,
         "decision": Decision.objects.filter(audit=audit).select_related("decided_by").first(),
         "can_decide": is_staff_member(request.user)
         and audit.status == AuditStatus.CLOSED

@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.deliveries import invitation_queue
 from accounts.models import SecurityEventKind
 from accounts.roles import CLIENT_USERS, role_group
 from accounts.security import record
@@ -152,9 +153,8 @@ def client_user_create(
     user.save()
     client_membership_create(user=user, organization=organization, role=role)
     if send_invitation and email:
-        from accounts.tasks import send_invitation_email
-
-        transaction.on_commit(lambda: send_invitation_email.delay(user.pk))
+        # Recorded with the user, sent once this commits (or once the broker is back).
+        invitation_queue(user=user)
     return user
 
 

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    # Infrastructure under the domain apps: they import these, never the other way round.
+    "outbox",
+    "housekeeping",
     "accounts",
     "clients",
     "audits",
@@ -190,6 +193,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = None
 # Largest evidence file accepted (bytes); phone photos and scanned PDFs fit well within 25 MB.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+# Uploads larger than 2.5 MB are spooled to a temporary file here while the request runs. A folder
+# of Certdesk's own (made at start-up), so the nightly orphan clean-up never touches other
+# programs' files in /tmp.
+FILE_UPLOAD_TEMP_DIR = str(Path(env_str("FILE_UPLOAD_TEMP_DIR") or BASE_DIR / "var" / "tmp" / "uploads"))
+# Temporary uploads and stored files no record names are removed once older than this.
+ORPHAN_FILE_AGE_HOURS = env_int("ORPHAN_FILE_AGE_HOURS", 24, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -229,6 +238,20 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
 )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A broker that is down must cost a request at most about this many seconds, once: e-mails and
+# documents wait in the outbox (outbox/) and are handed over later. So: a short connection timeout,
+# no reconnection attempts before a publish and none after a failed one.
+CELERY_BROKER_TIMEOUT = env_int("CELERY_BROKER_TIMEOUT", 1, minimum=1)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # kombu: connect once, without its reconnection loop, when a publish needs a connection.
+    "max_retries": 0,
+    # Redis: the connection attempt, then each read or write on a broker that stops answering
+    # (above the worker's one-second wait for new tasks, so an idle queue is no timeout).
+    "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -236,6 +259,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# The outbox (outbox/): how often celery beat hands waiting rows to the workers; how many tries a
+# passing failure (mail server, network) gets before the row is marked failed for staff to retry;
+# how long done rows are kept.
+OUTBOX_DISPATCH_SECONDS = env_int("OUTBOX_DISPATCH_SECONDS", 60, minimum=1)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders, escalations and suspension candidates for nonconformities; at 06:00 local time
     # (CELERY_TIMEZONE), so the day's e-mails are waiting when the office opens.
@@ -247,6 +276,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "certificates-daily": {
         "task": "audits.tasks.run_certificates_daily",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # The outbox: e-mails and documents not yet handed to a worker (the broker was down when they
+    # were recorded, or a passing failure waits for its next try). Expires with the next run, so a
+    # worker that was away does not find a queue of them.
+    "outbox-dispatch": {
+        "task": "outbox.tasks.dispatch_due",
+        "schedule": timedelta(seconds=OUTBOX_DISPATCH_SECONDS),
+        "options": {"expires": OUTBOX_DISPATCH_SECONDS},
+    },
+    "outbox-purge": {"task": "outbox.tasks.purge_done", "schedule": crontab(hour=3, minute=0)},
+    # Files left by a process killed during an upload (housekeeping/orphans.py).
+    "orphan-files": {
+        "task": "housekeeping.tasks.remove_orphan_files",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

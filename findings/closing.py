@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audits.deliveries import report_pdf_queue
 from audits.models import Audit, AuditStatus, CertificationScheme, Clause, Recommendation
 from audits.numbering import next_number
 from audits.selectors import is_lead_auditor
@@ -212,10 +213,7 @@ def audit_close(
         )
         nonconformity_issued(nonconformity=nonconformity, user=user)
 
-    # Imported here: the task's module imports the report, which imports this module.
-    from audits.tasks import generate_report_pdf
-
-    # robust: the audit is closed once committed; a broker or PDF failure is logged and the
-    # download says the report is not ready, rather than the close answering with a 500.
-    transaction.on_commit(lambda: generate_report_pdf.delay(audit.pk), robust=True)
+    # The audit is closed once committed; the report follows through the outbox, and a report
+    # that fails is kept there as failed, shown on the audit's page with a retry for staff.
+    report_pdf_queue(audit=audit)
     return audit

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from audits.models import Audit
 from config.errors import ConflictError, DomainError
+from findings.deliveries import thumbnail_queue
 from findings.models import ChangeAction, Evidence, Finding, FindingChange, Visibility
 from findings.selectors import can_write_findings
 from findings.services import require_open_for_findings
-from findings.tasks import make_thumbnail
 from findings.uploads import THUMBNAIL_TYPES, inspect_upload
 
 DESCRIPTION_MAX_LENGTH = 500  # Evidence.description
@@ -113,8 +113,8 @@ def evidence_add(
                 changed_by=user,
             )
             if inspected.kind.mime in THUMBNAIL_TYPES:
-                # robust: the upload is stored; a broker that is down must not turn it into a 500.
-                transaction.on_commit(lambda pk=evidence.pk: make_thumbnail.delay(pk), robust=True)
+                # Made once the upload commits, through the outbox.
+                thumbnail_queue(evidence=evidence)
     except BaseException:
         if stored_name:
             evidence.file.storage.delete(stored_name)

@@ -16,6 +16,7 @@ from audits.models import Audit, TeamMember
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of
 from config.errors import ConflictError, DomainError
+from findings.deliveries import nonconformity_step_queue
 from findings.models import (
     AttachmentPurpose,
     Grade,
@@ -153,22 +154,13 @@ def _with_files(work):
         raise
 
 
-def _notify(event: NonconformityEvent) -> None:
-    """After the step commits: its e-mail, and the NCR and summary PDFs made again to match."""
-    # Imported here: the tasks module imports the e-mail code, which imports this module.
-    from findings.tasks import nc_documents_refresh, send_nonconformity_notice
-
-    transaction.on_commit(lambda pk=event.nonconformity_id: nc_documents_refresh(pk), robust=True)
-    # robust: the step is saved; a broker that is down must not turn it into a 500. (A lambda,
-    # not functools.partial: Django names the callback when it logs a failure.)
-    transaction.on_commit(lambda pk=event.pk: send_nonconformity_notice.delay(pk), robust=True)
-
-
 def _event(nonconformity, kind, user, *, response=None, comment="") -> NonconformityEvent:
     event = NonconformityEvent.objects.create(
         nonconformity=nonconformity, kind=kind, by=user, response=response, comment=comment
     )
-    _notify(event)
+    # Recorded with the step: its e-mail, and the NCR and summary PDFs made again to match, sent
+    # once the step commits, even if the broker is down meanwhile.
+    nonconformity_step_queue(event=event)
     return event
 
 

@@ -33,7 +33,11 @@ def render_thumbnail(handle) -> bytes:
     return buffer.getvalue()
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+# The thumbnail, notice and PDF tasks are run through the outbox (findings.deliveries), which keeps
+# each row, retries passing failures and keeps a failure for staff to see and retry.
+
+
+@shared_task
 def make_thumbnail(evidence_id: int) -> bool:
     """Store a thumbnail of an evidence picture; False when there is nothing to do.
 
@@ -62,7 +66,7 @@ def make_thumbnail(evidence_id: int) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task
 def send_nonconformity_notice(event_id: int) -> bool:
     """The e-mail for one step of a nonconformity; sent once even if the task runs again."""
     from findings.models import NonconformityEvent
@@ -99,8 +103,8 @@ def run_nonconformity_deadlines() -> dict[str, int]:
 # -- The NCR PDFs (findings.nc_pdf) --------------------------------------------------------------
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def generate_nc_pdf(self, nonconformity_id: int) -> bool:
+@shared_task
+def generate_nc_pdf(nonconformity_id: int) -> bool:
     """Store the nonconformity's NCR PDF.
 
     Returns False when there was nothing new: the nonconformity is gone or unchanged since the
@@ -122,8 +126,8 @@ def generate_nc_pdf(self, nonconformity_id: int) -> bool:
     return previous is None or document.pk != previous.pk
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def generate_nc_summary_pdf(self, audit_id: int) -> bool:
+@shared_task
+def generate_nc_summary_pdf(audit_id: int) -> bool:
     """Store the summary of the closed audit's nonconformities; False when there was nothing new."""
     from django.conf import settings
     from django.utils import translation
@@ -145,21 +149,3 @@ def generate_nc_summary_pdf(self, audit_id: int) -> bool:
             logger.warning("No nonconformity summary for audit %s: %s", audit_id, refusal.message)
             return False
     return previous is None or document.pk != previous.pk
-
-
-def nc_documents_refresh(nonconformity_id: int):
-    """Queue the NCR PDF of the nonconformity, then the summary of its audit; None if it is gone.
-
-    Call it after each step of the workflow, once the step is committed (from
-    `transaction.on_commit`), so the tasks read the new state. A PDF that fails here is made on
-    the next download anyway: the download views make a missing or stale document on demand.
-    """
-    from celery import chain
-
-    from findings.models import Nonconformity
-
-    audit_id = Nonconformity.objects.filter(pk=nonconformity_id).values_list("audit_id", flat=True).first()
-    if audit_id is None:
-        return None
-    # Immutable signatures: the summary runs whether or not the NCR itself changed.
-    return chain(generate_nc_pdf.si(nonconformity_id), generate_nc_summary_pdf.si(audit_id)).apply_async()

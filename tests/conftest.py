@@ -9,6 +9,7 @@
 """
 
 import datetime
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -91,6 +92,38 @@ def _tasks_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+def closed_port() -> int:
+    """A local port where nothing listens (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Celery with a Redis broker at a port where nothing listens, publishing for real (not in-process).
+
+    A Celery app of its own, current for the test: the project's app keeps its own connection pool
+    (it connects once, to the URL it had then), and its tasks, for the tests after this one.
+    """
+    from celery import Celery
+
+    from config.celery_app import app
+    from outbox import tasks
+
+    down = Celery("certdesk-broker-down", set_as_current=False)
+    down.config_from_object("django.conf:settings", namespace="CELERY")
+    # Publishing connects to the write URL (broker_url itself yields to a CELERY_BROKER_URL variable).
+    down.conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
+    down.conf.task_always_eager = False
+    down.set_current()
+    # This process has not yet found the broker down: no pause left over from an earlier test.
+    monkeypatch.setattr(tasks, "_broker_down_until", 0.0)
+    yield down
+    app.set_current()
+    down.close()
 
 
 @pytest.fixture

@@ -615,6 +615,10 @@ ROUTES: dict[str, list[Probe]] = {
         post(nothing, [302, 302, 302, 302, 302, 302], data=lambda w: {"language": "en"}, anonymous_to="/")
     ],
     "admin/": [get(nothing, [302, 200, 302, 302, 302, 302], anonymous_to="/admin/login/")],
+    # outbox: outgoing e-mails and documents are staff's; the world's report is done, so its retry
+    # is refused by its state (an e-mail or document is never sent twice).
+    "outbox/": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    "outbox/<int:pk>/retry/": [post(pk("report_message"), [302, 409, 403, 403, 403, 403])],
 }
 
 

@@ -198,10 +198,14 @@ def test_it_stores_and_sends_nothing_new_when_the_task_runs_again(cast, confirme
     assert len(mail.outbox) == 1
 
 
-def test_it_makes_and_sends_a_new_pdf_when_the_plan_changed(cast, confirmed, login):
+def test_it_makes_and_sends_a_new_pdf_when_the_plan_changed(
+    cast, confirmed, login, django_capture_on_commit_callbacks
+):
     first = AuditDocument.objects.get()
     audit_update(audit=confirmed, scope="Customer service by phone, chat and e-mail.")
-    assert generate_plan_pdf.delay(confirmed.pk).get() is True
+    # The e-mail is queued with the new PDF and sent once that commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert generate_plan_pdf.delay(confirmed.pk).get() is True
     assert AuditDocument.objects.count() == 2
     assert len(mail.outbox) == 2
     latest = AuditDocument.objects.exclude(pk=first.pk).get()

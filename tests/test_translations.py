@@ -44,7 +44,18 @@ def po_entries(text: str) -> list[dict]:
     return entries
 
 
-SOURCES = ["accounts", "audits", "clients", "findings", "config", "templates", "static", "locale"]
+SOURCES = [
+    "outbox",
+    "housekeeping",
+    "accounts",
+    "audits",
+    "clients",
+    "findings",
+    "config",
+    "templates",
+    "static",
+    "locale",
+]
 
 
 @pytest.fixture(scope="module")

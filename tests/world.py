@@ -6,6 +6,7 @@ and a major finding, each with a photo (the minor's shared with the client, the 
 team only); closed by the lead, so the two nonconformities and the report PDF exist; the major
 answered by the client with a PNG, accepted and verified closed; then granted by staff, so a
 certificate with revision 1 (and its PDF) exists. The minor still awaits the client's answer.
+Every e-mail and document went through the outbox: the report's row, say, is done.
 
 Only ids are kept: a caller may change and roll back the database, never these values.
 """
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from audits.certification import decision_record
+from audits.deliveries import report_delivery
 from audits.documents import plan_document_create
 from audits.models import Audit, Certificate, DocumentKind
 from audits.services import audit_update
@@ -25,6 +27,7 @@ from findings.evidence import evidence_add
 from findings.models import Evidence, Grade, Nonconformity, NonconformityAttachment, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
+from outbox.models import MessageState
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class World:
     answer_file: int
     certificate: int
     certificate_number: str
+    report_message: int
 
 
 def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
@@ -107,6 +111,8 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     assert audit.documents.filter(kind=DocumentKind.REPORT).exists()
     assert Evidence.objects.get(pk=shared.pk).thumbnail
     assert certificate.revision == 1
+    report_message = report_delivery(audit)
+    assert report_message.state == MessageState.DONE
     return World(
         org_a=cast.org_a.pk,
         org_b=cast.org_b.pk,
@@ -127,4 +133,5 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         answer_file=NonconformityAttachment.objects.get(nonconformity=major_nc).pk,
         certificate=certificate.pk,
         certificate_number=certificate.number,
+        report_message=report_message.pk,
     )

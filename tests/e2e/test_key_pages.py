@@ -57,6 +57,7 @@ def tour(demo) -> dict[str, list[tuple[str, str]]]:
             ("certificate", reverse("audits:certificate-detail", args=[certificate.pk])),
             ("decided-audit", reverse("audits:audit-detail", args=[closed.pk])),
             ("security-log", reverse("security-log")),
+            ("outbox", reverse("outbox:list")),
         ],
         "lead": [
             ("auditor-home", reverse("home")),
