@@ -29,6 +29,7 @@ from audits.models import (
 from audits.selectors import audits_for_user, is_lead_auditor
 from clients.models import Site
 from clients.selectors import organizations_for_user
+from config.limits import LONG_TEXT_MAX_LENGTH
 from findings import closing
 from findings.models import Nonconformity
 
@@ -176,7 +177,9 @@ class SlotInput(serializers.Serializer):
 
 
 class ConfirmInput(serializers.Serializer):
-    justification = serializers.CharField(required=False, allow_blank=True, default="")
+    justification = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
 
 
 class TeamRemoveInput(serializers.Serializer):
@@ -185,8 +188,12 @@ class TeamRemoveInput(serializers.Serializer):
 
 class CloseInput(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-    conclusion = serializers.CharField(required=False, allow_blank=True, default="")
-    plan_deviations = serializers.CharField(required=False, allow_blank=True, default="")
+    conclusion = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+    plan_deviations = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
 
 
 class NonconformitySerializer(serializers.ModelSerializer):

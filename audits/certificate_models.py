@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import LONG_TEXT_MAX_LENGTH
+
 
 class DecisionOutcome(models.TextChoices):
     GRANT = "grant", _("Grant certification")
@@ -81,7 +83,7 @@ class Certificate(models.Model):
     # As certified: the entity's name and address at issue, not whatever the record says later.
     entity_name = models.CharField(_("certified entity"), max_length=200)
     entity_address = models.CharField(_("registered address"), max_length=300)
-    scope = models.TextField(_("scope"))
+    scope = models.TextField(_("scope"), max_length=LONG_TEXT_MAX_LENGTH)
     status = models.CharField(
         _("status"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.ACTIVE
     )
@@ -149,7 +151,7 @@ class CertificateSite(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=2)
-    scope = models.TextField(_("scope at the site"), blank=True)
+    scope = models.TextField(_("scope at the site"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("certified site")

@@ -220,6 +220,8 @@ def _dates_table(snapshot: dict) -> Table:
     table.setStyle(
         TableStyle(
             [
+                # reportlab's Table sets its own default font (Helvetica) for each cell it draws.
+                ("FONT", (0, 0), (-1, -1), pdf.FONT),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.5, pdf.LINE),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -242,6 +244,7 @@ def _foot(snapshot: dict, url: str) -> list:
     side_by_side.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), pdf.FONT),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (1, 0), (1, 0), "CENTER"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -286,7 +289,7 @@ def _body(snapshot: dict, status_label: str | None) -> list:
         _para(_("has been assessed and found to conform to"), "lead"),
         *[_para(_standard_line(standard), "standard") for standard in snapshot["standards"]],
         pdf.para(_("Scope"), "h3"),
-        pdf.para(snapshot["scope"]),
+        *pdf.paragraphs(snapshot["scope"]),
         pdf.para(_("Sites covered"), "h3"),
     ]
     rows = [

@@ -31,6 +31,7 @@ from audits.models import (
 from clients.models import Organization
 from clients.selectors import organizations_for_user
 from config.errors import DomainError
+from config.limits import LONG_TEXT_MAX_LENGTH
 
 # -- What a certificate looks like ----------------------------------------------------------------
 
@@ -209,12 +210,14 @@ class SiteScopeInput(serializers.Serializer):
     site = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="A site of the certified organisation."
     )
-    scope = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
 
 
 class ScopeInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
-    scope = serializers.CharField(allow_blank=True)
+    scope = serializers.CharField(allow_blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     sites = SiteScopeInput(many=True, help_text="Every site the certificate is to cover, with its scope.")
 
 

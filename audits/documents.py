@@ -257,11 +257,11 @@ def _render_plan(data: dict) -> bytes:
         (_("Objectives"), audit["objectives"]),
         (_("Scope"), audit["scope"]),
     ):
-        story += [pdf.para(heading, "h2"), pdf.para(text or _("Not recorded."))]
+        story += [pdf.para(heading, "h2"), *pdf.paragraphs(text or _("Not recorded."))]
     story.append(pdf.para(_("Criteria"), "h2"))
     story += pdf.bullets(standards)
     if audit["criteria"]:
-        story.append(pdf.para(audit["criteria"]))
+        story += pdf.paragraphs(audit["criteria"])
 
     story.append(pdf.para(_("Sites"), "h2"))
     story.append(
@@ -333,7 +333,7 @@ def _render_plan(data: dict) -> bytes:
     if audit["plan_justification"]:
         story += [
             pdf.para(_("Why the plan's hours differ from the computed audit time"), "h2"),
-            pdf.para(audit["plan_justification"]),
+            *pdf.paragraphs(audit["plan_justification"]),
         ]
 
     story += [

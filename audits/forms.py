@@ -11,6 +11,7 @@ from accounts.roles import AUDITORS
 from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
 from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
+from config.limits import LONG_TEXT_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -61,6 +62,7 @@ class SpecialAuditForm(forms.Form):
     due_date = forms.DateField(label=_("Due by"), widget=DATE_INPUT, required=False)
     scope = forms.CharField(
         label=_("Reason and scope"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example a short-notice audit after a complaint, or an extension of scope."),
     )
@@ -236,6 +238,7 @@ class PlanConfirmForm(forms.Form):
     justification = forms.CharField(
         label=_("Why the plan's hours differ from the audit time"),
         required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the planned hours do not match the computed audit days."),
     )
@@ -250,6 +253,7 @@ class CloseAuditForm(forms.Form):
     conclusion = forms.CharField(
         label=_("Conclusion"),
         required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
             "The team's conclusion on the management system, as the client will read it in the report."
@@ -258,6 +262,7 @@ class CloseAuditForm(forms.Form):
     plan_deviations = forms.CharField(
         label=_("Deviations from the plan"),
         required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "What was not audited as planned, and why. Planned clauses and sampled sites without a "
@@ -300,7 +305,9 @@ class RestoreForm(forms.Form):
 
 
 class ScopeForm(ReasonForm):
-    scope = forms.CharField(label=_("Scope"), widget=forms.Textarea(attrs={"rows": 3}))
+    scope = forms.CharField(
+        label=_("Scope"), max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, certificate, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,6 +321,7 @@ class ScopeForm(ReasonForm):
             self.fields[scope] = forms.CharField(
                 label=_("Scope at %(site)s") % {"site": site.name},
                 required=False,
+                max_length=LONG_TEXT_MAX_LENGTH,
                 initial=covered.get(site.pk, site.activities),
             )
             self.site_fields.append((site, include, scope))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients.models import Organization, Site
+from config.limits import LONG_TEXT_MAX_LENGTH
 
 
 class AccreditationBasis(models.TextChoices):
@@ -383,9 +384,9 @@ class Audit(models.Model):
     sites = models.ManyToManyField(
         Site, through="AuditSite", related_name="audits", blank=True, verbose_name=_("sites to visit")
     )
-    objectives = models.TextField(_("objectives"), blank=True)
-    scope = models.TextField(_("scope"), blank=True)
-    criteria = models.TextField(_("criteria"), blank=True)
+    objectives = models.TextField(_("objectives"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    scope = models.TextField(_("scope"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    criteria = models.TextField(_("criteria"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     language = models.CharField(_("audit language"), max_length=40, blank=True, default="Swedish")
     planned_days = models.DecimalField(_("audit days"), max_digits=5, decimal_places=1, null=True, blank=True)
     time_calculation = models.JSONField(
@@ -398,6 +399,7 @@ class Audit(models.Model):
     plan_justification = models.TextField(
         _("justification of plan hours"),
         blank=True,
+        max_length=LONG_TEXT_MAX_LENGTH,
         help_text=_("Why the plan's hours differ from the computed audit time, when they do."),
     )
     confirmed_at = models.DateTimeField(_("plan confirmed"), null=True, blank=True)
@@ -405,10 +407,11 @@ class Audit(models.Model):
     recommendation = models.CharField(
         _("team's recommendation"), max_length=30, choices=Recommendation.choices, blank=True
     )
-    conclusion = models.TextField(_("conclusion"), blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     plan_deviations = models.TextField(
         _("deviations from the plan"),
         blank=True,
+        max_length=LONG_TEXT_MAX_LENGTH,
         help_text=_("What was not audited as planned, and why (clauses, sites, times)."),
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

@@ -319,11 +319,11 @@ def _render_report(data: dict) -> bytes:
         ),
     ]
     for heading, text in ((_("Objectives"), audit["objectives"]), (_("Scope"), audit["scope"])):
-        story += [pdf.para(heading, "h2"), pdf.para(text or _("Not recorded."))]
+        story += [pdf.para(heading, "h2"), *pdf.paragraphs(text or _("Not recorded."))]
     story.append(pdf.para(_("Criteria"), "h2"))
     story += pdf.bullets(standards or [_("Not recorded.")])
     if audit["criteria"]:
-        story.append(pdf.para(audit["criteria"]))
+        story += pdf.paragraphs(audit["criteria"])
 
     story.append(pdf.para(_("Audit team"), "h2"))
     story.append(
@@ -400,7 +400,7 @@ def _render_report(data: dict) -> bytes:
 
     story += [
         pdf.para(_("Conclusions and recommendation"), "h2"),
-        pdf.para(audit["conclusion"] or _("No conclusion recorded.")),
+        *pdf.paragraphs(audit["conclusion"] or _("No conclusion recorded.")),
         pdf.para(
             _("The audit team recommends: %(recommendation)s.")
             % {"recommendation": audit["recommendation_label"] or _("not yet given")}
@@ -410,7 +410,7 @@ def _render_report(data: dict) -> bytes:
     story.append(pdf.para(_("Deviations from the plan"), "h2"))
     deviations = []
     if audit["plan_deviations"]:
-        story.append(pdf.para(audit["plan_deviations"]))
+        story += pdf.paragraphs(audit["plan_deviations"])
     deviations += [
         _("Clause %(clause)s was planned but has no finding.") % {"clause": clause}
         for clause in data["unaudited_clauses"]

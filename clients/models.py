@@ -8,6 +8,7 @@ from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients.validators import normalize_swedish_org_number, validate_swedish_org_number
+from config.limits import LONG_TEXT_MAX_LENGTH
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -123,7 +124,7 @@ class Site(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Everyone in scope on all shifts; part-time staff counted as full-time equivalents."),
     )
-    activities = models.TextField(_("activities at the site"), blank=True)
+    activities = models.TextField(_("activities at the site"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audits.forms import site_label
+from config.limits import LONG_TEXT_MAX_LENGTH
 from findings.models import Finding, Grade, Visibility
 
 # What the file picker offers; the server decides by the content, never by this list.
@@ -91,14 +92,19 @@ class MultipleFileField(forms.FileField):
 class NonconformityAnswerForm(forms.Form):
     correction = forms.CharField(
         label=_("Correction"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What you did at once to fix this case."),
     )
     root_cause = forms.CharField(
-        label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Why it happened.")
+        label=_("Root cause"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why it happened."),
     )
     corrective_action = forms.CharField(
         label=_("Corrective action"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What you change so that it does not happen again."),
     )
@@ -123,6 +129,7 @@ class NonconformityReviewForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment to the client"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Needed when you reject: the client reads it."),
@@ -138,6 +145,7 @@ class NonconformityVerifyForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("What was verified"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The evidence seen that the actions were implemented and work."),
     )

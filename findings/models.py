@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, Clause
 from clients.models import Site
+from config.limits import LONG_TEXT_MAX_LENGTH
 
 
 class Grade(models.TextChoices):
@@ -55,10 +56,16 @@ class Finding(models.Model):
     )
     grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
     statement = models.TextField(
-        _("statement"), blank=True, help_text=_("What was required and what was observed, in your words.")
+        _("statement"),
+        blank=True,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text=_("What was required and what was observed, in your words."),
     )
     evidence = models.TextField(
-        _("objective evidence"), blank=True, help_text=_("Records seen, people interviewed, observations.")
+        _("objective evidence"),
+        blank=True,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text=_("Records seen, people interviewed, observations."),
     )
     interviewee_role = models.CharField(_("interviewee's role"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -249,7 +256,7 @@ class Nonconformity(models.Model):
     verification_method = models.CharField(
         _("verified by"), max_length=10, choices=VerificationMethod.choices, blank=True
     )
-    verification_comment = models.TextField(_("verification"), blank=True)
+    verification_comment = models.TextField(_("verification"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -285,17 +292,25 @@ class NonconformityResponse(models.Model):
 
     nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="responses")
     round = models.PositiveSmallIntegerField(_("round"))
-    correction = models.TextField(_("correction"), help_text=_("What was done at once to fix the case."))
-    root_cause = models.TextField(_("root cause"), help_text=_("Why it happened."))
+    correction = models.TextField(
+        _("correction"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text=_("What was done at once to fix the case."),
+    )
+    root_cause = models.TextField(
+        _("root cause"), max_length=LONG_TEXT_MAX_LENGTH, help_text=_("Why it happened.")
+    )
     corrective_action = models.TextField(
-        _("corrective action"), help_text=_("What is changed so that it does not happen again.")
+        _("corrective action"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text=_("What is changed so that it does not happen again."),
     )
     responsible = models.CharField(_("responsible person"), max_length=200, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decision = models.CharField(_("review"), max_length=10, choices=ReviewDecision.choices, blank=True)
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    review_comment = models.TextField(_("reviewer's comment"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -16,6 +16,7 @@ from accounts.roles import is_staff_member
 from audits.models import Audit
 from audits.selectors import audits_for_user
 from config.errors import DomainError
+from config.limits import LONG_TEXT_MAX_LENGTH
 from findings import ncr
 from findings.models import (
     NONCONFORMITY_GRADES,
@@ -193,9 +194,9 @@ _files_field = serializers.ListField(
 
 
 class RespondInput(serializers.Serializer):
-    correction = serializers.CharField(allow_blank=True)
-    root_cause = serializers.CharField(allow_blank=True)
-    corrective_action = serializers.CharField(allow_blank=True)
+    correction = serializers.CharField(allow_blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    root_cause = serializers.CharField(allow_blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    corrective_action = serializers.CharField(allow_blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     responsible = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     target_date = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -207,7 +208,11 @@ class RespondUpload(RespondInput):
 class ReviewInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     comment = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Needed to reject: the client reads it."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text="Needed to reject: the client reads it.",
     )
 
 
@@ -220,7 +225,7 @@ class VerificationMethodField(serializers.ChoiceField):
 
 
 class VerifyInput(serializers.Serializer):
-    comment = serializers.CharField(allow_blank=True)
+    comment = serializers.CharField(allow_blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     method = VerificationMethodField(default=VerificationMethod.DESK)
 
 
