@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from pillow_heif import register_heif_opener
 
 
 class FindingsConfig(AppConfig):
     name = "findings"
+
+    def ready(self):
+        # Phones upload HEIC: Pillow opens it through pillow-heif, so an upload is decoded before it
+        # is kept (findings.uploads) and gets a thumbnail, as JPEG and PNG do. AVIF stays refused.
+        register_heif_opener()
