@@ -28,8 +28,8 @@ from audits.models import (
     DecisionOutcome,
     Standard,
 )
-from clients.models import Organization
 from clients.selectors import organizations_for_user
+from config.api import FilterSet, readable_choice_filter
 from config.errors import DomainError
 
 # -- What a certificate looks like ----------------------------------------------------------------
@@ -221,16 +221,10 @@ class ScopeInput(serializers.Serializer):
 # -- Lists and filters ----------------------------------------------------------------------------
 
 
-def _readable_organizations(request):
-    # An organisation the caller cannot see is refused like one that does not exist.
-    if request is None:
-        return Organization.objects.none()
-    return organizations_for_user(request.user)
-
-
-class CertificateFilter(filters.FilterSet):
+class CertificateFilter(FilterSet):
     status = filters.ChoiceFilter(choices=CertificateStatus.choices)
-    organization = filters.ModelChoiceFilter(queryset=_readable_organizations)
+    # An organisation the caller cannot see is refused like one that does not exist.
+    organization = readable_choice_filter(organizations_for_user)
 
     class Meta:
         model = Certificate

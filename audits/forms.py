@@ -11,6 +11,7 @@ from accounts.roles import AUDITORS
 from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
 from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
+from clients.selectors import organizations_for_user
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -32,9 +33,7 @@ def standards_with_scheme():
 
 
 class ProgrammeForm(forms.Form):
-    organization = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organization.objects.order_by("legal_name")
-    )
+    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=Organization.objects.none())
     standards = forms.ModelMultipleChoiceField(
         label=_("Standards"),
         queryset=Standard.objects.none(),
@@ -44,8 +43,10 @@ class ProgrammeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only organisations the user may see: any other id is refused as one that does not exist.
+        self.fields["organization"].queryset = organizations_for_user(user).order_by("legal_name")
         self.fields["standards"].queryset = standards_with_scheme()
 
 

@@ -34,8 +34,14 @@ from audits.forms import (
     plan_day_label,
 )
 from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
-from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
-from clients.selectors import membership_of, organizations_for_user
+from audits.selectors import (
+    audits_for_user,
+    clause_tree,
+    is_lead_auditor,
+    programmes_for_user,
+    standards_with_counts,
+)
+from clients.selectors import membership_of
 from config.errors import DomainError
 from config.views import require_perm, save_with_service
 
@@ -65,9 +71,7 @@ def standard_detail(request, pk):
 @login_required
 def programme_detail(request, pk):
     """The cycle as a timeline: each audit with dates, status, sites, days, flags and clause coverage."""
-    programme = get_object_or_404(
-        CertificationProgramme.objects.filter(organization__in=organizations_for_user(request.user)), pk=pk
-    )
+    programme = get_object_or_404(programmes_for_user(request.user), pk=pk)
     audits = list(
         audits_for_user(request.user).filter(programme=programme).prefetch_related("sites").order_by("id")
     )
@@ -110,12 +114,7 @@ def programme_detail(request, pk):
 
 def _programme_for_user(user, pk) -> CertificationProgramme:
     """The programme, if the user may see its organisation; 404 for everyone else."""
-    return get_object_or_404(
-        CertificationProgramme.objects.filter(organization__in=organizations_for_user(user)).select_related(
-            "organization"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(programmes_for_user(user).select_related("organization"), pk=pk)
 
 
 @login_required
@@ -123,7 +122,7 @@ def _programme_for_user(user, pk) -> CertificationProgramme:
 def programme_create(request):
     require_perm(request.user, "audits.add_certificationprogramme")
     initial = {"organization": request.GET.get("organization")} if request.method == "GET" else None
-    form = ProgrammeForm(request.POST or None, initial=initial)
+    form = ProgrammeForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         programme = save_with_service(form, lambda: services.programme_create(**form.cleaned_data))
         if programme is not None:

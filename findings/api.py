@@ -7,18 +7,25 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.models import person_name
-from audits.models import Clause
+from audits.models import Audit, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
-from config.api import SharedReadFieldsMixin
+from clients.selectors import sites_for_user
+from config.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
 from findings import services
 from findings.models import Finding, Grade
-from findings.selectors import can_write_findings, findings_for_user
+from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user
 
 
 class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
+    # An audit or site the caller cannot see reads as one that does not exist; the service's
+    # refusals (a site not among the audit's) then only ever name what the caller may see.
+    # Clauses are the standards library, which every signed-in user reads.
+    audit = ReadableRelatedField(queryset=Audit.objects.all(), readable=audits_for_user)
     clause = serializers.PrimaryKeyRelatedField(queryset=Clause.objects.all())
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), allow_null=True, required=False)
+    site = ReadableRelatedField(
+        queryset=Site.objects.all(), readable=sites_for_user, allow_null=True, required=False
+    )
     grade = serializers.ChoiceField(choices=Grade.choices)
     clause_number = serializers.CharField(source="clause.number", read_only=True)
     version = serializers.IntegerField(
@@ -46,15 +53,6 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["recorded_at", "updated_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        # A change (PATCH) names only audits the caller can see; others read as "does not exist".
-        # A new finding is checked in the view, once its audit is known (FindingViewSet.create);
-        # a serializer that only writes out a finding needs no scoping.
-        if request is not None and "data" in kwargs and self.instance is not None:
-            self.fields["audit"].queryset = audits_for_user(request.user)
 
     def to_representation(self, finding):
         """What DRF's field-by-field representation gives, read straight off the finding.
@@ -114,6 +112,15 @@ _LISTED_COLUMNS = {
 }
 
 
+class FindingFilter(FilterSet):
+    audit = readable_choice_filter(audits_with_readable_findings)
+    site = readable_choice_filter(sites_for_user)
+
+    class Meta:
+        model = Finding
+        fields = ["audit", "clause", "site", "grade"]
+
+
 class FindingViewSet(viewsets.ModelViewSet):
     """Findings of the audits the caller may read. Writes: the audit's team, while the audit is open.
 
@@ -124,7 +131,7 @@ class FindingViewSet(viewsets.ModelViewSet):
     serializer_class = FindingSerializer
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = ["audit", "clause", "site", "grade"]
+    filterset_class = FindingFilter
     ordering_fields = ["recorded_at", "updated_at", "id"]
 
     def get_queryset(self):
@@ -136,14 +143,10 @@ class FindingViewSet(viewsets.ModelViewSet):
         return findings.defer("removed_at").annotate(**_LISTED_COLUMNS)
 
     def _require_writer(self, audit):
-        if can_write_findings(self.request.user, audit):
-            return
-        # Only then is the audit's visibility worth a query: those who cannot see it cannot
-        # even name it, and learn no more than of an audit that does not exist.
-        if not audits_for_user(self.request.user).filter(pk=audit.pk).exists():
-            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-            raise serializers.ValidationError({"audit": [message.format(pk_value=audit.pk)]})
-        raise PermissionDenied("Only the audit's team records findings.")
+        # The audit is one the caller may see (the serializer's field, or the finding's own): the
+        # rest learn of it no more than of an audit that does not exist.
+        if not can_write_findings(self.request.user, audit):
+            raise PermissionDenied("Only the audit's team records findings.")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
