@@ -29,7 +29,7 @@ from audits.models import (
 from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
-from config.api import FilterSet, ReadableRelatedField, readable_choice_filter
+from config.api import FilterSet, ReadableRelatedField, id_field, readable_choice_filter
 from findings import closing
 from findings.models import Nonconformity
 
@@ -166,14 +166,14 @@ class PlanSerializer(serializers.Serializer):
 
 class DayInput(serializers.Serializer):
     date = serializers.DateField()
-    site = serializers.IntegerField()
+    site = id_field()
 
 
 class SlotInput(serializers.Serializer):
-    day = serializers.IntegerField()
+    day = id_field()
     start = TimeOfDayField()
     end = TimeOfDayField()
-    member = serializers.IntegerField()
+    member = id_field()
     activity = serializers.CharField(max_length=200)
     clauses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
@@ -183,7 +183,7 @@ class ConfirmInput(serializers.Serializer):
 
 
 class TeamRemoveInput(serializers.Serializer):
-    user = serializers.IntegerField()
+    user = id_field()
 
 
 class CloseInput(serializers.Serializer):

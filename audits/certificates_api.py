@@ -29,7 +29,7 @@ from audits.models import (
     Standard,
 )
 from clients.selectors import organizations_for_user
-from config.api import FilterSet, readable_choice_filter
+from config.api import FilterSet, id_field, readable_choice_filter
 from config.errors import DomainError
 
 # -- What a certificate looks like ----------------------------------------------------------------
@@ -205,10 +205,7 @@ class WithdrawInput(serializers.Serializer):
 
 
 class SiteScopeInput(serializers.Serializer):
-    # Bounded by the largest id a row can have: a bigger number would overflow the `id IN (…)` query.
-    site = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="A site of the certified organisation."
-    )
+    site = id_field(help_text="A site of the certified organisation.")
     scope = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -8,10 +8,18 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AUDITORS
-from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
+from audits.audit_time import (
+    ADJUSTMENT_DECIMALS,
+    ADJUSTMENT_LIMIT,
+    INITIAL,
+    RECERTIFICATION,
+    SURVEILLANCE,
+    Adjustment,
+)
 from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
 from clients.selectors import organizations_for_user
+from config.forms import ModelMultipleChoiceField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -34,7 +42,7 @@ def standards_with_scheme():
 
 class ProgrammeForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("Organisation"), queryset=Organization.objects.none())
-    standards = forms.ModelMultipleChoiceField(
+    standards = ModelMultipleChoiceField(
         label=_("Standards"),
         queryset=Standard.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -68,7 +76,7 @@ class SpecialAuditForm(forms.Form):
 
 
 class AuditForm(forms.ModelForm):
-    sites = forms.ModelMultipleChoiceField(
+    sites = ModelMultipleChoiceField(
         label=_("Sites to visit"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -98,12 +106,13 @@ class AuditForm(forms.ModelForm):
 
 
 class AdjustmentForm(forms.Form):
+    # The bounds are the calculation's own (audits.audit_time), which the API is held to as well.
     percent = forms.DecimalField(
         label=_("Change (%)"),
         max_digits=5,
-        decimal_places=1,
-        min_value=Decimal(-100),
-        max_value=Decimal(100),
+        decimal_places=ADJUSTMENT_DECIMALS,
+        min_value=-ADJUSTMENT_LIMIT,
+        max_value=ADJUSTMENT_LIMIT,
         help_text=_("Negative for a reduction, positive for an increase."),
     )
     justification = forms.CharField(label=_("Justification"), max_length=500)

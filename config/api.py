@@ -9,6 +9,7 @@ from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError
+from config.forms import MAX_ID
 
 _ACTION_FOR_METHOD = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
@@ -95,6 +96,11 @@ class CountingOnlyFullPagesPaginator(Paginator):
 def _readable_rows(readable, request):
     user = getattr(request, "user", None)
     return readable(user if user is not None else AnonymousUser())
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An id in a request body: a whole number a row can have (a larger one overflowed the query)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ReadableRelatedField(serializers.PrimaryKeyRelatedField):

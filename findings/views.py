@@ -16,6 +16,7 @@ from audits.models import AuditStatus, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
 from config.errors import DomainError
+from config.forms import parse_id
 from config.views import save_with_service
 from findings import services
 from findings.checklist import FILTERS, build_checklist
@@ -49,10 +50,7 @@ def _require_writer(request, audit) -> None:
 
 
 def _site_param(request) -> int | None:
-    try:
-        return int(request.GET.get("site", ""))
-    except ValueError:
-        return None
+    return parse_id(request.GET.get("site"))
 
 
 def _site_of_today(audit, today) -> int | None:
