@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_auditor, is_staff_member
+from accounts.submissions import submitted_once
 from audits import services
 from audits.audit_time import calculate_audit_time
 from audits.certification import OUTCOMES_FOR
@@ -119,6 +120,7 @@ def _programme_for_user(user, pk) -> CertificationProgramme:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def programme_create(request):
     require_perm(request.user, "audits.add_certificationprogramme")
     initial = {"organization": request.GET.get("organization")} if request.method == "GET" else None
@@ -157,6 +159,7 @@ def programme_decision(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_create(request, pk):
     """A special or short-notice audit added to a programme."""
     programme = _programme_for_user(request.user, pk)
@@ -320,6 +323,7 @@ def audit_time(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_team(request, pk):
     audit = _staff_audit(request, pk)
     form = TeamMemberForm(request.POST or None, audit=audit)
@@ -351,6 +355,7 @@ def audit_team_remove(request, pk, member_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_plan(request, pk):
     """Add days and slots to the plan; each refusal is shown beside the field at fault."""
     audit = _planner_audit(request, pk)

@@ -1,6 +1,7 @@
 """/api/v1/findings/: the team records findings; staff read; the client's users read after the report."""
 
 from django.db.models import F
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -31,6 +32,12 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
     version = serializers.IntegerField(
         required=False, help_text="On PATCH, the version you read; a newer stored version gets 409."
     )
+    client_uuid = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="On create, an id the recording device chose (a UUID): sent again, the finding it "
+        "recorded is answered (200) and nothing is saved twice. Kept with the finding; never changed.",
+    )
     recorded_by = serializers.StringRelatedField()
     updated_by = serializers.StringRelatedField()
 
@@ -47,12 +54,15 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
             "evidence",
             "interviewee_role",
             "version",
+            "client_uuid",
             "recorded_by",
             "recorded_at",
             "updated_by",
             "updated_at",
         ]
         read_only_fields = ["recorded_at", "updated_at"]
+        # A repeated client_uuid is answered with its finding (finding_create_once), not refused.
+        validators = []
 
     def to_representation(self, finding):
         """What DRF's field-by-field representation gives, read straight off the finding.
@@ -82,6 +92,7 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
             "evidence": finding.evidence,
             "interviewee_role": finding.interviewee_role,
             "version": finding.version,
+            "client_uuid": str(finding.client_uuid) if finding.client_uuid else None,
             "recorded_by": recorded_by,
             "recorded_at": datetime(finding.recorded_at),
             "updated_by": updated_by,
@@ -148,22 +159,36 @@ class FindingViewSet(viewsets.ModelViewSet):
         if not can_write_findings(self.request.user, audit):
             raise PermissionDenied("Only the audit's team records findings.")
 
+    @extend_schema(
+        responses={
+            201: FindingSerializer,
+            200: OpenApiResponse(
+                FindingSerializer,
+                description="Sent before with this client_uuid: the finding it recorded, unchanged.",
+            ),
+        }
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self._require_writer(data["audit"])
-        finding = services.finding_create(
-            audit=data["audit"],
-            user=request.user,
-            clause=data["clause"],
-            site=data.get("site"),
-            grade=data["grade"],
-            statement=data.get("statement", ""),
-            evidence=data.get("evidence", ""),
-            interviewee_role=data.get("interviewee_role", ""),
-        )
-        return Response(self.get_serializer(finding).data, status=status.HTTP_201_CREATED)
+        fields = {
+            "audit": data["audit"],
+            "user": request.user,
+            "clause": data["clause"],
+            "site": data.get("site"),
+            "grade": data["grade"],
+            "statement": data.get("statement", ""),
+            "evidence": data.get("evidence", ""),
+            "interviewee_role": data.get("interviewee_role", ""),
+        }
+        if data.get("client_uuid") is None:
+            finding, created = services.finding_create(**fields), True
+        else:
+            finding, created = services.finding_create_once(client_uuid=data["client_uuid"], **fields)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(finding).data, status=code)
 
     def partial_update(self, request, *args, **kwargs):
         finding = self.get_object()
@@ -174,6 +199,7 @@ class FindingViewSet(viewsets.ModelViewSet):
         if "version" not in data:
             raise serializers.ValidationError({"version": ["Send the version you read."]})
         version = data.pop("version")
+        data.pop("client_uuid", None)  # the device's id is the finding's for good
         if "audit" in data and data.pop("audit") != finding.audit:
             raise serializers.ValidationError({"audit": ["A finding cannot move to another audit."]})
         saved = services.finding_update(finding=finding, user=request.user, version=version, **data)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_staff_member
+from accounts.submissions import submitted_once
 from audits.models import AuditStatus, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
@@ -109,6 +110,7 @@ def _add_file(finding, user, *, upload, description, visibility):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def clause_focus(request, pk, clause_pk):
     """One clause: its findings at every site, quick grades and the form for a new finding."""
     audit = _audit_with_findings(request, pk)
@@ -179,6 +181,7 @@ def clause_focus(request, pk, clause_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def finding_edit(request, pk):
     finding = _finding_for_user(request, pk)
     audit = finding.audit
@@ -231,6 +234,7 @@ def finding_remove(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def finding_evidence_add(request, pk):
     """Add a photo or document to a finding that is already saved."""
     finding = _finding_for_user(request, pk)
