@@ -45,8 +45,9 @@ test-e2e: install messages
 test-services: install messages
 	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) $(PY) -m pytest -m "not e2e and not fuzz"
 
-# Every API operation fuzzed from the OpenAPI schema as each kind of user, and the uploads with
-# random files (tests/fuzz). SQLite, a few minutes; FUZZ_EXAMPLES=100 for a longer hunt.
+# Every API operation fuzzed from the OpenAPI schema, every page through its query string and its
+# forms, as each kind of user, and the uploads with random files (tests/fuzz). SQLite, a few
+# minutes; FUZZ_EXAMPLES=100 for a longer hunt.
 fuzz: install
 	$(PY) -m pytest -m fuzz tests/fuzz -p no:randomly
 

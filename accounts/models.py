@@ -105,3 +105,34 @@ class SecurityEvent(models.Model):
     def __str__(self):
         who = self.username or "-"
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {who} {self.target}".rstrip()
+
+
+class FormSubmission(models.Model):
+    """A form a person sent, by the token its page was rendered with (accounts.submissions).
+
+    The first sending does the work and keeps where it led; the same form sent again (a double
+    tap, a second tab, a retry after a lost answer) is not saved again and is sent to the same
+    place. Kept for FORM_TOKEN_DAYS, then forgotten.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("by")
+    )
+    token = models.UUIDField(_("form token"))
+    result_url = models.CharField(_("result"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("form sent")
+        verbose_name_plural = _("forms sent")
+        constraints = [
+            # The lock that makes a second sending wait for the first and then find it.
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
+        ]
+        indexes = [
+            # Forgetting a person's tokens past their age, on each sending.
+            models.Index(fields=["user", "created_at"], name="form_submission_age_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.token}"

@@ -21,6 +21,7 @@ from audits.selectors import (
 )
 from clients.models import Organization
 from clients.selectors import membership_of, organizations_for_user
+from config.forms import parse_id
 
 # Home pages show the first few; the audit list has the rest.
 HOME_AUDITS = 10
@@ -87,16 +88,14 @@ def security_log(request):
         events = events.filter(kind=kind)
     else:
         kind = ""
-    organization = request.GET.get("organization", "")
-    if organization.isdigit():
-        events = events.filter(organization_id=int(organization))
-    else:
-        organization = ""
+    organization = parse_id(request.GET.get("organization"))
+    if organization is not None:
+        events = events.filter(organization_id=organization)
     page = Paginator(events, SECURITY_LOG_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "kind": kind,
-        "organization": organization,
+        "organization": str(organization or ""),
         "kinds": SecurityEventKind.choices,
         "organizations": Organization.objects.order_by("legal_name", "id").values_list("pk", "legal_name"),
     }

@@ -26,9 +26,10 @@ from audits.models import (
     Standard,
     TeamMember,
 )
-from audits.selectors import audits_for_user, is_lead_auditor
-from clients.models import Site
-from clients.selectors import organizations_for_user
+from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
+from clients.models import Organization, Site
+from clients.selectors import organizations_for_user, sites_for_user
+from config.api import FilterSet, ReadableRelatedField, id_field, readable_choice_filter
 from config.limits import LONG_TEXT_MAX_LENGTH
 from findings import closing
 from findings.models import Nonconformity
@@ -48,9 +49,14 @@ class TeamMemberSerializer(serializers.ModelSerializer):
 
 
 class AuditSerializer(serializers.ModelSerializer):
+    # Organisations and sites the caller cannot see read as ids that do not exist. Standards are
+    # the library, which every signed-in user reads.
+    organization = ReadableRelatedField(queryset=Organization.objects.all(), readable=organizations_for_user)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
     standards = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Standard.objects.all())
-    sites = serializers.PrimaryKeyRelatedField(many=True, queryset=Site.objects.all(), required=False)
+    sites = ReadableRelatedField(
+        many=True, queryset=Site.objects.all(), readable=sites_for_user, required=False
+    )
     team = TeamMemberSerializer(many=True, read_only=True)
 
     class Meta:
@@ -93,9 +99,6 @@ class AuditSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["organization"].queryset = organizations_for_user(request.user)
         if (
             self.instance is not None
             and not isinstance(self.instance, list | tuple)
@@ -164,14 +167,14 @@ class PlanSerializer(serializers.Serializer):
 
 class DayInput(serializers.Serializer):
     date = serializers.DateField()
-    site = serializers.IntegerField()
+    site = id_field()
 
 
 class SlotInput(serializers.Serializer):
-    day = serializers.IntegerField()
+    day = id_field()
     start = TimeOfDayField()
     end = TimeOfDayField()
-    member = serializers.IntegerField()
+    member = id_field()
     activity = serializers.CharField(max_length=200)
     clauses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
@@ -183,7 +186,7 @@ class ConfirmInput(serializers.Serializer):
 
 
 class TeamRemoveInput(serializers.Serializer):
-    user = serializers.IntegerField()
+    user = id_field()
 
 
 class CloseInput(serializers.Serializer):
@@ -222,12 +225,21 @@ class ClosedAuditSerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditFilter(FilterSet):
+    organization = readable_choice_filter(organizations_for_user)
+    programme = readable_choice_filter(programmes_for_user)
+
+    class Meta:
+        model = Audit
+        fields = ["organization", "audit_type", "status", "programme"]
+
+
 class AuditViewSet(viewsets.ModelViewSet):
     """Audits: staff create and edit; the team and the client's users read; others get 404."""
 
     serializer_class = AuditSerializer
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    filterset_fields = ["organization", "audit_type", "status", "programme"]
+    filterset_class = AuditFilter
     ordering_fields = ["start_date", "due_date", "id"]
 
     def get_queryset(self):

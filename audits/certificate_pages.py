@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_staff_member
+from accounts.submissions import submitted_once
 from audits import certification
 from audits.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, SuspendForm
 from audits.models import Certificate, CertificateStatus, DecisionOutcome
@@ -31,6 +32,7 @@ def certificates_for_user(user):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def decision(request, pk):
     """The certification decision on a closed audit: its blocking problems first, then the form."""
     audit = get_object_or_404(
@@ -156,6 +158,7 @@ def _act(request, pk, form, form_name, act, success):
 
 @login_required
 @require_POST
+@submitted_once
 def certificate_suspend(request, pk):
     return _act(
         request,
@@ -171,6 +174,7 @@ def certificate_suspend(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def certificate_restore(request, pk):
     return _act(
         request,
@@ -186,6 +190,7 @@ def certificate_restore(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def certificate_withdraw(request, pk):
     return _act(
         request,
@@ -201,6 +206,7 @@ def certificate_withdraw(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def certificate_scope(request, pk):
     return _act(
         request,

@@ -28,8 +28,8 @@ from audits.models import (
     DecisionOutcome,
     Standard,
 )
-from clients.models import Organization
 from clients.selectors import organizations_for_user
+from config.api import FilterSet, id_field, readable_choice_filter
 from config.errors import DomainError
 from config.limits import LONG_TEXT_MAX_LENGTH
 
@@ -206,10 +206,7 @@ class WithdrawInput(serializers.Serializer):
 
 
 class SiteScopeInput(serializers.Serializer):
-    # Bounded by the largest id a row can have: a bigger number would overflow the `id IN (…)` query.
-    site = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="A site of the certified organisation."
-    )
+    site = id_field(help_text="A site of the certified organisation.")
     scope = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
     )
@@ -224,16 +221,10 @@ class ScopeInput(serializers.Serializer):
 # -- Lists and filters ----------------------------------------------------------------------------
 
 
-def _readable_organizations(request):
-    # An organisation the caller cannot see is refused like one that does not exist.
-    if request is None:
-        return Organization.objects.none()
-    return organizations_for_user(request.user)
-
-
-class CertificateFilter(filters.FilterSet):
+class CertificateFilter(FilterSet):
     status = filters.ChoiceFilter(choices=CertificateStatus.choices)
-    organization = filters.ModelChoiceFilter(queryset=_readable_organizations)
+    # An organisation the caller cannot see is refused like one that does not exist.
+    organization = readable_choice_filter(organizations_for_user)
 
     class Meta:
         model = Certificate

@@ -298,6 +298,16 @@ def _refuse(certificate: Certificate, action: str) -> ConflictError:
     )
 
 
+def _require_not_expired(certificate: Certificate, today: datetime.date) -> None:
+    """A certificate past its expiry date has expired, whether or not the daily run has marked it
+    yet (it runs once a night): it is renewed after recertification, never changed."""
+    if certificate.expiry_date < today:
+        raise ConflictError(
+            _("The certificate expired on %(date)s: renew it instead.")
+            % {"date": formats.date_format(certificate.expiry_date, "DATE_FORMAT")}
+        )
+
+
 @transaction.atomic
 def certificate_suspend(
     *, certificate: Certificate, user, reason: str, until: datetime.date | None = None
@@ -306,8 +316,9 @@ def certificate_suspend(
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("suspended"))
-    reason = _reason(reason)
     today = timezone.localdate()
+    _require_not_expired(certificate, today)
+    reason = _reason(reason)
     months = primary_standard(certificate).scheme.suspension_max_months
     longest = add_months(today, months)
     until = until or longest
@@ -333,8 +344,7 @@ def certificate_restore(*, certificate: Certificate, user, reason: str = "") -> 
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.SUSPENDED:
         raise _refuse(certificate, _("restored"))
-    if certificate.expiry_date < timezone.localdate():
-        raise ConflictError(_("The certificate has passed its expiry date: renew it instead."))
+    _require_not_expired(certificate, timezone.localdate())
     certificate.status = CertificateStatus.ACTIVE
     certificate.suspended_until = None
     certificate.status_reason = ""
@@ -367,6 +377,15 @@ def certificate_change_scope(
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("changed"))
+    today = timezone.localdate()
+    _require_not_expired(certificate, today)
+    # The new revision is issued today (never before the decision) and must expire after its issue.
+    issue_date = max(today, certificate.decision.decided_on)
+    if issue_date >= certificate.expiry_date:
+        raise ConflictError(
+            _("The certificate expires on %(date)s: no new revision can be issued on its last day; renew it.")
+            % {"date": formats.date_format(certificate.expiry_date, "DATE_FORMAT")}
+        )
     reason = _reason(reason)
     scope = (scope or "").strip()
     if not scope:
@@ -377,7 +396,7 @@ def certificate_change_scope(
     certificate.scope = scope
     _set_sites(certificate, site_scopes)
     certificate.revision += 1
-    certificate.issue_date = max(timezone.localdate(), certificate.decision.decided_on)
+    certificate.issue_date = issue_date
     certificate.save(update_fields=["scope", "revision", "issue_date", "updated_at"])
     _new_revision(certificate, reason)
     _log(certificate, CertificateEventKind.SCOPE_CHANGED, user, reason)

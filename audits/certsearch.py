@@ -12,7 +12,6 @@ the file onto the upload without retyping.
   before the nightly run marks it so).
 """
 
-import csv
 import datetime
 import io
 
@@ -27,6 +26,7 @@ from django_countries import countries
 
 from audits.models import Certificate, CertificateSite, CertificateStatus, Standard
 from audits.public_views import effective_status
+from config.spreadsheets import SpreadsheetWriter
 
 # CertSearch's words for our statuses (it also knows Inactive, Cancelled and Draft, which we never use).
 STATUS_VOCABULARY = {
@@ -125,9 +125,10 @@ def certsearch_records(*, today: datetime.date) -> list[dict]:
 
 
 def certsearch_csv(records: list[dict]) -> str:
-    """One row per certified site (see the module's docstring), with a header row."""
+    """One row per certified site (see the module's docstring), with a header row; no cell a
+    spreadsheet would run as a formula (config.spreadsheets)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetWriter(out)
     writer.writerow(CSV_HEADER)
     for record in records:
         certificate_cells = [

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from accounts.submissions import submitted_once
 from audits.forms import CloseAuditForm
 from audits.selectors import audits_for_user
 from config.errors import DomainError
@@ -15,6 +16,7 @@ from findings import closing
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_close(request, pk):
     """What closing will raise, then the recommendation; refusals are shown with the text kept."""
     # 404 for whoever may not see the audit, 403 for those who see it but do not lead it.

@@ -7,13 +7,28 @@ from dataclasses import dataclass
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from config.errors import DomainError
+
 AT_RISK_DAYS = 60
 
 
+class DateOutOfRange(DomainError):
+    """A date that follows from another falls outside the calendar (after 31 Dec 9999)."""
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it has fewer days."""
+    """The same day `months` later, or the month's last day when it has fewer days.
+
+    DateOutOfRange when that is past the last (or before the first) date the calendar holds: a
+    date typed as 9999-12-31 must be refused with a reason, not end in a 500.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        raise DateOutOfRange(
+            _("%(date)s is too far in the future: the dates that follow it fall past the calendar's end.")
+            % {"date": formats.date_format(day, "DATE_FORMAT")}
+        )
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -32,11 +47,16 @@ def cycle_dates(*, decision_date: datetime.date, scheme) -> CycleDates:
     second within the next calendar year; recertification completed before the certificate
     expires at the end of the cycle.
     """
-    surveillance_1 = add_months(decision_date, scheme.first_surveillance_max_months)
-    surveillance_2 = datetime.date(surveillance_1.year + 1, 12, 31)
-    expiry = add_months(decision_date, scheme.cycle_months) - datetime.timedelta(days=1)
+    try:
+        surveillance_1 = add_months(decision_date, scheme.first_surveillance_max_months)
+        expiry = add_months(decision_date, scheme.cycle_months) - datetime.timedelta(days=1)
+    except DateOutOfRange as error:
+        raise DateOutOfRange(error.message, field="decision_date") from None
     recertification = expiry - datetime.timedelta(days=1)
-    surveillance_2 = min(surveillance_2, recertification)
+    # The next calendar year's end, or the recertification's due date when that comes first.
+    surveillance_2 = min(
+        datetime.date(min(surveillance_1.year + 1, datetime.MAXYEAR), 12, 31), recertification
+    )
     return CycleDates(surveillance_1, surveillance_2, expiry, recertification)
 
 
@@ -83,7 +103,7 @@ def audit_flags(
         and stage1_end
         and audit.start_date
         and scheme is not None
-        and audit.start_date > add_months(stage1_end, scheme.stage_gap_warning_months)
+        and audit.start_date > _months_after(stage1_end, scheme.stage_gap_warning_months)
     )
     if long_gap:
         flags.append(
@@ -94,3 +114,11 @@ def audit_flags(
             )
         )
     return flags
+
+
+def _months_after(day: datetime.date, months: int) -> datetime.date:
+    """add_months, or the calendar's last date when that is past it: nothing starts later."""
+    try:
+        return add_months(day, months)
+    except DateOutOfRange:
+        return datetime.date.max

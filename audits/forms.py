@@ -8,9 +8,18 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AUDITORS
-from audits.audit_time import INITIAL, RECERTIFICATION, SURVEILLANCE, Adjustment
+from audits.audit_time import (
+    ADJUSTMENT_DECIMALS,
+    ADJUSTMENT_LIMIT,
+    INITIAL,
+    RECERTIFICATION,
+    SURVEILLANCE,
+    Adjustment,
+)
 from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
+from clients.selectors import organizations_for_user
+from config.forms import ModelMultipleChoiceField
 from config.limits import LONG_TEXT_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,10 +42,8 @@ def standards_with_scheme():
 
 
 class ProgrammeForm(forms.Form):
-    organization = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organization.objects.order_by("legal_name")
-    )
-    standards = forms.ModelMultipleChoiceField(
+    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=Organization.objects.none())
+    standards = ModelMultipleChoiceField(
         label=_("Standards"),
         queryset=Standard.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -45,8 +52,10 @@ class ProgrammeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only organisations the user may see: any other id is refused as one that does not exist.
+        self.fields["organization"].queryset = organizations_for_user(user).order_by("legal_name")
         self.fields["standards"].queryset = standards_with_scheme()
 
 
@@ -69,7 +78,7 @@ class SpecialAuditForm(forms.Form):
 
 
 class AuditForm(forms.ModelForm):
-    sites = forms.ModelMultipleChoiceField(
+    sites = ModelMultipleChoiceField(
         label=_("Sites to visit"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -99,12 +108,13 @@ class AuditForm(forms.ModelForm):
 
 
 class AdjustmentForm(forms.Form):
+    # The bounds are the calculation's own (audits.audit_time), which the API is held to as well.
     percent = forms.DecimalField(
         label=_("Change (%)"),
         max_digits=5,
-        decimal_places=1,
-        min_value=Decimal(-100),
-        max_value=Decimal(100),
+        decimal_places=ADJUSTMENT_DECIMALS,
+        min_value=-ADJUSTMENT_LIMIT,
+        max_value=ADJUSTMENT_LIMIT,
         help_text=_("Negative for a reduction, positive for an increase."),
     )
     justification = forms.CharField(label=_("Justification"), max_length=500)

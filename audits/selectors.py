@@ -4,8 +4,9 @@ from django.db.models import Count, F, Q, QuerySet
 
 from accounts.roles import granted_by_object, has_global_perm, is_staff_member
 from audits.cycle import AT_RISK_DAYS
-from audits.models import Audit, AuditStatus, Clause, PlanSlot, Standard
+from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, PlanSlot, Standard
 from clients.models import ClientMembership
+from clients.selectors import organizations_for_user
 
 
 def standards_with_counts() -> QuerySet[Standard]:
@@ -52,6 +53,11 @@ def audits_for_user(user, queryset: QuerySet[Audit] | None = None) -> QuerySet[A
     membership = ClientMembership.objects.filter(user=user).values("organization_id")
     granted = granted_by_object(user, "audits.view_audit", Audit)
     return queryset.filter(Q(organization_id__in=membership) | Q(pk__in=granted))
+
+
+def programmes_for_user(user) -> QuerySet[CertificationProgramme]:
+    """Programmes of the organisations the user may see."""
+    return CertificationProgramme.objects.filter(organization__in=organizations_for_user(user))
 
 
 def is_on_team(user, audit: Audit) -> bool:

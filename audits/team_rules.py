@@ -56,10 +56,13 @@ def competence_problems(*, audit: Audit, user, role: str, today: datetime.date) 
 def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
     """Impartiality: nobody who consulted for or worked at the client in the last two years."""
     start, _end = audit_period(audit, today)
-    try:
-        cutoff = start.replace(year=start.year - COOLING_OFF_YEARS)
-    except ValueError:  # 29 February
-        cutoff = start.replace(year=start.year - COOLING_OFF_YEARS, day=28)
+    if start.year - COOLING_OFF_YEARS < datetime.MINYEAR:
+        cutoff = datetime.date.min  # an audit dated in the first years of the calendar
+    else:
+        try:
+            cutoff = start.replace(year=start.year - COOLING_OFF_YEARS)
+        except ValueError:  # 29 February
+            cutoff = start.replace(year=start.year - COOLING_OFF_YEARS, day=28)
     declarations = ConsultancyDeclaration.objects.filter(
         organization=audit.organization, person=user, until__gte=cutoff
     ).order_by("-until")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_auditor, is_staff_member
+from accounts.submissions import submitted_once
 from audits import services
 from audits.audit_time import calculate_audit_time
 from audits.certification import OUTCOMES_FOR
@@ -35,8 +36,14 @@ from audits.forms import (
     plan_day_label,
 )
 from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
-from audits.selectors import audits_for_user, clause_tree, is_lead_auditor, standards_with_counts
-from clients.selectors import membership_of, organizations_for_user
+from audits.selectors import (
+    audits_for_user,
+    clause_tree,
+    is_lead_auditor,
+    programmes_for_user,
+    standards_with_counts,
+)
+from clients.selectors import membership_of
 from config.errors import DomainError
 from config.views import require_perm, save_with_service
 
@@ -66,9 +73,7 @@ def standard_detail(request, pk):
 @login_required
 def programme_detail(request, pk):
     """The cycle as a timeline: each audit with dates, status, sites, days, flags and clause coverage."""
-    programme = get_object_or_404(
-        CertificationProgramme.objects.filter(organization__in=organizations_for_user(request.user)), pk=pk
-    )
+    programme = get_object_or_404(programmes_for_user(request.user), pk=pk)
     audits = list(
         audits_for_user(request.user).filter(programme=programme).prefetch_related("sites").order_by("id")
     )
@@ -111,20 +116,16 @@ def programme_detail(request, pk):
 
 def _programme_for_user(user, pk) -> CertificationProgramme:
     """The programme, if the user may see its organisation; 404 for everyone else."""
-    return get_object_or_404(
-        CertificationProgramme.objects.filter(organization__in=organizations_for_user(user)).select_related(
-            "organization"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(programmes_for_user(user).select_related("organization"), pk=pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def programme_create(request):
     require_perm(request.user, "audits.add_certificationprogramme")
     initial = {"organization": request.GET.get("organization")} if request.method == "GET" else None
-    form = ProgrammeForm(request.POST or None, initial=initial)
+    form = ProgrammeForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         programme = save_with_service(form, lambda: services.programme_create(**form.cleaned_data))
         if programme is not None:
@@ -159,6 +160,7 @@ def programme_decision(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_create(request, pk):
     """A special or short-notice audit added to a programme."""
     programme = _programme_for_user(request.user, pk)
@@ -327,6 +329,7 @@ def audit_time(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_team(request, pk):
     audit = _staff_audit(request, pk)
     form = TeamMemberForm(request.POST or None, audit=audit)
@@ -358,6 +361,7 @@ def audit_team_remove(request, pk, member_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def audit_plan(request, pk):
     """Add days and slots to the plan; each refusal is shown beside the field at fault."""
     audit = _planner_audit(request, pk)

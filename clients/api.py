@@ -9,7 +9,13 @@ from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from clients.services import ORGANIZATION_FIELDS, SITE_FIELDS
 from clients.validators import normalize_swedish_org_number
-from config.api import ScopedReadStaffWrite, SharedReadFieldsMixin
+from config.api import (
+    FilterSet,
+    ReadableRelatedField,
+    ScopedReadStaffWrite,
+    SharedReadFieldsMixin,
+    readable_choice_filter,
+)
 
 
 class OrganizationSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
@@ -68,19 +74,14 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
 class SiteSerializer(serializers.ModelSerializer):
     country = CountryField(required=False)
+    # A site can only be added to an organisation the caller can see.
+    organization = ReadableRelatedField(queryset=Organization.objects.all(), readable=organizations_for_user)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
 
     class Meta:
         model = Site
         fields = ["id", "organization", "organization_name", *SITE_FIELDS]
         validators = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "organization" in self.fields:
-            # A site can only be added to an organisation the caller can see.
-            self.fields["organization"].queryset = organizations_for_user(request.user)
 
     def validate(self, attrs):
         if (
@@ -101,10 +102,18 @@ class SiteSerializer(serializers.ModelSerializer):
         return services.site_update(site=instance, **validated_data)
 
 
+class SiteFilter(FilterSet):
+    organization = readable_choice_filter(organizations_for_user)
+
+    class Meta:
+        model = Site
+        fields = ["organization", "city", "country", "is_central_function"]
+
+
 class SiteViewSet(viewsets.ModelViewSet):
     serializer_class = SiteSerializer
     permission_classes = [ScopedReadStaffWrite]
-    filterset_fields = ["organization", "city", "country", "is_central_function"]
+    filterset_class = SiteFilter
     search_fields = ["name", "city"]
     ordering_fields = ["name", "city", "effective_personnel"]
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.submissions import submitted_once
 from clients import services
 from clients.forms import ClientUserForm, DeclarationForm, OrganizationForm, SiteForm
 from clients.models import Site
@@ -49,6 +50,7 @@ def organization_detail(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def organization_create(request):
     require_perm(request.user, "clients.add_organization")
     form = OrganizationForm(request.POST or None)
@@ -78,6 +80,7 @@ def organization_edit(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def site_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
     require_perm(request.user, "clients.add_site")
@@ -111,6 +114,7 @@ def site_edit(request, pk, site_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def declaration_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
     require_perm(request.user, "clients.add_consultancydeclaration")
@@ -127,6 +131,7 @@ def declaration_create(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def client_user_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
     require_perm(request.user, "clients.add_clientmembership")

@@ -1,12 +1,15 @@
 """Shared pieces of the REST API."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, pagination, permissions
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError
+from config.forms import MAX_ID
 
 _ACTION_FOR_METHOD = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
@@ -81,13 +84,63 @@ class CountingOnlyFullPagesPaginator(Paginator):
         return self._get_page(rows, self.validate_number(number), self)
 
 
+# -- Ids the caller may name -----------------------------------------------------------------------
+#
+# Every id a request names (a body's foreign key, a list filter) is looked up among the rows the
+# caller may read, through the app's own selector: an id of another client's record is then refused
+# exactly as one that does not exist, and no refusal names or hints at a record the caller cannot
+# see. `readable(user)` is that selector (organizations_for_user, sites_for_user, ...); without a
+# request (the schema) it is asked for an anonymous user, which every selector answers with none.
+
+
+def _readable_rows(readable, request):
+    user = getattr(request, "user", None)
+    return readable(user if user is not None else AnonymousUser())
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An id in a request body: a whole number a row can have (a larger one overflowed the query)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class ReadableRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id among the rows the caller may read; any other is "object does not exist".
+
+    `queryset` gives the model (for the schema); `readable(user)` the rows an id is looked up in.
+    """
+
+    def __init__(self, *, readable, **kwargs):
+        self.readable = readable
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return _readable_rows(self.readable, self.context.get("request"))
+
+
+def readable_choice_filter(readable, **kwargs) -> filters.ModelChoiceFilter:
+    """A list filter on a related id among the rows the caller may read.
+
+    Another client's id is refused (400) as an id that does not exist is, instead of answering an
+    empty list that would tell the caller the record is there.
+    """
+    return filters.ModelChoiceFilter(queryset=lambda request: _readable_rows(readable, request), **kwargs)
+
+
+class FilterSet(filters.FilterSet):
+    """The API's FilterSets: each filter narrows the list only when the query string names it, so
+    FilterBackend may skip the whole FilterSet when the query names none of its filters."""
+
+    filters_only_when_named = True
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, minus its per-request work when there is nothing to filter.
 
     For a view with `filterset_fields`, django-filter builds a FilterSet class from the model on
     every request, then a form to validate the query string; this builds each such class once,
     and skips the form when no query parameter names one of its filters, which then could only
-    return the queryset as it was. Views with their own `filterset_class` go django-filter's way.
+    return the queryset as it was. Views with their own `filterset_class` go django-filter's way,
+    skipped too when it is one of ours (`FilterSet` above).
     """
 
     _filterset_classes: dict = {}
@@ -99,13 +152,13 @@ class FilterBackend(DjangoFilterBackend):
         key = (type(view), queryset.model, repr(fields))
         if key not in self._filterset_classes:
             filterset_class = super().get_filterset_class(view, queryset)
-            filterset_class.built_from_fields = True
+            filterset_class.filters_only_when_named = True
             self._filterset_classes[key] = filterset_class
         return self._filterset_classes[key]
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if getattr(filterset_class, "built_from_fields", False) and not any(
+        if getattr(filterset_class, "filters_only_when_named", False) and not any(
             # A widget may read its name with a suffix (a range's name_min): prefixes are enough.
             key.startswith(name)
             for key in request.query_params

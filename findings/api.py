@@ -1,28 +1,42 @@
 """/api/v1/findings/: the team records findings; staff read; the client's users read after the report."""
 
 from django.db.models import F
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.models import person_name
-from audits.models import Clause
+from audits.models import Audit, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
-from config.api import SharedReadFieldsMixin
+from clients.selectors import sites_for_user
+from config.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
 from findings import services
 from findings.models import Finding, Grade
-from findings.selectors import can_write_findings, findings_for_user
+from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user
 
 
 class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
+    # An audit or site the caller cannot see reads as one that does not exist; the service's
+    # refusals (a site not among the audit's) then only ever name what the caller may see.
+    # Clauses are the standards library, which every signed-in user reads.
+    audit = ReadableRelatedField(queryset=Audit.objects.all(), readable=audits_for_user)
     clause = serializers.PrimaryKeyRelatedField(queryset=Clause.objects.all())
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), allow_null=True, required=False)
+    site = ReadableRelatedField(
+        queryset=Site.objects.all(), readable=sites_for_user, allow_null=True, required=False
+    )
     grade = serializers.ChoiceField(choices=Grade.choices)
     clause_number = serializers.CharField(source="clause.number", read_only=True)
     version = serializers.IntegerField(
         required=False, help_text="On PATCH, the version you read; a newer stored version gets 409."
+    )
+    client_uuid = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="On create, an id the recording device chose (a UUID): sent again, the finding it "
+        "recorded is answered (200) and nothing is saved twice. Kept with the finding; never changed.",
     )
     recorded_by = serializers.StringRelatedField()
     updated_by = serializers.StringRelatedField()
@@ -40,21 +54,15 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
             "evidence",
             "interviewee_role",
             "version",
+            "client_uuid",
             "recorded_by",
             "recorded_at",
             "updated_by",
             "updated_at",
         ]
         read_only_fields = ["recorded_at", "updated_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        # A change (PATCH) names only audits the caller can see; others read as "does not exist".
-        # A new finding is checked in the view, once its audit is known (FindingViewSet.create);
-        # a serializer that only writes out a finding needs no scoping.
-        if request is not None and "data" in kwargs and self.instance is not None:
-            self.fields["audit"].queryset = audits_for_user(request.user)
+        # A repeated client_uuid is answered with its finding (finding_create_once), not refused.
+        validators = []
 
     def to_representation(self, finding):
         """What DRF's field-by-field representation gives, read straight off the finding.
@@ -84,6 +92,7 @@ class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
             "evidence": finding.evidence,
             "interviewee_role": finding.interviewee_role,
             "version": finding.version,
+            "client_uuid": str(finding.client_uuid) if finding.client_uuid else None,
             "recorded_by": recorded_by,
             "recorded_at": datetime(finding.recorded_at),
             "updated_by": updated_by,
@@ -114,6 +123,15 @@ _LISTED_COLUMNS = {
 }
 
 
+class FindingFilter(FilterSet):
+    audit = readable_choice_filter(audits_with_readable_findings)
+    site = readable_choice_filter(sites_for_user)
+
+    class Meta:
+        model = Finding
+        fields = ["audit", "clause", "site", "grade"]
+
+
 class FindingViewSet(viewsets.ModelViewSet):
     """Findings of the audits the caller may read. Writes: the audit's team, while the audit is open.
 
@@ -124,7 +142,7 @@ class FindingViewSet(viewsets.ModelViewSet):
     serializer_class = FindingSerializer
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = ["audit", "clause", "site", "grade"]
+    filterset_class = FindingFilter
     ordering_fields = ["recorded_at", "updated_at", "id"]
 
     def get_queryset(self):
@@ -136,31 +154,41 @@ class FindingViewSet(viewsets.ModelViewSet):
         return findings.defer("removed_at").annotate(**_LISTED_COLUMNS)
 
     def _require_writer(self, audit):
-        if can_write_findings(self.request.user, audit):
-            return
-        # Only then is the audit's visibility worth a query: those who cannot see it cannot
-        # even name it, and learn no more than of an audit that does not exist.
-        if not audits_for_user(self.request.user).filter(pk=audit.pk).exists():
-            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-            raise serializers.ValidationError({"audit": [message.format(pk_value=audit.pk)]})
-        raise PermissionDenied("Only the audit's team records findings.")
+        # The audit is one the caller may see (the serializer's field, or the finding's own): the
+        # rest learn of it no more than of an audit that does not exist.
+        if not can_write_findings(self.request.user, audit):
+            raise PermissionDenied("Only the audit's team records findings.")
 
+    @extend_schema(
+        responses={
+            201: FindingSerializer,
+            200: OpenApiResponse(
+                FindingSerializer,
+                description="Sent before with this client_uuid: the finding it recorded, unchanged.",
+            ),
+        }
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self._require_writer(data["audit"])
-        finding = services.finding_create(
-            audit=data["audit"],
-            user=request.user,
-            clause=data["clause"],
-            site=data.get("site"),
-            grade=data["grade"],
-            statement=data.get("statement", ""),
-            evidence=data.get("evidence", ""),
-            interviewee_role=data.get("interviewee_role", ""),
-        )
-        return Response(self.get_serializer(finding).data, status=status.HTTP_201_CREATED)
+        fields = {
+            "audit": data["audit"],
+            "user": request.user,
+            "clause": data["clause"],
+            "site": data.get("site"),
+            "grade": data["grade"],
+            "statement": data.get("statement", ""),
+            "evidence": data.get("evidence", ""),
+            "interviewee_role": data.get("interviewee_role", ""),
+        }
+        if data.get("client_uuid") is None:
+            finding, created = services.finding_create(**fields), True
+        else:
+            finding, created = services.finding_create_once(client_uuid=data["client_uuid"], **fields)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(finding).data, status=code)
 
     def partial_update(self, request, *args, **kwargs):
         finding = self.get_object()
@@ -171,6 +199,7 @@ class FindingViewSet(viewsets.ModelViewSet):
         if "version" not in data:
             raise serializers.ValidationError({"version": ["Send the version you read."]})
         version = data.pop("version")
+        data.pop("client_uuid", None)  # the device's id is the finding's for good
         if "audit" in data and data.pop("audit") != finding.audit:
             raise serializers.ValidationError({"audit": ["A finding cannot move to another audit."]})
         saved = services.finding_update(finding=finding, user=request.user, version=version, **data)

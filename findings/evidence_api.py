@@ -6,9 +6,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.response import Response
 
+from config.api import FilterSet, ReadableRelatedField, readable_choice_filter
 from findings import evidence as services
 from findings.models import Evidence, Finding, Visibility
-from findings.selectors import audits_with_readable_findings, evidence_for_user
+from findings.selectors import audits_with_readable_findings, evidence_for_user, findings_for_user
+
+
+def _findings_with_removed(user):
+    # Removed ones too, so the service can say why it refuses: never a hint at another client's.
+    return findings_for_user(user, include_removed=True).select_related("audit")
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -44,8 +50,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class EvidenceCreateSerializer(serializers.Serializer):
-    finding = serializers.PrimaryKeyRelatedField(
-        queryset=Finding.objects.none(),
+    finding = ReadableRelatedField(
+        queryset=Finding.objects.all(),
+        readable=_findings_with_removed,
         error_messages={"does_not_exist": _("No such finding."), "incorrect_type": _("No such finding.")},
     )
     # Empty files and every other refusal get the service's message, the same as in the browser.
@@ -53,20 +60,19 @@ class EvidenceCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.TEAM)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Findings of audits the caller may read, removed ones included so the service can say
-            # why it refuses; an unreadable finding is "no such finding", never a hint it exists.
-            self.fields["finding"].queryset = Finding.objects.filter(
-                audit__in=audits_with_readable_findings(request.user).values("pk")
-            ).select_related("audit")
-
 
 class EvidenceUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=500)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class EvidenceFilter(FilterSet):
+    finding = readable_choice_filter(_findings_with_removed)
+    audit = readable_choice_filter(audits_with_readable_findings)
+
+    class Meta:
+        model = Evidence
+        fields = ["finding", "audit"]
 
 
 class EvidenceViewSet(viewsets.ModelViewSet):
@@ -76,7 +82,7 @@ class EvidenceViewSet(viewsets.ModelViewSet):
     serializer_class = EvidenceSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = ["finding", "audit"]
+    filterset_class = EvidenceFilter
     ordering_fields = ["uploaded_at", "id"]
     search_fields = ["original_name", "description"]
 

@@ -81,6 +81,9 @@ class Finding(models.Model):
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    # The id the recording device gave the finding (API `client_uuid`): sent again, the same
+    # finding is answered instead of a second one, however often a dropped connection retries.
+    client_uuid = models.UUIDField(_("device's id"), null=True, blank=True, editable=False)
 
     objects = FindingQuerySet.as_manager()
 
@@ -91,6 +94,11 @@ class Finding(models.Model):
         indexes = [
             # The checklist and the findings API read one audit's findings by clause.
             models.Index(fields=["audit", "clause"], name="finding_audit_clause_idx"),
+        ]
+        constraints = [
+            # Per audit: a device's id says nothing about findings of audits the sender cannot see.
+            # The unique index also finds a repeat (finding_create_once).
+            models.UniqueConstraint(fields=["audit", "client_uuid"], name="finding_client_uuid_once"),
         ]
 
     def __str__(self):

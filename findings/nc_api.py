@@ -13,8 +13,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
-from audits.models import Audit
 from audits.selectors import audits_for_user
+from config.api import FilterSet, readable_choice_filter
 from config.errors import DomainError
 from config.limits import LONG_TEXT_MAX_LENGTH
 from findings import ncr
@@ -240,15 +240,9 @@ class NoteInput(serializers.Serializer):
 # -- Lists and filters ----------------------------------------------------------------------------
 
 
-def _readable_audits(request):
+class NonconformityFilter(FilterSet):
     # An audit the caller cannot see is refused like one that does not exist: no hint it is there.
-    if request is None:
-        return Audit.objects.none()
-    return audits_for_user(request.user)
-
-
-class NonconformityFilter(filters.FilterSet):
-    audit = filters.ModelChoiceFilter(queryset=_readable_audits)
+    audit = readable_choice_filter(audits_for_user)
     status = filters.ChoiceFilter(choices=NonconformityStatus.choices)
     grade = filters.ChoiceFilter(choices=[(grade.value, grade.label) for grade in NONCONFORMITY_GRADES])
     # A choice, not a BooleanFilter: that one quietly ignores a value such as "maybe".

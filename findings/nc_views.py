@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.submissions import submitted_once
 from clients.selectors import membership_of
 from config.views import save_with_service
 from findings import ncr
@@ -128,6 +129,7 @@ def _act(request, pk, form_class, form_name, act, success):
 
 @login_required
 @require_POST
+@submitted_once
 def nc_respond(request, pk):
     def act(nonconformity, data):
         return ncr.nonconformity_respond(nonconformity=nonconformity, user=request.user, **data)
@@ -139,6 +141,7 @@ def nc_respond(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def nc_review(request, pk):
     def act(nonconformity, data):
         return ncr.nonconformity_review(nonconformity=nonconformity, user=request.user, **data)
@@ -150,6 +153,7 @@ def nc_review(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def nc_verify(request, pk):
     def act(nonconformity, data):
         return ncr.nonconformity_verify(nonconformity=nonconformity, user=request.user, **data)
@@ -159,6 +163,7 @@ def nc_verify(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def nc_note(request, pk):
     def act(nonconformity, data):
         return ncr.internal_note_add(nonconformity=nonconformity, user=request.user, **data)

@@ -32,9 +32,13 @@ def audits_with_readable_findings(user) -> QuerySet[Audit]:
     return audits
 
 
-def findings_for_user(user) -> QuerySet[Finding]:
-    """Findings of the audits the user may read findings of (a join, never per-row grants)."""
-    return Finding.objects.current().filter(audit__in=audits_with_readable_findings(user).values("pk"))
+def findings_for_user(user, *, include_removed: bool = False) -> QuerySet[Finding]:
+    """Findings of the audits the user may read findings of (a join, never per-row grants).
+
+    Removed findings only on request: to say why a change to one is refused, not to list them.
+    """
+    findings = Finding.objects.all() if include_removed else Finding.objects.current()
+    return findings.filter(audit__in=audits_with_readable_findings(user).values("pk"))
 
 
 def evidence_for_user(user) -> QuerySet[Evidence]:

@@ -1,6 +1,8 @@
 """Writes for findings: each checks the audit's state and the version, then records the change."""
 
-from django.db import transaction
+import uuid
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +74,7 @@ def finding_create(
     statement: str = "",
     evidence: str = "",
     interviewee_role: str = "",
+    client_uuid: uuid.UUID | None = None,
 ) -> Finding:
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     require_open_for_findings(audit)
@@ -87,6 +90,7 @@ def finding_create(
         interviewee_role=interviewee_role,
         recorded_by=user,
         updated_by=user,
+        client_uuid=client_uuid,
     )
     FindingChange.objects.create(
         audit=audit,
@@ -98,6 +102,29 @@ def finding_create(
     )
     _start_audit(audit)
     return finding
+
+
+@transaction.atomic
+def finding_create_once(*, audit: Audit, client_uuid: uuid.UUID, **fields) -> tuple[Finding, bool]:
+    """finding_create, once per id the recording device gave the finding: (finding, created).
+
+    Sent again with the same id (a retry after a dropped connection, a device syncing what it
+    recorded offline), the finding that id recorded is answered, unchanged, and nothing is saved.
+    """
+    # The audit's row lock, taken first as finding_create takes it, makes a repeat sent at the same
+    # moment wait for the first to commit and then find its finding.
+    Audit.objects.select_for_update().filter(pk=audit.pk).exists()
+    recorded = Finding.objects.filter(audit=audit, client_uuid=client_uuid).first()
+    if recorded is None:
+        try:
+            with transaction.atomic():
+                return finding_create(audit=audit, client_uuid=client_uuid, **fields), True
+        except IntegrityError:
+            # A database without row locks (SQLite) lets the two meet at the unique index instead.
+            recorded = Finding.objects.get(audit=audit, client_uuid=client_uuid)
+    if recorded.removed_at is not None:
+        raise ConflictError(_("The finding recorded with this id was removed since."))
+    return recorded, False
 
 
 def _lock_current(finding: Finding, version: int) -> Finding:

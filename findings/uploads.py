@@ -1,7 +1,7 @@
 """What an uploaded evidence file really is, decided from its bytes, never its name or declared type.
 
-A file is accepted only when its content is a photo (JPEG, PNG, HEIC/HEIF, WebP), a PDF or an
-office document. Everything else is refused with a DomainError on the "file" field naming the
+A file is accepted only when its content is a photo (JPEG, PNG, HEIC/HEIF, WebP) that decodes, a
+PDF or an office document. Everything else is refused with a DomainError on the "file" field naming the
 reason. Nothing here writes anywhere: the caller stores the file only after inspect_upload()
 returns.
 """
@@ -49,12 +49,13 @@ DOC = FileKind("application/msword", ("doc",))
 XLS = FileKind("application/vnd.ms-excel", ("xls",))
 PPT = FileKind("application/vnd.ms-powerpoint", ("ppt",))
 
-# Pictures Pillow opens, so they get a thumbnail (HEIC it cannot).
-THUMBNAIL_TYPES = {kind.mime for kind in (JPEG, PNG, WEBP)}
+# Every picture is decoded before it is kept (HEIC/HEIF through pillow-heif, registered in
+# FindingsConfig.ready), so every one gets a thumbnail.
+THUMBNAIL_TYPES = {kind.mime for kind in (JPEG, PNG, WEBP, HEIC, HEIF)}
 # filetype's names for the photos Pillow checks; an animated PNG is still a PNG.
 IMAGE_EXTENSIONS = {"jpg": JPEG, "png": PNG, "apng": PNG, "webp": WEBP}
 # Pillow's names for what it opened; camera JPEGs with several pictures open as MPO.
-PILLOW_FORMATS = {JPEG: {"JPEG", "MPO"}, PNG: {"PNG"}, WEBP: {"WEBP"}}
+PILLOW_FORMATS = {JPEG: {"JPEG", "MPO"}, PNG: {"PNG"}, WEBP: {"WEBP"}, HEIC: {"HEIF"}, HEIF: {"HEIF"}}
 
 # Main-part content types in an OOXML package's [Content_Types].xml, and the part Office names it.
 OOXML_MAIN_TYPES = [
@@ -160,8 +161,8 @@ def _detect(upload, head: bytes) -> FileKind:
             )
     heif = _heif_kind(head)
     if heif is not None:
-        # Pillow cannot open HEIC, so the signature is all there is to check.
-        return heif
+        # The brand in the first box says HEIC; only decoding the picture shows that it is one.
+        return _checked_image(upload, heif)
     guessed = filetype.guess(head)
     if guessed is not None:
         if guessed.extension in IMAGE_EXTENSIONS:

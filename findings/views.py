@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_staff_member
+from accounts.submissions import submitted_once
 from audits.models import AuditStatus, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
 from config.errors import DomainError
+from config.forms import parse_id
 from config.views import save_with_service
 from findings import services
 from findings.checklist import FILTERS, build_checklist
@@ -49,10 +51,7 @@ def _require_writer(request, audit) -> None:
 
 
 def _site_param(request) -> int | None:
-    try:
-        return int(request.GET.get("site", ""))
-    except ValueError:
-        return None
+    return parse_id(request.GET.get("site"))
 
 
 def _site_of_today(audit, today) -> int | None:
@@ -111,6 +110,7 @@ def _add_file(finding, user, *, upload, description, visibility):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def clause_focus(request, pk, clause_pk):
     """One clause: its findings at every site, quick grades and the form for a new finding."""
     audit = _audit_with_findings(request, pk)
@@ -181,6 +181,7 @@ def clause_focus(request, pk, clause_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def finding_edit(request, pk):
     finding = _finding_for_user(request, pk)
     audit = finding.audit
@@ -233,6 +234,7 @@ def finding_remove(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def finding_evidence_add(request, pk):
     """Add a photo or document to a finding that is already saved."""
     finding = _finding_for_user(request, pk)

