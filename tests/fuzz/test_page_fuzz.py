@@ -47,6 +47,7 @@ from clients.models import Organization, Site
 from findings.closing import audit_close
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
 from findings.ncr import nonconformity_review
+from outbox.models import OutboxMessage
 from tests.conftest import CAST_NAMES
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
 from tests.fuzz.pages import Form, FormField, Page, SiteForms, site_pages
@@ -66,6 +67,7 @@ PK_MODELS = {
     "evidence": Evidence,
     "ncrs": Nonconformity,
     "ncrs/files": NonconformityAttachment,
+    "outbox": OutboxMessage,
 }
 PARAM_MODELS = {
     "site_pk": Site,
