@@ -21,7 +21,7 @@ from audits.selectors import (
 )
 from clients.models import Organization
 from clients.selectors import membership_of, organizations_for_user
-from config.forms import parse_id
+from core.forms import parse_id
 
 # Home pages show the first few; the audit list has the rest.
 HOME_AUDITS = 10

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audits import sampling
 from audits.models import Stage1Mode
-from config.errors import DomainError
+from core.errors import DomainError
 
 ONE_DECIMAL = Decimal("0.1")
 HUNDRED = Decimal(100)

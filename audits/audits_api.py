@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from accounts.roles import is_staff_member
 from audits import certification, services
 from audits.certificates_api import DECISION_ERRORS, DecisionInput, DecisionResultSerializer, decision_result
-from audits.document_views import PDFRenderer, plan_pdf_response, report_pdf_response
+from audits.document_views import plan_pdf_response, report_pdf_response
 from audits.models import (
     Audit,
     AuditDay,
@@ -29,8 +29,8 @@ from audits.models import (
 from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
-from config.api import FilterSet, ReadableRelatedField, id_field, readable_choice_filter
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
+from core.limits import LONG_TEXT_MAX_LENGTH
 from findings import closing
 from findings.models import Nonconformity
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 
 class DecisionOutcome(models.TextChoices):

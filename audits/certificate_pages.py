@@ -15,7 +15,7 @@ from audits.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, Suspe
 from audits.models import Certificate, CertificateStatus, DecisionOutcome
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of
-from config.views import save_with_service
+from core.views import save_with_service
 
 LIST_SIZE = 50
 

@@ -40,9 +40,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from audits import pdf
-from audits.documents import format_date
 from audits.models import CertificateRevision
+from core import pdf
+from core.pdf import format_date
 
 logger = logging.getLogger(__name__)
 

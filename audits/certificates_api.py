@@ -17,7 +17,6 @@ from accounts.roles import is_staff_member
 from audits import certification
 from audits.certificate_pages import certificates_for_user
 from audits.certificate_views import revision_pdf_response
-from audits.document_views import PDFRenderer
 from audits.models import (
     Certificate,
     CertificateEvent,
@@ -29,9 +28,9 @@ from audits.models import (
     Standard,
 )
 from clients.selectors import organizations_for_user
-from config.api import FilterSet, id_field, readable_choice_filter
-from config.errors import DomainError
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.api import FilterSet, PDFRenderer, id_field, readable_choice_filter
+from core.errors import DomainError
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 # -- What a certificate looks like ----------------------------------------------------------------
 

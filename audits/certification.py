@@ -33,7 +33,7 @@ from audits.models import (
 )
 from audits.numbering import next_number
 from audits.services import primary_standard, programme_next_cycle, programme_set_decision
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 
 CERTIFICATE_SERIES = "CERT"
 

@@ -26,7 +26,7 @@ from django_countries import countries
 
 from audits.models import Certificate, CertificateSite, CertificateStatus, Standard
 from audits.public_views import effective_status
-from config.spreadsheets import SpreadsheetWriter
+from core.spreadsheets import SpreadsheetWriter
 
 # CertSearch's words for our statuses (it also knows Inactive, Cancelled and Draft, which we never use).
 STATUS_VOCABULARY = {
@@ -126,7 +126,7 @@ def certsearch_records(*, today: datetime.date) -> list[dict]:
 
 def certsearch_csv(records: list[dict]) -> str:
     """One row per certified site (see the module's docstring), with a header row; no cell a
-    spreadsheet would run as a formula (config.spreadsheets)."""
+    spreadsheet would run as a formula (core.spreadsheets)."""
     out = io.StringIO()
     writer = SpreadsheetWriter(out)
     writer.writerow(CSV_HEADER)

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.submissions import submitted_once
 from audits.forms import CloseAuditForm
 from audits.selectors import audits_for_user
-from config.errors import DomainError
-from config.views import save_with_service
+from core.errors import DomainError
+from core.views import save_with_service
 from findings import closing
 
 

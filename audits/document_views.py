@@ -1,7 +1,5 @@
 """The programme quote (page and PDF) and the download of the stored plan PDF."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotFound
@@ -10,7 +8,6 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from rest_framework.renderers import BaseRenderer
 
 from accounts.roles import is_staff_member
 from audits.deliveries import report_delivery
@@ -18,7 +15,7 @@ from audits.documents import document_filename, latest_document, programme_quote
 from audits.models import Audit, AuditStatus, CertificationProgramme, DocumentKind
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of, organizations_for_user
-from config.errors import DomainError
+from core.errors import DomainError
 from outbox.models import MessageState
 
 
@@ -125,23 +122,6 @@ def _document_download(request, pk, response_for):
 @require_safe
 def plan_pdf(request, pk):
     return _document_download(request, pk, plan_pdf_response)
-
-
-class PDFRenderer(BaseRenderer):
-    """Lets an API client ask for application/pdf; errors still go out as JSON."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return json.dumps(data).encode()
 
 
 def report_pdf_response(audit: Audit) -> FileResponse:

@@ -6,8 +6,6 @@ stored or sent twice.
 """
 
 import datetime
-import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits import pdf, sampling
+from audits import sampling
 from audits.audit_time import calculate_audit_time
 from audits.models import (
     Audit,
@@ -42,7 +40,9 @@ from audits.models import (
     TeamRole,
 )
 from audits.services import AUDIT_TYPE_FOR_TIME, primary_standard
-from config.errors import ConflictError, DomainError
+from core import pdf
+from core.errors import ConflictError, DomainError
+from core.pdf import data_digest, format_date, format_dates, format_days, format_money
 
 logger = logging.getLogger(__name__)
 
@@ -63,28 +63,6 @@ def audit_label(audit: Audit) -> str:
     ):
         label = f"{label} {audit.sequence}"
     return str(label)
-
-
-def format_date(value: datetime.date | None) -> str:
-    """'1 Feb 2027' / '1 feb 2027': dates as people write them (config/formats, shared/UI.md)."""
-    return formats.date_format(value, "DATE_FORMAT") if value else "–"
-
-
-def format_dates(start: datetime.date | None, end: datetime.date | None) -> str:
-    if not start:
-        return _("Not yet set")
-    if not end or end == start:
-        return format_date(start)
-    return f"{format_date(start)} – {format_date(end)}"
-
-
-def format_days(days: Decimal | None) -> str:
-    return "–" if days is None else formats.number_format(days, decimal_pos=1, use_l10n=True)
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{number} {currency}"
 
 
 def _person(user) -> str:
@@ -217,12 +195,6 @@ def plan_data(audit: Audit) -> dict:
 
 def _clause_sort_key(number: str):
     return [int(part) if part.isdigit() else 0 for part in number.split(".")], number
-
-
-def data_digest(data: dict) -> str:
-    """SHA-256 of the data in a canonical form (sorted keys, dates and numbers as text)."""
-    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _render_plan(data: dict) -> bytes:

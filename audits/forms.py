@@ -19,8 +19,8 @@ from audits.audit_time import (
 from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
 from clients.models import Organization
 from clients.selectors import organizations_for_user
-from config.forms import ModelMultipleChoiceField
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.forms import ModelMultipleChoiceField
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

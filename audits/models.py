@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients.models import Organization, Site
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 
 class AccreditationBasis(models.TextChoices):

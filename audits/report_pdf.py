@@ -17,18 +17,11 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits import pdf
-from audits.documents import (
-    TEAM_ROLE_ORDER,
-    audit_label,
-    calculation_in_language,
-    document_store,
-    format_date,
-    format_dates,
-    format_days,
-)
+from audits.documents import TEAM_ROLE_ORDER, audit_label, calculation_in_language, document_store
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
-from config.errors import ConflictError
+from core import pdf
+from core.errors import ConflictError
+from core.pdf import format_date, format_dates, format_days
 from findings.closing import finding_order_key, plan_gaps, planned_clauses
 from findings.models import Evidence, Finding, Grade, Nonconformity, Visibility
 

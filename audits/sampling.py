@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 INITIAL = "initial"
 SURVEILLANCE = "surveillance"

@@ -29,7 +29,7 @@ from audits.sampling import SiteChoice, new_seed, select_sites
 from audits.team_rules import competence_problems, conflict_problems
 from clients.models import Organization
 from clients.services import organization_grant_view, organization_revoke_view
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 
 # The audits of a new programme, in the order they happen.
 PROGRAMME_AUDITS = [

@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from audits.deliveries import plan_email_queue
 from audits.documents import latest_document, plan_document_create, plan_email_send
 from audits.models import Audit, AuditDocument, DocumentKind
-from config.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -44,8 +44,8 @@ from audits.selectors import (
     standards_with_counts,
 )
 from clients.selectors import membership_of
-from config.errors import DomainError
-from config.views import require_perm, save_with_service
+from core.errors import DomainError
+from core.views import require_perm, save_with_service
 
 CLOSED_STATES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
 

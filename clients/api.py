@@ -9,7 +9,7 @@ from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from clients.services import ORGANIZATION_FIELDS, SITE_FIELDS
 from clients.validators import normalize_swedish_org_number
-from config.api import (
+from core.api import (
     FilterSet,
     ReadableRelatedField,
     ScopedReadStaffWrite,

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients.validators import normalize_swedish_org_number, validate_swedish_org_number
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 
 class OrganizationQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from accounts.models import SecurityEventKind
 from accounts.roles import CLIENT_USERS, role_group
 from accounts.security import record
 from clients.models import ClientMembership, ClientRole, ConsultancyDeclaration, Organization, Site
-from config.errors import ConflictError
+from core.errors import ConflictError
 
 ORGANIZATION_FIELDS = (
     "legal_name",

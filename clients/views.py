@@ -16,7 +16,7 @@ from clients.selectors import (
     organization_memberships,
     organizations_for_user,
 )
-from config.views import require_perm, save_with_service
+from core.views import require_perm, save_with_service
 
 
 @login_required

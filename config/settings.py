@@ -293,7 +293,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# The default cache is one SQLite file that every process of this machine shares (config/cache.py):
+# The default cache is one SQLite file that every process of this machine shares (core/cache.py):
 # the gunicorn workers count the rate limits below together, as one. Several machines must share
 # one cache (CACHE_URL=redis://…), or each counts on its own. sqlite:////path/cache.sqlite3 moves
 # the file (say, when the project folder is read-only).
@@ -301,13 +301,13 @@ CACHE_URL = env_str("CACHE_URL")
 if not CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.SQLiteCache",
+            "BACKEND": "core.cache.SQLiteCache",
             "LOCATION": str(BASE_DIR / "var" / "cache.sqlite3"),
         }
     }
 elif CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////"):
     CACHES = {
-        "default": {"BACKEND": "config.cache.SQLiteCache", "LOCATION": CACHE_URL.removeprefix("sqlite:///")}
+        "default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": CACHE_URL.removeprefix("sqlite:///")}
     }
 elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
@@ -357,16 +357,16 @@ REST_FRAMEWORK = {
     # records far beyond the caller's own (other clients' sites, audits, findings, by name). The
     # API is documented and tried out at /api/docs/; a browser asking for a page gets JSON.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         # django-filter's, building each view's FilterSet once and skipping it when nothing is filtered.
-        "config.api.FilterBackend",
+        "core.api.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Left unset, DRF would take a throttled client's address from the whole X-Forwarded-For; its
     # throttle here counts by accounts.addresses.client_key in any case.
     "NUM_PROXIES": NUM_PROXIES,

@@ -12,7 +12,7 @@ from audits.models import Audit, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
 from clients.selectors import sites_for_user
-from config.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
+from core.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
 from findings import services
 from findings.models import Finding, Grade
 from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user

@@ -20,7 +20,7 @@ from audits.models import Audit, AuditStatus, CertificationScheme, Clause, Recom
 from audits.numbering import next_number
 from audits.selectors import is_lead_auditor
 from clients.models import Site
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.models import NONCONFORMITY_GRADES, Finding, Grade, Nonconformity
 
 NC_SERIES = "NC"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Audit
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.deliveries import thumbnail_queue
 from findings.models import ChangeAction, Evidence, Finding, FindingChange, Visibility
 from findings.selectors import can_write_findings

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.response import Response
 
-from config.api import FilterSet, ReadableRelatedField, readable_choice_filter
+from core.api import FilterSet, ReadableRelatedField, readable_choice_filter
 from findings import evidence as services
 from findings.models import Evidence, Finding, Visibility
 from findings.selectors import audits_with_readable_findings, evidence_for_user, findings_for_user

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audits.forms import site_label
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.limits import LONG_TEXT_MAX_LENGTH
 from findings.models import Finding, Grade, Visibility
 
 # What the file picker offers; the server decides by the content, never by this list.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, Clause
 from clients.models import Site
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.limits import LONG_TEXT_MAX_LENGTH
 
 
 class Grade(models.TextChoices):

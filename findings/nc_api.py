@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
 from audits.selectors import audits_for_user
-from config.api import FilterSet, readable_choice_filter
-from config.errors import DomainError
-from config.limits import LONG_TEXT_MAX_LENGTH
+from core.api import FilterSet, readable_choice_filter
+from core.errors import DomainError
+from core.limits import LONG_TEXT_MAX_LENGTH
 from findings import ncr
 from findings.models import (
     NONCONFORMITY_GRADES,

@@ -18,11 +18,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits import pdf
-from audits.documents import audit_label, data_digest, document_store, format_date, format_dates
+from audits.documents import audit_label, document_store
 from audits.models import Audit, AuditDocument, AuditStatus, DocumentKind
 from audits.report_pdf import grade_words
-from config.errors import ConflictError
+from core import pdf
+from core.errors import ConflictError
+from core.pdf import data_digest, format_date, format_dates
 from findings.models import (
     NONCONFORMITY_GRADES,
     AttachmentPurpose,

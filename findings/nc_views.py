@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.submissions import submitted_once
 from clients.selectors import membership_of
-from config.views import save_with_service
+from core.views import save_with_service
 from findings import ncr
 from findings.forms import (
     InternalNoteForm,

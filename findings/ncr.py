@@ -15,7 +15,7 @@ from accounts.roles import is_staff_member
 from audits.models import Audit, TeamMember
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.deliveries import nonconformity_step_queue
 from findings.models import (
     AttachmentPurpose,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditSite, AuditStandard, AuditStatus
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
 
 FINDING_FIELDS = ("clause", "site", "grade", "statement", "evidence", "interviewee_role")

@@ -134,7 +134,7 @@ def generate_nc_summary_pdf(audit_id: int) -> bool:
 
     from audits.documents import latest_document
     from audits.models import Audit, DocumentKind
-    from config.errors import DomainError
+    from core.errors import DomainError
     from findings.nc_pdf import nc_summary_document_create
 
     audit = Audit.objects.filter(pk=audit_id).first()

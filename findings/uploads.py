@@ -19,7 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 HEAD_BYTES = 8192
 NAME_MAX_LENGTH = 200  # Evidence.original_name

@@ -16,9 +16,9 @@ from accounts.submissions import submitted_once
 from audits.models import AuditStatus, Clause
 from audits.selectors import audits_for_user
 from clients.models import Site
-from config.errors import DomainError
-from config.forms import parse_id
-from config.views import save_with_service
+from core.errors import DomainError
+from core.forms import parse_id
+from core.views import save_with_service
 from findings import services
 from findings.checklist import FILTERS, build_checklist
 from findings.forms import EditFindingForm, EvidenceForm, NewFindingForm, RemoveFindingForm

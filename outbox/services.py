@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from outbox.models import MessageState, OutboxMessage
 from outbox.registry import is_registered
 from outbox.tasks import message_dispatch

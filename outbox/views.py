@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from outbox import services
 from outbox.models import MessageState, OutboxMessage
 from outbox.registry import task_label

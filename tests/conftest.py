@@ -65,7 +65,7 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters live in the cache: each test starts with none spent, the embedded cache
     # in a file of its own (never the developer's var/cache.sqlite3), any other one emptied.
-    if settings.CACHES["default"]["BACKEND"] == "config.cache.SQLiteCache":
+    if settings.CACHES["default"]["BACKEND"] == "core.cache.SQLiteCache":
         settings.CACHES = {
             "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")}
         }

@@ -21,7 +21,7 @@ from accounts.roles import AUDITORS, STAFF, has_global_perm, is_auditor, is_staf
 from clients.api import OrganizationSerializer
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
-from config.api import CountingOnlyFullPagesPaginator, FilterBackend
+from core.api import CountingOnlyFullPagesPaginator, FilterBackend
 from tests.factories import OrganizationFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

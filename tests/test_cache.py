@@ -9,13 +9,13 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from audits.public_views import rate_limit_wait
-from config.cache import SQLiteCache
+from core.cache import SQLiteCache
 from tests.test_settings import ROOT, _manage
 
 # Adds to one counter from a separate process, as a gunicorn worker would.
 COUNTING_WORKER = """
 import sys
-from config.cache import SQLiteCache
+from core.cache import SQLiteCache
 cache = SQLiteCache(sys.argv[1], {})
 cache.add("hits", 0, 600)
 for _ in range(int(sys.argv[2])):
@@ -40,7 +40,7 @@ def _probe_cache(env) -> subprocess.CompletedProcess:
 def test_it_shares_the_default_cache_among_the_processes_of_one_machine():
     result = _probe_cache({"CACHE_URL": ""})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["config.cache.SQLiteCache", str(ROOT / "var" / "cache.sqlite3")]
+    assert result.stdout.split() == ["core.cache.SQLiteCache", str(ROOT / "var" / "cache.sqlite3")]
 
 
 def test_it_reads_the_cache_from_the_environment():
@@ -50,7 +50,7 @@ def test_it_reads_the_cache_from_the_environment():
         "redis://127.0.0.1:6379/1",
     ]
     result = _probe_cache({"CACHE_URL": "sqlite:////srv/certdesk/cache.sqlite3"})
-    assert result.stdout.split() == ["config.cache.SQLiteCache", "/srv/certdesk/cache.sqlite3"]
+    assert result.stdout.split() == ["core.cache.SQLiteCache", "/srv/certdesk/cache.sqlite3"]
 
 
 @pytest.mark.parametrize("url", ["memcached://127.0.0.1:11211", "sqlite:///", "sqlite:///relative.sqlite3"])
@@ -77,7 +77,7 @@ def test_it_counts_the_public_rate_limit_once_for_all_workers(settings, tmp_path
     result = _manage("shell", "-v", "0", "-c", SPEND_TWO, env={"CACHE_URL": f"sqlite:///{location}", **limit})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[None, None]"
-    settings.CACHES = {"default": {"BACKEND": "config.cache.SQLiteCache", "LOCATION": str(location)}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": str(location)}}
     settings.PUBLIC_RATE_LIMIT = 3
     settings.PUBLIC_RATE_PERIOD = 24 * 60 * 60
     request = RequestFactory().get("/register/", REMOTE_ADDR="192.0.2.1")

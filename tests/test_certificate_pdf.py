@@ -20,10 +20,10 @@ from audits.certificate_pdf import (
     verification_url,
 )
 from audits.certification import certificate_change_scope, decision_record
-from audits.documents import format_date
 from audits.models import Certificate, CertificateRevision
 from audits.services import audit_update
 from audits.tasks import generate_certificate_pdf
+from core.pdf import format_date
 from findings.closing import audit_close
 from tests.conftest import CAST_NAMES
 

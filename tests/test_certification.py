@@ -27,7 +27,7 @@ from audits.models import (
     DecisionOutcome,
     TeamMember,
 )
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.models import Nonconformity, NonconformityStatus
 from tests.factories import UserFactory
 

@@ -11,7 +11,7 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
-from config.errors import ConflictError
+from core.errors import ConflictError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
 from findings.services import finding_create, finding_update
 from tests.conftest import CAST_NAMES

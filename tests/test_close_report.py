@@ -35,7 +35,7 @@ from audits.services import (
     team_member_add,
 )
 from audits.tasks import generate_report_pdf
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.closing import audit_close
 from findings.models import (
     Evidence,

@@ -6,7 +6,7 @@ from audits.cycle import add_months, audit_flags, cycle_dates
 from audits.models import Audit, AuditType, CertificationScheme
 from audits.policy import SCHEME_PRESETS
 from audits.services import programme_create, programme_set_decision
-from config.errors import ConflictError
+from core.errors import ConflictError
 
 
 @pytest.mark.parametrize(

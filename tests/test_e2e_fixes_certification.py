@@ -13,9 +13,9 @@ import pytest
 from django.utils import formats, translation
 
 from audits.certification import decision_record
-from audits.documents import format_date
 from audits.models import Certificate, CertificateStatus
 from audits.services import audit_update
+from core.pdf import format_date
 from findings.closing import audit_close
 
 EXPIRY = datetime.date(2099, 11, 27)

@@ -17,7 +17,7 @@ from audits.forms import plan_day_label
 from audits.models import AuditType, CompetenceRole, TeamRole
 from audits.services import audit_compute_time, audit_update, plan_day_add, programme_create, team_member_add
 from clients.models import ConsultancyDeclaration
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.factories import CompetenceFactory, SiteFactory
 
 MON, TUE, WED = (datetime.date(2027, 2, day) for day in (1, 2, 3))

@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
 from audits.services import audit_update, programme_create, team_member_add
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import ChangeAction, Evidence, FindingChange, Grade, Visibility
 from findings.services import finding_create, finding_remove

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import team_member_add
-from config.errors import ConflictError
+from core.errors import ConflictError
 from findings.closing import audit_close
 from findings.models import (
     AttachmentPurpose,

@@ -25,8 +25,8 @@ from audits.models import (
     TeamMember,
 )
 from audits.services import programme_create
-from config.errors import ConflictError
-from config.forms import MAX_ID, parse_id
+from core.errors import ConflictError
+from core.forms import MAX_ID, parse_id
 from tests.factories import CompetenceFactory
 
 HUGE = "99999999999999999999"  # past 2^63 - 1, the largest id a row can have

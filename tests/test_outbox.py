@@ -19,7 +19,7 @@ from accounts.deliveries import INVITATION_EMAIL
 from audits.deliveries import REPORT_PDF, report_delivery
 from audits.models import AuditDocument, DocumentKind
 from clients.services import client_user_create
-from config.errors import ConflictError
+from core.errors import ConflictError
 from findings.deliveries import NC_NOTICE, NC_PDF, NC_SUMMARY_PDF
 from findings.models import Nonconformity
 from outbox.delivery import SENT_TIMEOUT, message_deliver, messages_claim
@@ -48,7 +48,7 @@ def invitations_to(address: str) -> int:
 @pytest.fixture
 def broken_pdfs(monkeypatch):
     """Every PDF's layout fails as a page-tall table row does (reportlab's LayoutError)."""
-    from audits import pdf
+    from core import pdf
 
     def build_pdf(*args, **kwargs):
         raise LayoutError("Flowable <Table> too large on page 1")

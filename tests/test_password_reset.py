@@ -72,7 +72,7 @@ def test_it_still_sends_when_the_cache_does_not_answer(account, client, settings
     # and a person locked out of their account still gets their link.
     (tmp_path / "in-the-way").mkdir()
     settings.CACHES = {
-        "default": {"BACKEND": "config.cache.SQLiteCache", "LOCATION": str(tmp_path / "in-the-way")}
+        "default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": str(tmp_path / "in-the-way")}
     }
     assert _ask(client, "anna@nordkontakt.example") == (302, DONE, b"")
     assert len(mail.outbox) == 1

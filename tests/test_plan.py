@@ -15,7 +15,7 @@ from audits.services import (
     team_member_add,
     team_member_remove,
 )
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from tests.factories import ClauseFactory, CompetenceFactory
 
 TODAY = datetime.date(2026, 11, 27)

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from accounts.roles import AUDITORS, role_group
-from audits.documents import PLAN_TEMPLATE_VERSION, format_date, plan_document_create, plan_pdf_render
+from audits.documents import PLAN_TEMPLATE_VERSION, plan_document_create, plan_pdf_render
 from audits.models import Audit, AuditDocument, AuditStatus, AuditType, CompetenceRole, DocumentKind, TeamRole
 from audits.services import (
     audit_compute_time,
@@ -22,7 +22,8 @@ from audits.services import (
     team_member_add,
 )
 from audits.tasks import generate_plan_pdf
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.pdf import format_date
 from tests.conftest import CAST_NAMES
 from tests.factories import CompetenceFactory, UserFactory
 

@@ -37,7 +37,7 @@ from audits.services import (
 )
 from clients.models import Organization, Site
 from clients.services import site_delete
-from config.errors import ConflictError
+from core.errors import ConflictError
 from findings.closing import audit_close
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import Evidence, Finding, FindingChange

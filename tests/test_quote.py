@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from audits.documents import programme_quote
 from audits.models import Audit, AuditStatus, AuditType
 from audits.services import audit_add, programme_create
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.conftest import CAST_NAMES
 from tests.factories import OrganizationFactory
 

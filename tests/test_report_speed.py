@@ -1,7 +1,7 @@
 """The audit report of a big audit: what keeps it fast, pinned without timing anything.
 
 An audit report runs to hundreds of findings. Its data is read in a fixed number of queries,
-rendering reads nothing (no query, no evidence file), and the shared PDF pieces (audits/pdf.py)
+rendering reads nothing (no query, no evidence file), and the shared PDF pieces (core/pdf.py)
 draw one-line table cells as plain strings and parse plain text without reportlab's markup parser:
 both must look exactly as the Paragraphs they stand for.
 """
@@ -17,7 +17,6 @@ from PIL import ImageChops
 from pypdf import PdfReader
 from reportlab.platypus import Paragraph, Table
 
-from audits import pdf
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, Recommendation, TeamRole
 from audits.report_pdf import _render_report, report_data, report_pdf_render
 from audits.services import (
@@ -28,6 +27,7 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from core import pdf
 from findings.closing import audit_close
 from findings.models import Evidence, Grade, Visibility
 from findings.services import finding_create

@@ -7,7 +7,7 @@ import pytest
 from audits.models import Audit, AuditType, CompetenceRole, TeamRole
 from audits.services import team_member_add, team_member_remove
 from clients.models import ConsultancyDeclaration
-from config.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from tests.factories import CompetenceFactory
 
 TODAY = datetime.date(2026, 11, 27)

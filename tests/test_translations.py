@@ -45,6 +45,7 @@ def po_entries(text: str) -> list[dict]:
 
 
 SOURCES = [
+    "core",
     "outbox",
     "housekeeping",
     "accounts",

@@ -1,15 +1,18 @@
 """Shared pieces of the REST API."""
 
+import json
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework.renderers import BaseRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DomainError
-from config.forms import MAX_ID
+from core.errors import DomainError
+from core.forms import MAX_ID
 
 _ACTION_FOR_METHOD = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
@@ -196,3 +199,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
     django_paginator_class = CountingOnlyFullPagesPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class PDFRenderer(BaseRenderer):
+    """Lets an API client ask for application/pdf; errors still go out as JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data).encode()

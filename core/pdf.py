@@ -1,7 +1,7 @@
 """Shared reportlab pieces for the certification body's PDFs: plan, quote, report, NCR, certificate.
 
 Every document has the body's name in the header and "Page x of y" in the footer. The text is set
-in DejaVu Sans Condensed, shipped in audits/fonts/ with its licence and embedded (the letters used)
+in DejaVu Sans Condensed, shipped in core/fonts/ with its licence and embedded (the letters used)
 in every PDF: the PDF's built-in Helvetica covers Latin-1 only, and a client's "Łódź", "İstanbul",
 Greek or Cyrillic printed as black boxes. User text must go through `para()`, `paragraphs()` (or
 `escape()`), because a Paragraph reads its text as markup.
@@ -16,15 +16,20 @@ breaks its lines once per width (`_Paragraph`), and a table cell of one short li
 Table draws itself rather than a Paragraph (`_cell`). tests/test_report_speed.py holds them to that.
 """
 
+import datetime
+import hashlib
 import io
+import json
 import math
 import weakref
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -488,3 +493,34 @@ def build_pdf(story: list, *, title: str, subject: str = "") -> bytes:
     )
     document.build(story, canvasmaker=_numbered_canvas(header=settings.CERTIFICATION_BODY_NAME, title=title))
     return buffer.getvalue()
+
+
+# -- Wording and digests shared by the documents -----------------------------------------------
+
+
+def format_date(value: datetime.date | None) -> str:
+    """'1 Feb 2027' / '1 feb 2027': dates as people write them (config/formats, shared/UI.md)."""
+    return formats.date_format(value, "DATE_FORMAT") if value else "–"
+
+
+def format_dates(start: datetime.date | None, end: datetime.date | None) -> str:
+    if not start:
+        return _("Not yet set")
+    if not end or end == start:
+        return format_date(start)
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def format_days(days: Decimal | None) -> str:
+    return "–" if days is None else formats.number_format(days, decimal_pos=1, use_l10n=True)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{number} {currency}"
+
+
+def data_digest(data: dict) -> str:
+    """SHA-256 of the data in a canonical form (sorted keys, dates and numbers as text)."""
+    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 def require_perm(user, perm: str) -> None:
