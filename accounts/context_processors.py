@@ -4,7 +4,7 @@ from accounts.roles import is_auditor, is_staff_member
 NAV_SECTIONS = [
     ("certificates", ("audits:certificate", "public:")),
     ("calculator", ("audits:calculator",)),
-    ("standards", ("audits:standard",)),
+    ("standards", ("standards:",)),
     ("ncrs", ("findings:nc",)),
     ("organisations", ("clients:",)),
     ("audits", ("audits:", "findings:")),

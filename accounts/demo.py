@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import AUDITORS, STAFF, ensure_role_groups
-from audits.models import Competence, CompetenceRole, Standard
+from audits.models import Competence, CompetenceRole
 from clients.models import ClientMembership, ClientRole, Organization, Site
 from clients.services import client_membership_create
+from standards.models import Standard
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose; seed_demo refuses to run in production.
 ISO_18295_1 = "ISO 18295-1:2017"

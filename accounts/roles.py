@@ -27,9 +27,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("clients", "site", ("add", "change", "delete", "view")),
         ("clients", "consultancydeclaration", ("add", "change", "delete", "view")),
         ("clients", "clientmembership", ("add", "change", "delete", "view")),
-        ("audits", "standard", ("add", "change", "view")),
-        ("audits", "clause", ("add", "change", "view")),
-        ("audits", "certificationscheme", ("change", "view")),
+        ("standards", "standard", ("add", "change", "view")),
+        ("standards", "clause", ("add", "change", "view")),
+        ("standards", "certificationscheme", ("change", "view")),
         ("audits", "competence", ("add", "change", "delete", "view")),
         ("audits", "certificationprogramme", ("add", "change", "view")),
         ("audits", "audit", ("add", "change", "view")),
@@ -39,13 +39,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("outbox", "outboxmessage", ("change", "view")),
     ],
     AUDITORS: [
-        ("audits", "standard", ("view",)),
-        ("audits", "clause", ("view",)),
-        ("audits", "certificationscheme", ("view",)),
+        ("standards", "standard", ("view",)),
+        ("standards", "clause", ("view",)),
+        ("standards", "certificationscheme", ("view",)),
     ],
     CLIENT_USERS: [
-        ("audits", "standard", ("view",)),
-        ("audits", "clause", ("view",)),
+        ("standards", "standard", ("view",)),
+        ("standards", "clause", ("view",)),
     ],
 }
 

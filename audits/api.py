@@ -1,47 +1,585 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+"""Audits over the API: the audits themselves, their team and plan (/api/v1/audits/), and the
+audit-time calculator (/api/v1/audit-time/). Rules live in audits.services and audits.audit_time."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from audits.models import Standard
-from audits.selectors import clause_tree, standards_with_counts
+from accounts.roles import is_auditor, is_staff_member
+from audits import certification, services
+from audits.audit_time import (
+    INITIAL,
+    RECERTIFICATION,
+    SURVEILLANCE,
+    Adjustment,
+    AuditTimeError,
+    calculate_audit_time,
+)
+from audits.certificates_api import DECISION_ERRORS, DecisionInput, DecisionResultSerializer, decision_result
+from audits.document_views import plan_pdf_response, report_pdf_response
+from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, Recommendation, TeamMember
+from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
+from clients.models import Organization, Site
+from clients.selectors import organizations_for_user, sites_for_user
+from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
+from core.limits import LONG_TEXT_MAX_LENGTH
+from findings import closing
+from findings.models import Nonconformity
+from standards.models import Clause, Standard
 
 
-class StandardSerializer(serializers.ModelSerializer):
-    clause_count = serializers.IntegerField(read_only=True)
+class TeamMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
 
     class Meta:
-        model = Standard
-        fields = ["id", "code", "title", "edition", "accreditation_basis", "description", "clause_count"]
+        model = TeamMember
+        fields = ["id", "user", "name", "role"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(client_membership__isnull=True)
 
 
-ClauseTreeSerializer = inline_serializer(
-    "ClauseNode",
-    many=True,
-    fields={
-        "id": serializers.IntegerField(),
-        "number": serializers.CharField(),
-        "title": serializers.CharField(),
-        "auditable": serializers.BooleanField(),
-        "is_active": serializers.BooleanField(),
-        "children": serializers.ListField(child=serializers.DictField()),
-    },
+class AuditSerializer(serializers.ModelSerializer):
+    # Organisations and sites the caller cannot see read as ids that do not exist. Standards are
+    # the library, which every signed-in user reads.
+    organization = ReadableRelatedField(queryset=Organization.objects.all(), readable=organizations_for_user)
+    organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
+    standards = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Standard.objects.all())
+    sites = ReadableRelatedField(
+        many=True, queryset=Site.objects.all(), readable=sites_for_user, required=False
+    )
+    team = TeamMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "programme",
+            "standards",
+            "audit_type",
+            "sequence",
+            "mode",
+            "status",
+            "start_date",
+            "end_date",
+            "due_date",
+            "sites",
+            "team",
+            "objectives",
+            "scope",
+            "criteria",
+            "language",
+            "planned_days",
+            "time_calculation",
+            "sampling_seed",
+            "plan_justification",
+            "confirmed_at",
+        ]
+        read_only_fields = [
+            "programme",
+            "sequence",
+            "status",
+            "planned_days",
+            "time_calculation",
+            "sampling_seed",
+            "plan_justification",
+            "confirmed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (
+            self.instance is not None
+            and not isinstance(self.instance, list | tuple)
+            and hasattr(self.instance, "pk")
+        ):
+            self.fields["organization"].read_only = True
+
+    def create(self, validated_data):
+        standards = validated_data.pop("standards")
+        sites = validated_data.pop("sites", None)
+        audit = Audit.objects.create(
+            organization=validated_data.pop("organization"), audit_type=validated_data.pop("audit_type")
+        )
+        audit.standards.set(standards)
+        return services.audit_update(audit=audit, sites=sites, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("standards", None)
+        validated_data.pop("audit_type", None)
+        sites = validated_data.pop("sites", None)
+        return services.audit_update(audit=instance, sites=sites, **validated_data)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", "example": "09:00:00"}
 )
+class TimeOfDayField(serializers.TimeField):
+    """A time of day at the site, without a UTC offset ("09:00:00").
+
+    The schema says so with a pattern: JSON Schema's `time` format requires an offset.
+    """
 
 
-class StandardViewSet(viewsets.ReadOnlyModelViewSet):
-    """The standards library. Every signed-in user may read it; staff import with import_standard."""
+class PlanSlotSerializer(serializers.ModelSerializer):
+    start = TimeOfDayField(read_only=True)
+    end = TimeOfDayField(read_only=True)
+    clauses = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+    member_name = serializers.CharField(source="member.user.get_full_name", read_only=True)
 
-    serializer_class = StandardSerializer
-    filterset_fields = ["accreditation_basis"]
-    search_fields = ["code", "title"]
-    ordering_fields = ["code"]
+    class Meta:
+        model = PlanSlot
+        fields = ["id", "start", "end", "member", "member_name", "activity", "clauses"]
+
+
+class AuditDaySerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    slots = PlanSlotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AuditDay
+        fields = ["id", "date", "site", "site_name", "slots"]
+
+
+class PlanSerializer(serializers.Serializer):
+    """The shape of AuditViewSet._plan(), for the schema only."""
+
+    audit = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AuditStatus.choices)
+    planned_days = serializers.FloatField(allow_null=True)
+    hours = serializers.FloatField()
+    problems = serializers.ListField(
+        child=serializers.CharField(), help_text="What still stops the plan from being confirmed."
+    )
+    days = AuditDaySerializer(many=True)
+
+
+class DayInput(serializers.Serializer):
+    date = serializers.DateField()
+    site = id_field()
+
+
+class SlotInput(serializers.Serializer):
+    day = id_field()
+    start = TimeOfDayField()
+    end = TimeOfDayField()
+    member = id_field()
+    activity = serializers.CharField(max_length=200)
+    clauses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class ConfirmInput(serializers.Serializer):
+    justification = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+
+
+class TeamRemoveInput(serializers.Serializer):
+    user = id_field()
+
+
+class CloseInput(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    conclusion = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+    plan_deviations = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+
+
+class NonconformitySerializer(serializers.ModelSerializer):
+    clause = serializers.CharField(source="finding.clause.number", read_only=True)
+    site = serializers.CharField(source="finding.site.name", read_only=True, default=None)
+
+    class Meta:
+        model = Nonconformity
+        fields = ["id", "number", "grade", "status", "clause", "site", "response_due", "close_due"]
+
+
+class ClosedAuditSerializer(serializers.ModelSerializer):
+    nonconformities = NonconformitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "status",
+            "recommendation",
+            "conclusion",
+            "plan_deviations",
+            "closed_at",
+            "closed_by",
+            "nonconformities",
+        ]
+
+
+class AuditFilter(FilterSet):
+    organization = readable_choice_filter(organizations_for_user)
+    programme = readable_choice_filter(programmes_for_user)
+
+    class Meta:
+        model = Audit
+        fields = ["organization", "audit_type", "status", "programme"]
+
+
+class AuditViewSet(viewsets.ModelViewSet):
+    """Audits: staff create and edit; the team and the client's users read; others get 404."""
+
+    serializer_class = AuditSerializer
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    filterset_class = AuditFilter
+    ordering_fields = ["start_date", "due_date", "id"]
 
     def get_queryset(self):
-        return standards_with_counts().order_by("code")
+        return (
+            audits_for_user(self.request.user)
+            .select_related("organization")
+            .prefetch_related(
+                "standards", "sites", Prefetch("team", queryset=TeamMember.objects.select_related("user"))
+            )
+            .order_by("-start_date", "-id")
+        )
 
-    @extend_schema(responses=ClauseTreeSerializer)
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def clauses(self, request, pk=None):
-        """The clause tree, nested by parent, in the standard's order."""
-        return Response(clause_tree(self.get_object()))
+    def _require_staff(self):
+        if not is_staff_member(self.request.user):
+            raise PermissionDenied("Only certification staff may do this.")
+
+    def _require_planner(self, audit):
+        if not (is_staff_member(self.request.user) or is_lead_auditor(self.request.user, audit)):
+            raise PermissionDenied(
+                "Only certification staff and the audit's lead auditor may change the plan."
+            )
+
+    def create(self, request, *args, **kwargs):
+        self._require_staff()
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        self.get_object()  # 404 for outsiders before 403 for readers
+        self._require_staff()
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={405: OpenApiResponse(description="Audits are never deleted; cancel it instead.")}
+    )
+    def destroy(self, request, *args, **kwargs):
+        self.get_object()
+        self._require_staff()
+        return Response(
+            {"detail": "Audits are records and are never deleted; cancel it instead."}, status=405
+        )
+
+    @extend_schema(methods=["GET"], responses=TeamMemberSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=TeamMemberSerializer, responses={201: TeamMemberSerializer(many=True)}
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        parameters=[OpenApiParameter("user", int, required=True, description="The member to remove.")],
+        responses={200: TeamMemberSerializer(many=True)},
+    )
+    # The whole team in one answer: no pages, no filters.
+    @action(detail=True, methods=["get", "post", "delete"], pagination_class=None, filter_backends=[])
+    def team(self, request, pk=None):
+        """The team: GET lists it; POST {user, role} adds a member; DELETE {user} removes one."""
+        audit = self.get_object()
+        if request.method != "GET":
+            self._require_staff()
+        if request.method == "POST":
+            data = TeamMemberSerializer(data=request.data, context={"request": request})
+            data.is_valid(raise_exception=True)
+            services.team_member_add(
+                audit=audit, user=data.validated_data["user"], role=data.validated_data["role"]
+            )
+        elif request.method == "DELETE":
+            data = TeamRemoveInput(data=request.data or request.query_params)
+            data.is_valid(raise_exception=True)
+            member = get_object_or_404(audit.team, user_id=data.validated_data["user"])
+            services.team_member_remove(member=member)
+        members = audit.team.select_related("user")
+        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        return Response(TeamMemberSerializer(members, many=True).data, status=code)
+
+    def _plan(self, audit):
+        days = audit.days.select_related("site").prefetch_related(
+            Prefetch(
+                "slots", queryset=PlanSlot.objects.select_related("member__user").prefetch_related("clauses")
+            )
+        )
+        return {
+            "audit": audit.pk,
+            "status": audit.status,
+            "planned_days": audit.planned_days,
+            "hours": services.plan_hours(audit),
+            "problems": services.plan_problems(audit) if audit.status == "planned" else [],
+            "days": AuditDaySerializer(days, many=True).data,
+        }
+
+    @extend_schema(responses=PlanSerializer)
+    @action(detail=True, methods=["get"])
+    def plan(self, request, pk=None):
+        """The day-by-day plan, with what still stops it from being confirmed."""
+        return Response(self._plan(self.get_object()))
+
+    @extend_schema(
+        operation_id="v1_audits_plan_pdf_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="plan.pdf",
+        url_name="plan-pdf",
+        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+    )
+    def download_plan_pdf(self, request, pk=None):
+        """The confirmed plan as the PDF sent to the client; 404 until the plan is confirmed."""
+        # Named to sort before `plan`: the router orders routes by method name, and the format-suffix
+        # route of `plan` (plan.<format>) would otherwise answer plan.pdf/ with a 404.
+        return plan_pdf_response(self.get_object())
+
+    @extend_schema(request=CloseInput, responses=ClosedAuditSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?}."""
+        audit = self.get_object()
+        # 403 before any 400: a body is only worth validating from the one who may close.
+        try:
+            closing.require_lead(request.user, audit)
+        except DjangoPermissionDenied as refusal:
+            raise PermissionDenied(str(refusal)) from None  # DRF would replace the reason with its own
+        data = CloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        closing.audit_close(audit=audit, user=request.user, **data.validated_data)
+        nonconformities = Nonconformity.objects.select_related("finding__clause", "finding__site")
+        closed = Audit.objects.prefetch_related(Prefetch("nonconformities", queryset=nonconformities)).get(
+            pk=audit.pk
+        )
+        return Response(ClosedAuditSerializer(closed).data)
+
+    @extend_schema(request=DecisionInput, responses={201: DecisionResultSerializer, **DECISION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """Staff's certification decision on the closed audit: POST {outcome, rationale, decided_on?}.
+
+        A grant issues the certificate and a renewal renews it; the answer carries either.
+        """
+        audit = self.get_object()
+        # 403 before any 400: a body is only worth validating from the one who may decide.
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("Only certification staff make certification decisions."))
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = certification.decision_record(audit=audit, user=request.user, **data.validated_data)
+        return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DayInput, responses={201: PlanSerializer})
+    @action(detail=True, methods=["post"], url_path="plan/days")
+    def plan_days(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = DayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        site = get_object_or_404(audit.organization.sites, pk=data.validated_data["site"])
+        services.plan_day_add(audit=audit, date=data.validated_data["date"], site=site)
+        return Response(self._plan(audit), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SlotInput, responses={201: PlanSerializer})
+    @action(detail=True, methods=["post"], url_path="plan/slots")
+    def plan_slots(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = SlotInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        day = get_object_or_404(audit.days, pk=values["day"])
+        member = get_object_or_404(audit.team, pk=values["member"])
+        clauses = list(
+            Clause.objects.filter(standard__in=audit.standards.all(), number__in=values["clauses"])
+        )
+        unknown = set(values["clauses"]) - {clause.number for clause in clauses}
+        if unknown:
+            raise serializers.ValidationError({"clauses": [f"Unknown clause {sorted(unknown)[0]}."]})
+        services.plan_slot_add(
+            day=day,
+            start=values["start"],
+            end=values["end"],
+            member=member,
+            activity=values["activity"],
+            clauses=clauses,
+        )
+        return Response(self._plan(audit), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConfirmInput, responses=PlanSerializer)
+    @action(detail=True, methods=["post"], url_path="plan/confirm")
+    def plan_confirm(self, request, pk=None):
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
+        return Response(self._plan(audit))
+
+    @extend_schema(
+        operation_id="v1_audits_report_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="report",
+        url_name="report",
+        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+    )
+    def report(self, request, pk=None):
+        """The closed audit's report PDF; 404 until the audit is closed."""
+        # No other action's path starts with "report", so its format-suffix route shadows nothing.
+        return report_pdf_response(self.get_object())
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="compute-time")
+    def compute_time(self, request, pk=None):
+        """Compute the audit time and choose the sites; kept with the audit as its justification."""
+        audit = self.get_object()
+        self._require_planner(audit)
+        services.audit_compute_time(audit=audit)
+        return Response(
+            AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
+        )
+
+
+# -- The audit-time calculator ------------------------------------------------------------------
+
+
+class IsStaffOrAuditor(permissions.BasePermission):
+    """Planning figures are for the certification body's own people, not for clients."""
+
+    def has_permission(self, request, view):
+        return is_staff_member(request.user) or is_auditor(request.user)
+
+
+def _parse_adjustment(text: str) -> Adjustment:
+    percent, separator, justification = text.partition(":")
+    if not separator:
+        raise serializers.ValidationError(
+            _("Write each adjustment as percent:justification, for example -10:Low complexity.")
+        )
+    try:
+        return Adjustment(percent=percent.strip(), justification=justification.strip())
+    except AuditTimeError as error:
+        raise serializers.ValidationError(error.message) from None
+
+
+class AuditTimeQuery(serializers.Serializer):
+    standard = serializers.CharField()
+    personnel = serializers.DecimalField(max_digits=10, decimal_places=2, max_value=Decimal(10_000_000))
+    sites = serializers.IntegerField(min_value=1, max_value=100_000)
+    audit_type = serializers.ChoiceField(choices=[INITIAL, SURVEILLANCE, RECERTIFICATION])
+    adjustment = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+    def validate_standard(self, value: str) -> Standard:
+        standard = Standard.objects.select_related("scheme").filter(code__iexact=value.strip()).first()
+        if standard is None:
+            raise serializers.ValidationError(_("No standard with the code %(code)s.") % {"code": value})
+        if not hasattr(standard, "scheme"):
+            raise serializers.ValidationError(
+                _("%(code)s has no certification scheme yet.") % {"code": standard.code}
+            )
+        return standard
+
+    def validate_personnel(self, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise serializers.ValidationError(_("Effective personnel must be more than zero."))
+        return value
+
+    def validate_adjustment(self, value: list[str]) -> list[Adjustment]:
+        return [_parse_adjustment(text) for text in value]
+
+
+class AuditTimeResultSerializer(serializers.Serializer):
+    """The shape of AuditTimeResult.as_dict(), for the schema only."""
+
+    standard = serializers.CharField()
+    audit_type = serializers.CharField()
+    calculated_as = serializers.ChoiceField(choices=[INITIAL, SURVEILLANCE, RECERTIFICATION])
+    personnel = serializers.FloatField()
+    sites = serializers.IntegerField()
+    adjustments = serializers.ListField(child=serializers.DictField())
+    sampling_allowed = serializers.BooleanField()
+    table_days = serializers.FloatField()
+    adjusted_days = serializers.FloatField()
+    initial_days = serializers.FloatField()
+    days = serializers.FloatField()
+    stage1_days = serializers.FloatField(allow_null=True)
+    stage2_days = serializers.FloatField(allow_null=True)
+    onsite_days = serializers.FloatField()
+    sampled_sites = serializers.IntegerField()
+    visited_sites = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    justification = serializers.ListField(child=serializers.CharField())
+
+
+class AuditTimeCalculatorView(APIView):
+    """Audit days for a standard, a size and an audit type, with the justification to give the client."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStaffOrAuditor]
+
+    @extend_schema(
+        operation_id="audit_time_calculate",
+        parameters=[
+            OpenApiParameter("standard", OpenApiTypes.STR, required=True, description="Standard code."),
+            OpenApiParameter(
+                "personnel",
+                OpenApiTypes.DECIMAL,
+                required=True,
+                description="Effective personnel in scope; part-time staff as FTE.",
+            ),
+            OpenApiParameter(
+                "sites",
+                OpenApiTypes.INT,
+                required=True,
+                description="Sites in scope, central function included.",
+            ),
+            OpenApiParameter(
+                "audit_type", OpenApiTypes.STR, required=True, enum=[INITIAL, SURVEILLANCE, RECERTIFICATION]
+            ),
+            OpenApiParameter(
+                "adjustment",
+                OpenApiTypes.STR,
+                many=True,
+                description="Repeatable percent:justification, for example -10:Low complexity.",
+            ),
+        ],
+        responses={
+            200: AuditTimeResultSerializer,
+            400: OpenApiResponse(description="A parameter is missing or wrong; the answer names it."),
+        },
+    )
+    def get(self, request):
+        query = AuditTimeQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        # An over-limit reduction raises AuditTimeError, which the API answers as 400 on "adjustment".
+        result = calculate_audit_time(
+            scheme=values["standard"].scheme,
+            personnel=values["personnel"],
+            sites=values["sites"],
+            audit_type=values["audit_type"],
+            adjustments=values["adjustment"],
+        )
+        return Response(result.as_dict())

@@ -16,8 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from audits import sampling
-from audits.models import Stage1Mode
 from core.errors import DomainError
+from standards.models import Stage1Mode
 
 ONE_DECIMAL = Decimal("0.1")
 HUNDRED = Decimal(100)

@@ -75,7 +75,7 @@ class Certificate(models.Model):
         verbose_name=_("organisation"),
     )
     standards = models.ManyToManyField(
-        "audits.Standard",
+        "standards.Standard",
         through="CertificateStandard",
         related_name="certificates",
         verbose_name=_("standards"),
@@ -129,7 +129,7 @@ class CertificateStandard(models.Model):
     """A standard the certificate covers. PROTECT, as for audits (see audits.models.AuditStandard)."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE)
-    standard = models.ForeignKey("audits.Standard", on_delete=models.PROTECT)
+    standard = models.ForeignKey("standards.Standard", on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = _("standard of a certificate")

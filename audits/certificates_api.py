@@ -25,12 +25,12 @@ from audits.models import (
     CertificateStatus,
     Decision,
     DecisionOutcome,
-    Standard,
 )
 from clients.selectors import organizations_for_user
 from core.api import FilterSet, PDFRenderer, id_field, readable_choice_filter
 from core.errors import DomainError
 from core.limits import LONG_TEXT_MAX_LENGTH
+from standards.models import Standard
 
 # -- What a certificate looks like ----------------------------------------------------------------
 

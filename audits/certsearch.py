@@ -24,9 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from audits.models import Certificate, CertificateSite, CertificateStatus, Standard
+from audits.models import Certificate, CertificateSite, CertificateStatus
 from audits.public_views import effective_status
 from core.spreadsheets import SpreadsheetWriter
+from standards.models import Standard
 
 # CertSearch's words for our statuses (it also knows Inactive, Cancelled and Draft, which we never use).
 STATUS_VOCABULARY = {

@@ -16,11 +16,12 @@ from audits.audit_time import (
     SURVEILLANCE,
     Adjustment,
 )
-from audits.models import Audit, AuditDay, Clause, Recommendation, Standard, TeamMember, TeamRole
+from audits.models import Audit, AuditDay, Recommendation, TeamMember, TeamRole
 from clients.models import Organization
 from clients.selectors import organizations_for_user
 from core.forms import ModelMultipleChoiceField
 from core.limits import LONG_TEXT_MAX_LENGTH
+from standards.models import Clause, Standard
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

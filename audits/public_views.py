@@ -39,7 +39,8 @@ from django_countries import countries
 from django_ratelimit.core import get_usage
 
 from accounts.addresses import client_key
-from audits.models import Certificate, CertificateSite, CertificateStatus, Standard
+from audits.models import Certificate, CertificateSite, CertificateStatus
+from standards.models import Standard
 
 logger = logging.getLogger(__name__)
 

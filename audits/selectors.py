@@ -1,41 +1,12 @@
 import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.roles import granted_by_object, has_global_perm, is_staff_member
 from audits.cycle import AT_RISK_DAYS
-from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, PlanSlot, Standard
+from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
 from clients.models import ClientMembership
 from clients.selectors import organizations_for_user
-
-
-def standards_with_counts() -> QuerySet[Standard]:
-    return Standard.objects.select_related("scheme").annotate(
-        clause_count=Count("clauses", filter=Q(clauses__is_active=True))
-    )
-
-
-def clause_tree(standard: Standard, *, include_inactive: bool = False) -> list[dict]:
-    """The standard's clauses as nested dicts, built from one query."""
-    clauses = Clause.objects.filter(standard=standard).order_by("order", "id")
-    if not include_inactive:
-        clauses = clauses.filter(is_active=True)
-    nodes = {
-        clause.pk: {
-            "id": clause.pk,
-            "number": clause.number,
-            "title": clause.title,
-            "auditable": clause.auditable,
-            "is_active": clause.is_active,
-            "children": [],
-        }
-        for clause in clauses
-    }
-    roots = []
-    for clause in clauses:
-        parent = nodes.get(clause.parent_id)
-        (parent["children"] if parent else roots).append(nodes[clause.pk])
-    return roots
 
 
 def audits_for_user(user, queryset: QuerySet[Audit] | None = None) -> QuerySet[Audit]:

@@ -21,7 +21,6 @@ from audits.models import (
     AuditType,
     CertificationProgramme,
     PlanSlot,
-    Standard,
     TeamMember,
     TeamRole,
 )
@@ -30,6 +29,7 @@ from audits.team_rules import competence_problems, conflict_problems
 from clients.models import Organization
 from clients.services import organization_grant_view, organization_revoke_view
 from core.errors import ConflictError, DomainError
+from standards.models import Standard
 
 # The audits of a new programme, in the order they happen.
 PROGRAMME_AUDITS = [

@@ -4,8 +4,6 @@ from audits import certificate_pages, certificate_views, close_views, document_v
 
 app_name = "audits"
 urlpatterns = [
-    path("standards/", views.standard_list, name="standard-list"),
-    path("standards/<int:pk>/", views.standard_detail, name="standard-detail"),
     path("programmes/new/", views.programme_create, name="programme-create"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme-detail"),
     path("programmes/<int:pk>/decision/", views.programme_decision, name="programme-decision"),

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
@@ -35,39 +35,14 @@ from audits.forms import (
     adjustments_from,
     plan_day_label,
 )
-from audits.models import Audit, AuditStatus, CertificationProgramme, Clause, Decision, PlanSlot
-from audits.selectors import (
-    audits_for_user,
-    clause_tree,
-    is_lead_auditor,
-    programmes_for_user,
-    standards_with_counts,
-)
+from audits.models import Audit, AuditStatus, CertificationProgramme, Decision, PlanSlot
+from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
 from clients.selectors import membership_of
 from core.errors import DomainError
 from core.views import require_perm, save_with_service
+from standards.models import Clause
 
 CLOSED_STATES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
-
-
-@login_required
-@permission_required("audits.view_standard", raise_exception=True)
-def standard_list(request):
-    return render(request, "audits/standard_list.html", {"standards": standards_with_counts()})
-
-
-@login_required
-@permission_required("audits.view_standard", raise_exception=True)
-def standard_detail(request, pk):
-    standard = get_object_or_404(standards_with_counts(), pk=pk)
-    context = {
-        "standard": standard,
-        "tree": clause_tree(standard),
-        "scheme": getattr(standard, "scheme", None)
-        if request.user.has_perm("audits.view_certificationscheme")
-        else None,
-    }
-    return render(request, "audits/standard_detail.html", context)
 
 
 @login_required

@@ -254,7 +254,7 @@ def _check_size(size: Size) -> None:
 
 
 def _check_not_generated() -> None:
-    from audits.models import Standard
+    from standards.models import Standard
 
     if Standard.objects.filter(code__in=STANDARD_CODES).exists():
         raise RuntimeError(
@@ -287,8 +287,8 @@ def _users():
 
 
 def _standard(code: str, clauses: int):
-    from audits.models import CertificationScheme, Clause, Standard
-    from audits.policy import SCHEME_PRESETS
+    from standards.models import CertificationScheme, Clause, Standard
+    from standards.policy import SCHEME_PRESETS
 
     standard = Standard.objects.create(
         code=code,
@@ -885,6 +885,7 @@ def counted_models() -> list:
     from audits import models as audits
     from clients import models as clients
     from findings import models as findings
+    from standards import models as standards
 
     return [
         get_user_model(),
@@ -893,9 +894,9 @@ def counted_models() -> list:
         clients.Site,
         clients.ClientMembership,
         clients.OrganizationUserObjectPermission,
-        audits.Standard,
-        audits.Clause,
-        audits.CertificationScheme,
+        standards.Standard,
+        standards.Clause,
+        standards.CertificationScheme,
         audits.Competence,
         audits.CertificationProgramme,
         audits.ProgrammeStandard,
@@ -950,8 +951,9 @@ def describe(world: World | None = None) -> World:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from audits.models import Audit, Clause, TeamRole
+    from audits.models import Audit, TeamRole
     from clients.models import ClientMembership
+    from standards.models import Clause
 
     del world  # everything is read from the database
     users = {

@@ -1,15 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from audits.api import StandardViewSet
-from audits.audits_api import AuditViewSet
-from audits.calculator_api import AuditTimeCalculatorView
+from audits.api import AuditTimeCalculatorView, AuditViewSet
 from audits.certificates_api import CertificateViewSet
 from audits.public_api import PublicCertificateView
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
 from findings.nc_api import NonconformityViewSet
+from standards.api import StandardViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")

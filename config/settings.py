@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "housekeeping",
     "accounts",
     "clients",
+    "standards",
     "audits",
     "findings",
 ]

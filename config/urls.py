@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
+    path("", include("standards.urls")),
     path("", include("audits.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),

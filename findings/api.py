@@ -8,7 +8,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.models import person_name
-from audits.models import Audit, Clause
+from audits.models import Audit
 from audits.selectors import audits_for_user
 from clients.models import Site
 from clients.selectors import sites_for_user
@@ -16,6 +16,7 @@ from core.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, rea
 from findings import services
 from findings.models import Finding, Grade
 from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user
+from standards.models import Clause
 
 
 class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):

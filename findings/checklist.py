@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
 from audits.forms import plan_day_label
-from audits.models import Audit, AuditDay, Clause, PlanSlot
+from audits.models import Audit, AuditDay, PlanSlot
 from findings.models import GRADE_SEVERITY, NONCONFORMITY_GRADES, Finding, Grade
+from standards.models import Clause
 
 FILTERS = ("all", "open", "nc", "mine")
 

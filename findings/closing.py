@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.deliveries import report_pdf_queue
-from audits.models import Audit, AuditStatus, CertificationScheme, Clause, Recommendation
+from audits.models import Audit, AuditStatus, Recommendation
 from audits.numbering import next_number
 from audits.selectors import is_lead_auditor
 from clients.models import Site
 from core.errors import ConflictError, DomainError
 from findings.models import NONCONFORMITY_GRADES, Finding, Grade, Nonconformity
+from standards.models import CertificationScheme, Clause
 
 NC_SERIES = "NC"
 

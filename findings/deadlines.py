@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audits.models import CertificationScheme
 from clients.models import Organization
 from findings.models import Grade, Nonconformity, NonconformityStatus
 from findings.notices import client_recipients, send_notice, staff_recipients, team_recipients
+from standards.models import CertificationScheme
 
 logger = logging.getLogger(__name__)
 

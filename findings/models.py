@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from audits.models import Audit, Clause
+from audits.models import Audit
 from clients.models import Site
 from core.limits import LONG_TEXT_MAX_LENGTH
+from standards.models import Clause
 
 
 class Grade(models.TextChoices):

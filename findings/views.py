@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_staff_member
 from accounts.submissions import submitted_once
-from audits.models import AuditStatus, Clause
+from audits.models import AuditStatus
 from audits.selectors import audits_for_user
 from clients.models import Site
 from core.errors import DomainError
@@ -24,6 +24,7 @@ from findings.checklist import FILTERS, build_checklist
 from findings.forms import EditFindingForm, EvidenceForm, NewFindingForm, RemoveFindingForm
 from findings.models import Finding, FindingChange, Grade, Visibility
 from findings.selectors import can_write_findings, evidence_for_user, is_client_user
+from standards.models import Clause
 
 OPEN_STATES = (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
 

@@ -4,10 +4,11 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from audits.models import CertificationScheme, Clause, Competence, CompetenceRole, Standard
-from audits.policy import SCHEME_PRESETS
+from audits.models import Competence, CompetenceRole
 from clients.models import Organization, Site
 from clients.validators import luhn_check_digit
+from standards.models import CertificationScheme, Clause, Standard
+from standards.policy import SCHEME_PRESETS
 
 
 def _org_number(n: int) -> str:

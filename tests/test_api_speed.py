@@ -223,12 +223,12 @@ def test_has_global_perm_answers_as_has_perm(cast):
     perms = [
         "clients.view_organization",
         "clients.change_site",
-        "audits.view_standard",
+        "standards.view_standard",
         "audits.no_such_thing",
     ]
     for user, perm in itertools.product(users, perms):
         assert has_global_perm(_fresh(user), perm) == _fresh(user).has_perm(perm), (user.username, perm)
-    assert has_global_perm(AnonymousUser(), "audits.view_standard") is False
+    assert has_global_perm(AnonymousUser(), "standards.view_standard") is False
 
 
 def test_has_global_perm_asks_once_per_permission_and_request(cast, django_assert_num_queries):

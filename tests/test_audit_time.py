@@ -13,8 +13,8 @@ from audits.audit_time import (
     round_half_up,
     table_days,
 )
-from audits.models import CertificationScheme, Standard
-from audits.policy import SCHEME_PRESETS
+from standards.models import CertificationScheme, Standard
+from standards.policy import SCHEME_PRESETS
 
 
 def _scheme(preset: str, code: str, **changes) -> CertificationScheme:

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.db.models import F
 from rest_framework.test import APIClient
 
-from audits.models import Audit, AuditStatus, Certificate, Clause, Decision
+from audits.models import Audit, AuditStatus, Certificate, Decision
 from audits.selectors import audits_for_user
 from bench import dataset
 from findings.models import Evidence, Finding, Grade
+from standards.models import Clause
 
 QUICK = dataset.QUICK
 
@@ -35,9 +36,9 @@ def test_it_builds_the_sizes_asked_for(world):
     expected = {
         "clients.Organization": QUICK.organizations,
         "clients.Site": QUICK.organizations * QUICK.sites_per_organization,
-        "audits.Standard": 2,
-        "audits.CertificationScheme": 2,
-        "audits.Clause": 2 * clauses_per_standard,
+        "standards.Standard": 2,
+        "standards.CertificationScheme": 2,
+        "standards.Clause": 2 * clauses_per_standard,
         "audits.CertificationProgramme": QUICK.organizations,
         "audits.Audit": QUICK.audits,
         "audits.AuditStandard": QUICK.audits,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import Standard
+from standards.models import Standard
 from tests.conftest import CAST_NAMES
 
 URL = "/api/v1/audit-time/"

@@ -3,10 +3,11 @@ import datetime
 import pytest
 
 from audits.cycle import add_months, audit_flags, cycle_dates
-from audits.models import Audit, AuditType, CertificationScheme
-from audits.policy import SCHEME_PRESETS
+from audits.models import Audit, AuditType
 from audits.services import programme_create, programme_set_decision
 from core.errors import ConflictError
+from standards.models import CertificationScheme
+from standards.policy import SCHEME_PRESETS
 
 
 @pytest.mark.parametrize(

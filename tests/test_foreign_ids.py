@@ -13,7 +13,7 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from audits.audits_api import AuditSerializer
+from audits.api import AuditSerializer
 from audits.certification import decision_record
 from audits.models import Audit, AuditDay, AuditType, Certificate, TeamMember
 from audits.services import programme_create

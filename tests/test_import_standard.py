@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from audits.library import LIBRARY_DIR
-from audits.models import CertificationScheme, Clause, Standard
-from audits.policy import SCHEME_PRESETS
+from standards.library import LIBRARY_DIR
+from standards.models import CertificationScheme, Clause, Standard
+from standards.policy import SCHEME_PRESETS
 
 pytestmark = pytest.mark.django_db
 

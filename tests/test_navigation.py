@@ -21,7 +21,7 @@ def current_links(response) -> list[str]:
         ("staff", "audits:audit-list", {}, "audits:audit-list"),
         ("staff", "audits:certificate-list", {}, "audits:certificate-list"),
         ("staff", "audits:calculator", {}, "audits:calculator"),
-        ("staff", "audits:standard-list", {}, "audits:standard-list"),
+        ("staff", "standards:standard-list", {}, "standards:standard-list"),
         ("staff", "findings:nc-list", {}, "findings:nc-list"),
         ("staff", "security-log", {}, "security-log"),
         ("lead", "findings:checklist", {"pk": "audit"}, "audits:audit-list"),

@@ -15,11 +15,9 @@ from audits.models import (
     AuditDay,
     AuditStatus,
     AuditType,
-    Clause,
     CompetenceRole,
     PlanSlot,
     PlanSlotClause,
-    Standard,
     TeamMember,
 )
 from audits.services import (
@@ -42,6 +40,7 @@ from findings.closing import audit_close
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import Evidence, Finding, FindingChange
 from findings.services import finding_create, finding_remove, finding_update
+from standards.models import Clause, Standard
 from tests.factories import ClauseFactory, CompetenceFactory, StandardFactory, UserFactory
 
 
@@ -144,7 +143,7 @@ def _admin_targets(cast, audit):
     return {
         "organisation": ("clients", "organization", cast.org_a, Organization),
         "site": ("clients", "site", audit.stockholm, Site),
-        "standard": ("audits", "standard", cast.standard, Standard),
+        "standard": ("standards", "standard", cast.standard, Standard),
         "user": ("accounts", "user", cast.lead, type(cast.lead)),
     }
 
@@ -181,7 +180,7 @@ def test_it_shows_cannot_delete_for_the_admin_bulk_action(cast, onsite_audit, ad
 
 def test_it_refuses_deleting_a_planned_clause_in_the_standard_admin(cast, onsite_audit, admin_user, login):
     client = login(admin_user)
-    url = reverse("admin:audits_standard_change", args=[cast.standard.pk])
+    url = reverse("admin:standards_standard_change", args=[cast.standard.pk])
     form = client.get(url).context["adminform"].form
     clauses = list(cast.standard.clauses.order_by("order", "id"))
     data = {name: value for name, value in form.initial.items() if value is not None}

@@ -3,9 +3,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from accounts.roles import AUDITORS, STAFF, is_auditor, is_staff_member
-from audits.models import Competence, Standard
+from audits.models import Competence
 from clients.models import ClientMembership, Organization, Site
 from clients.selectors import organizations_for_user
+from standards.models import Standard
 
 pytestmark = pytest.mark.django_db
 

@@ -51,6 +51,7 @@ SOURCES = [
     "accounts",
     "audits",
     "clients",
+    "standards",
     "findings",
     "config",
     "templates",

@@ -51,7 +51,7 @@ def tour(demo) -> dict[str, list[tuple[str, str]]]:
             ("audit-team", reverse("audits:audit-team", args=[stage2.pk])),
             ("quote", reverse("audits:quote", args=[stage2.programme_id])),
             ("calculator", reverse("audits:calculator")),
-            ("standards", reverse("audits:standard-list")),
+            ("standards", reverse("standards:standard-list")),
             ("ncr-list-staff", reverse("findings:nc-list")),
             ("certificates", reverse("audits:certificate-list")),
             ("certificate", reverse("audits:certificate-detail", args=[certificate.pk])),

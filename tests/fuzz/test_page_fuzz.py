@@ -38,9 +38,7 @@ from audits.models import (
     Certificate,
     CertificateRevision,
     CertificationProgramme,
-    Clause,
     PlanSlot,
-    Standard,
     TeamMember,
 )
 from clients.models import Organization, Site
@@ -48,6 +46,7 @@ from findings.closing import audit_close
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
 from findings.ncr import nonconformity_review
 from outbox.models import OutboxMessage
+from standards.models import Clause, Standard
 from tests.conftest import CAST_NAMES
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
 from tests.fuzz.pages import Form, FormField, Page, SiteForms, site_pages

@@ -30,10 +30,11 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup, ServerError
 from schemathesis.openapi.checks import JsonSchemaError
 
-from audits.api import StandardSerializer, StandardViewSet
-from audits.models import Audit, AuditDay, Certificate, Clause, Standard, TeamMember
+from audits.models import Audit, AuditDay, Certificate, TeamMember
 from clients.models import Organization, Site
 from findings.models import Evidence, Finding, Nonconformity
+from standards.api import StandardSerializer, StandardViewSet
+from standards.models import Clause, Standard
 from tests.conftest import CAST_NAMES
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES
 from tests.fuzz.schema import (

@@ -1,8 +1,8 @@
-"""Import every clause library shipped in audits/standards/ (used by `make run`)."""
+"""Import every clause library shipped in standards/libraries/ (used by `make run`)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.library import LIBRARY_DIR, LibraryError, libraries_import, libraries_read
+from standards.library import LIBRARY_DIR, LibraryError, libraries_import, libraries_read
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ A library carries clause numbers and short titles only, never requirement text (
 copyrighted, see shared/DOMAIN.md "Clause library"). Parsing checks everything without touching the
 database, so a malformed file is refused, with the line or item named, before anything is written.
 
-JSON file (what audits/standards/ ships)::
+JSON file (what standards/libraries/ ships)::
 
     {"code": "ISO 18295-1:2017", "title": "...", "edition": "2017", "accreditation_basis": "17065",
      "scheme_preset": "iso-18295", "description": "...",
@@ -29,11 +29,11 @@ from typing import Any, Literal
 
 from django.db import transaction
 
-from audits.models import AccreditationBasis, CertificationScheme, Clause, Standard
-from audits.policy import DEFAULT_PRESET, SCHEME_PRESETS
+from standards.models import AccreditationBasis, CertificationScheme, Clause, Standard
+from standards.policy import DEFAULT_PRESET, SCHEME_PRESETS
 
 # The libraries shipped with the product, loaded by `manage.py load_standards`.
-LIBRARY_DIR = Path(__file__).resolve().parent / "standards"
+LIBRARY_DIR = Path(__file__).resolve().parent / "libraries"
 
 # Lengths come from the models so that a too-long value is refused with its line number here
 # instead of failing (or being truncated, on SQLite) in the database halfway through an import.

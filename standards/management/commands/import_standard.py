@@ -1,12 +1,12 @@
-"""Load or update standards and their clause libraries from JSON or CSV files (see audits/library.py)."""
+"""Load or update standards and their clause libraries from JSON or CSV files (see standards/library.py)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.library import LibraryError, libraries_import, libraries_read
-from audits.models import AccreditationBasis
-from audits.policy import SCHEME_PRESETS
+from standards.library import LibraryError, libraries_import, libraries_read
+from standards.models import AccreditationBasis
+from standards.policy import SCHEME_PRESETS
 
 
 class Command(BaseCommand):
