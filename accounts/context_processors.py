@@ -2,12 +2,13 @@ from accounts.roles import is_auditor, is_staff_member
 
 # The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
 NAV_SECTIONS = [
-    ("certificates", ("audits:certificate", "public:")),
+    ("certificates", ("certificates:certificate", "public:")),
     ("calculator", ("audits:calculator",)),
     ("standards", ("standards:",)),
     ("ncrs", ("findings:nc",)),
     ("organisations", ("clients:",)),
-    ("audits", ("audits:", "findings:")),
+    # The decision page is a step of the audit (/audits/<id>/decision/), listed with the audits.
+    ("audits", ("audits:", "findings:", "certificates:decision")),
     ("security", ("security-log",)),
     ("outbox", ("outbox:",)),
     ("home", ("home",)),

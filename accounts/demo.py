@@ -446,7 +446,7 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         comment="October survey results and the calendar entry seen.",
     )
     # Certified: `staff`, who was on no audit team, grants it; the public page works at once.
-    from audits.certification import decision_record
+    from certificates.services import decision_record
 
     decision_record(
         audit=stage2,

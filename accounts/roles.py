@@ -33,8 +33,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("audits", "competence", ("add", "change", "delete", "view")),
         ("audits", "certificationprogramme", ("add", "change", "view")),
         ("audits", "audit", ("add", "change", "view")),
-        ("audits", "certificate", ("add", "change", "view")),
-        ("audits", "decision", ("add", "view")),
+        ("certificates", "certificate", ("add", "change", "view")),
+        ("certificates", "decision", ("add", "view")),
         # The outbox's staff page (outgoing e-mails and documents) and its retry.
         ("outbox", "outboxmessage", ("change", "view")),
     ],

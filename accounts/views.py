@@ -12,13 +12,8 @@ from django.views.decorators.http import require_safe
 from accounts.lockout import password_reset_allowed
 from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.roles import is_auditor, is_staff_member
-from audits.selectors import (
-    audits_needing_attention,
-    certificates_expiring,
-    decisions_waiting,
-    todays_slots,
-    upcoming_audits,
-)
+from audits.selectors import audits_needing_attention, todays_slots, upcoming_audits
+from certificates.selectors import certificates_expiring, decisions_waiting
 from clients.models import Organization
 from clients.selectors import membership_of, organizations_for_user
 from core.forms import parse_id

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import is_auditor, is_staff_member
-from audits import certification, services
+from audits import services
 from audits.audit_time import (
     INITIAL,
     RECERTIFICATION,
@@ -26,7 +26,6 @@ from audits.audit_time import (
     AuditTimeError,
     calculate_audit_time,
 )
-from audits.certificates_api import DECISION_ERRORS, DecisionInput, DecisionResultSerializer, decision_result
 from audits.document_views import plan_pdf_response, report_pdf_response
 from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, Recommendation, TeamMember
 from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
@@ -238,8 +237,13 @@ class AuditFilter(FilterSet):
         fields = ["organization", "audit_type", "status", "programme"]
 
 
-class AuditViewSet(viewsets.ModelViewSet):
-    """Audits: staff create and edit; the team and the client's users read; others get 404."""
+class AuditScopedViewSet(viewsets.GenericViewSet):
+    """/api/v1/audits/{id}/: the audits the caller may see, others 404.
+
+    The base of AuditViewSet and of the actions the higher apps add under the same path
+    (reports' close and report, certificates' decision), registered beside it in config/api_urls.py,
+    so the audit is looked up, scoped and described alike whichever app answers.
+    """
 
     serializer_class = AuditSerializer
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -255,6 +259,10 @@ class AuditViewSet(viewsets.ModelViewSet):
             )
             .order_by("-start_date", "-id")
         )
+
+
+class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
+    """Audits: staff create and edit; the team and the client's users read; others get 404."""
 
     def _require_staff(self):
         if not is_staff_member(self.request.user):
@@ -372,22 +380,6 @@ class AuditViewSet(viewsets.ModelViewSet):
             pk=audit.pk
         )
         return Response(ClosedAuditSerializer(closed).data)
-
-    @extend_schema(request=DecisionInput, responses={201: DecisionResultSerializer, **DECISION_ERRORS})
-    @action(detail=True, methods=["post"])
-    def decision(self, request, pk=None):
-        """Staff's certification decision on the closed audit: POST {outcome, rationale, decided_on?}.
-
-        A grant issues the certificate and a renewal renews it; the answer carries either.
-        """
-        audit = self.get_object()
-        # 403 before any 400: a body is only worth validating from the one who may decide.
-        if not is_staff_member(request.user):
-            raise PermissionDenied(_("Only certification staff make certification decisions."))
-        data = DecisionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        decision = certification.decision_record(audit=audit, user=request.user, **data.validated_data)
-        return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DayInput, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="plan/days")

@@ -11,7 +11,6 @@ from outbox.services import message_enqueue
 PLAN_PDF = outbox_task("audits.tasks.generate_plan_pdf", label=_("Audit plan (PDF)"))
 PLAN_EMAIL = outbox_task("audits.tasks.send_plan_email", label=_("Audit plan e-mail to the client"))
 REPORT_PDF = outbox_task("audits.tasks.generate_report_pdf", label=_("Audit report (PDF)"))
-CERTIFICATE_PDF = outbox_task("audits.tasks.generate_certificate_pdf", label=_("Certificate (PDF)"))
 
 
 def plan_pdf_queue(*, audit) -> None:
@@ -29,7 +28,3 @@ def report_pdf_queue(*, audit) -> None:
 def report_delivery(audit) -> OutboxMessage | None:
     """How making the audit's report went: the latest outbox row for it, None if never queued."""
     return latest_message(task=REPORT_PDF, args=[audit.pk])
-
-
-def certificate_pdf_queue(*, revision) -> None:
-    message_enqueue(task=CERTIFICATE_PDF, args=[revision.pk], subject=revision)

@@ -448,17 +448,3 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.series}-{self.year}: {self.last}"
-
-
-# Decisions and certificates live in their own module; imported here so Django registers them.
-from audits.certificate_models import (  # noqa: E402, F401
-    Certificate,
-    CertificateEvent,
-    CertificateEventKind,
-    CertificateRevision,
-    CertificateSite,
-    CertificateStandard,
-    CertificateStatus,
-    Decision,
-    DecisionOutcome,
-)

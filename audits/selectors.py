@@ -75,26 +75,3 @@ def todays_slots(user, today: datetime.date) -> QuerySet[PlanSlot]:
         .prefetch_related("clauses")
         .order_by("start", "id")
     )
-
-
-def decisions_waiting() -> QuerySet[Audit]:
-    """Closed audits that lead to a decision and have none yet (staff's home page)."""
-    return (
-        Audit.objects.filter(
-            status=AuditStatus.CLOSED,
-            audit_type__in=["stage2", "surveillance", "special", "recertification"],
-            decision__isnull=True,
-        )
-        .select_related("organization")
-        .prefetch_related("standards", "sites")
-        .order_by("closed_at", "id")
-    )
-
-
-def certificates_expiring(today: datetime.date, *, days: int = 120):
-    """Active certificates expiring within `days`: their recertification must be done before."""
-    from audits.models import Certificate, CertificateStatus
-
-    return Certificate.objects.filter(
-        status=CertificateStatus.ACTIVE, expiry_date__lte=today + datetime.timedelta(days=days)
-    ).order_by("expiry_date", "number")

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 
 from audits.deliveries import plan_email_queue
 from audits.documents import latest_document, plan_document_create, plan_email_send
@@ -77,23 +77,3 @@ def generate_report_pdf(audit_id: int) -> bool:
             logger.warning("No report PDF for audit %s: %s", audit_id, refusal.message)
             return False
     return previous is None or document.pk != previous.pk
-
-
-@shared_task
-def generate_certificate_pdf(revision_id: int) -> bool:
-    """Make and keep the PDF of one certificate revision; True when a file was stored."""
-    from audits.certificate_pdf import revision_pdf_store
-    from audits.models import CertificateRevision
-
-    revision = CertificateRevision.objects.select_related("certificate").filter(pk=revision_id).first()
-    if revision is None:
-        return False
-    return revision_pdf_store(revision=revision)
-
-
-@shared_task
-def run_certificates_daily() -> dict:
-    """The daily run: expire certificates past their expiry date, flag suspensions past their end."""
-    from audits.certification import certificates_daily
-
-    return certificates_daily(today=timezone.localdate())

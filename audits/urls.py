@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import certificate_pages, certificate_views, close_views, document_views, views
+from audits import close_views, document_views, views
 
 app_name = "audits"
 urlpatterns = [
@@ -22,21 +22,6 @@ urlpatterns = [
     path("audits/<int:pk>/plan/confirm/", views.audit_plan_confirm, name="audit-plan-confirm"),
     path("audits/<int:pk>/plan.pdf", document_views.plan_pdf, name="plan-pdf"),
     path("calculator/", views.calculator, name="calculator"),
-    path("audits/<int:pk>/decision/", certificate_pages.decision, name="decision"),
-    path("certificates/", certificate_pages.certificate_list, name="certificate-list"),
-    path("certificates/<int:pk>/", certificate_pages.certificate_detail, name="certificate-detail"),
-    path("certificates/<int:pk>/suspend/", certificate_pages.certificate_suspend, name="certificate-suspend"),
-    path("certificates/<int:pk>/restore/", certificate_pages.certificate_restore, name="certificate-restore"),
-    path(
-        "certificates/<int:pk>/withdraw/", certificate_pages.certificate_withdraw, name="certificate-withdraw"
-    ),
-    path("certificates/<int:pk>/scope/", certificate_pages.certificate_scope, name="certificate-scope"),
     path("audits/<int:pk>/close/", close_views.audit_close, name="audit-close"),
     path("audits/<int:pk>/report.pdf", document_views.report_pdf, name="report-pdf"),
-    path("certificates/<int:pk>/pdf/", certificate_views.certificate_pdf, name="certificate-pdf"),
-    path(
-        "certificates/<int:pk>/revisions/<int:revision>/pdf/",
-        certificate_views.certificate_revision_pdf,
-        name="certificate-revision-pdf",
-    ),
 ]

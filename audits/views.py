@@ -16,7 +16,6 @@ from accounts.roles import is_auditor, is_staff_member
 from accounts.submissions import submitted_once
 from audits import services
 from audits.audit_time import calculate_audit_time
-from audits.certification import OUTCOMES_FOR
 from audits.cycle import audit_flags
 from audits.deliveries import report_delivery
 from audits.documents import calculation_in_language
@@ -35,7 +34,7 @@ from audits.forms import (
     adjustments_from,
     plan_day_label,
 )
-from audits.models import Audit, AuditStatus, CertificationProgramme, Decision, PlanSlot
+from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
 from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
 from clients.selectors import membership_of
 from core.errors import DomainError
@@ -210,7 +209,11 @@ def _plan_days(audit):
 
 @login_required
 def audit_detail(request, pk):
-    """The audit record: summary, audit-time justification, team and the plan by day."""
+    """The audit record: summary, audit-time justification, team and the plan by day.
+
+    Its certification decision and report are the higher apps' (certificates, reports): the page
+    asks them through their template tags, so audits imports neither.
+    """
     audit = _audit_for_user(request.user, pk)
     can_plan = _can_plan(request.user, audit)
     days = list(_plan_days(audit))
@@ -232,11 +235,6 @@ def audit_detail(request, pk):
         "report_delivery": report_delivery(audit)
         if audit.status == AuditStatus.CLOSED and not has_report_pdf
         else None,
-        "decision": Decision.objects.filter(audit=audit).select_related("decided_by").first(),
-        "can_decide": is_staff_member(request.user)
-        and audit.status == AuditStatus.CLOSED
-        and audit.audit_type in OUTCOMES_FOR
-        and not Decision.objects.filter(audit=audit).exists(),
         "ncrs": list(
             audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
         ),

@@ -616,7 +616,7 @@ def _bulk_audits(rng, size: Size, organizations, sites, standard, lead, today: d
 
 def _decisions(staff, stage2_by_org: dict) -> dict:
     """A grant decision on each organisation's stage 2, dated as its programme; by organisation id."""
-    from audits.models import Decision, DecisionOutcome
+    from certificates.models import Decision, DecisionOutcome
 
     decisions = {
         organization_id: Decision(
@@ -780,15 +780,9 @@ def _findings(rng: random.Random, audit, standard, lead, count: int, seed: int) 
 
 def _certificates(rng, size: Size, organizations, sites, standard, decisions: dict, today: datetime.date):
     """Certificates round-robin over the organisations, numbered per year of first issue, in chunks."""
-    from audits.certification import CERTIFICATE_SERIES
-    from audits.models import (
-        Certificate,
-        CertificateSite,
-        CertificateStandard,
-        CertificateStatus,
-        CertificationProgramme,
-        NumberSequence,
-    )
+    from audits.models import CertificationProgramme, NumberSequence
+    from certificates.models import Certificate, CertificateSite, CertificateStandard, CertificateStatus
+    from certificates.services import CERTIFICATE_SERIES
 
     programmes = dict(
         CertificationProgramme.objects.filter(organization__in=organizations).values_list(
@@ -883,6 +877,7 @@ def counted_models() -> list:
 
     from accounts.models import SecurityEvent
     from audits import models as audits
+    from certificates import models as certificates
     from clients import models as clients
     from findings import models as findings
     from standards import models as standards
@@ -908,10 +903,10 @@ def counted_models() -> list:
         audits.AuditDay,
         audits.PlanSlot,
         audits.PlanSlotClause,
-        audits.Decision,
-        audits.Certificate,
-        audits.CertificateStandard,
-        audits.CertificateSite,
+        certificates.Decision,
+        certificates.Certificate,
+        certificates.CertificateStandard,
+        certificates.CertificateSite,
         audits.NumberSequence,
         findings.Finding,
         findings.Evidence,
@@ -928,7 +923,7 @@ def middle_certificate_number() -> str:
     """The middle one, by number, of the listed certificates that are active and not past expiry."""
     from django.utils import timezone
 
-    from audits.models import Certificate, CertificateStatus
+    from certificates.models import Certificate, CertificateStatus
 
     listed = (
         Certificate.objects.public()

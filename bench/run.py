@@ -303,11 +303,11 @@ def count_queries(scenario: Scenario, world) -> int:
 
 def time_pdfs(world, repeat: int) -> dict[str, float]:
     """Milliseconds (median) of rendering a certificate and the big audit's report, as the tasks do."""
-    from audits.certificate_models import Certificate
-    from audits.certificate_pdf import certificate_pdf_render
-    from audits.certification import _snapshot
     from audits.models import Audit
     from audits.report_pdf import report_pdf_render
+    from certificates.documents import certificate_pdf_render
+    from certificates.models import Certificate
+    from certificates.services import _snapshot
 
     certificate = Certificate.objects.get(number=world.certificate_number)
     snapshot = _snapshot(certificate)

@@ -24,15 +24,8 @@ from django.utils.text import get_valid_filename
 
 from accounts.models import SecurityEventKind
 from accounts.security import record
-from audits.models import (
-    Audit,
-    AuditDay,
-    AuditStatus,
-    Certificate,
-    CertificationProgramme,
-    Decision,
-    PlanSlot,
-)
+from audits.models import Audit, AuditDay, AuditStatus, CertificationProgramme, PlanSlot
+from certificates.models import Certificate, Decision
 from clients.models import Organization
 from findings.models import (
     Evidence,

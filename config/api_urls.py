@@ -2,8 +2,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from audits.api import AuditTimeCalculatorView, AuditViewSet
-from audits.certificates_api import CertificateViewSet
-from audits.public_api import PublicCertificateView
+from certificates.api import AuditDecisionViewSet, CertificateViewSet
+from certificates.public_api import PublicCertificateView
 from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
@@ -14,6 +14,9 @@ router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("sites", SiteViewSet, basename="site")
 router.register("standards", StandardViewSet, basename="standard")
+# Actions the higher apps answer under /audits/{id}/ (AuditScopedViewSet), registered before the
+# audits' own viewset so that the API root's "audits" names the audit list.
+router.register("audits", AuditDecisionViewSet, basename="audit-certificates")
 router.register("audits", AuditViewSet, basename="audit")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("findings", FindingViewSet, basename="finding")

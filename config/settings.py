@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "standards",
     "audits",
     "findings",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -275,7 +276,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Certificates past their expiry date become expired; suspensions past their end are flagged.
     "certificates-daily": {
-        "task": "audits.tasks.run_certificates_daily",
+        "task": "certificates.tasks.run_certificates_daily",
         "schedule": crontab(hour=0, minute=15),
     },
     # The outbox: e-mails and documents not yet handed to a worker (the broker was down when they
@@ -383,7 +384,7 @@ SPECTACULAR_SETTINGS = {
         "AuditStatusEnum": "audits.models.AuditStatus",
         "NonconformityStatusEnum": "findings.models.NonconformityStatus",
         "GradeEnum": "findings.models.Grade",
-        "CertificateStatusEnum": "audits.models.CertificateStatus",
+        "CertificateStatusEnum": "certificates.models.CertificateStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

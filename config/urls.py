@@ -7,7 +7,7 @@ from accounts import views as accounts_views
 
 urlpatterns = [
     # First: the public pages are the busiest and resolve in the fewest steps this way.
-    path("", include("audits.public_urls")),
+    path("", include("certificates.public_urls")),
     # Then the API, before the apps' pages: each "" include below is tried pattern by pattern, and
     # an API call went through some sixty of them before reaching its own (a tenth of a cheap call).
     path("api/v1/", include("config.api_urls")),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("organizations/", include("clients.urls")),
     path("", include("standards.urls")),
     path("", include("audits.urls")),
+    path("", include("certificates.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -431,7 +431,7 @@ def _text_width(text: str, font_name: str, font_size: float) -> float:
     return stringWidth(text, font_name, font_size)
 
 
-def _numbered_canvas(*, header: str, title: str):
+def numbered_canvas(*, header: str, title: str):
     """A canvas class that writes every page at the end, so the footer can say "of y"."""
     register_fonts()
 
@@ -491,7 +491,7 @@ def build_pdf(story: list, *, title: str, subject: str = "") -> bytes:
         author=settings.CERTIFICATION_BODY_NAME,
         creator="Certdesk",
     )
-    document.build(story, canvasmaker=_numbered_canvas(header=settings.CERTIFICATION_BODY_NAME, title=title))
+    document.build(story, canvasmaker=numbered_canvas(header=settings.CERTIFICATION_BODY_NAME, title=title))
     return buffer.getvalue()
 
 

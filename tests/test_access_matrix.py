@@ -28,7 +28,7 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audits.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateStatus
 from clients.models import Organization
 from clients.validators import luhn_check_digit
 from findings.models import Finding

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.db.models import F
 from rest_framework.test import APIClient
 
-from audits.models import Audit, AuditStatus, Certificate, Decision
+from audits.models import Audit, AuditStatus
 from audits.selectors import audits_for_user
 from bench import dataset
+from certificates.models import Certificate, Decision
 from findings.models import Evidence, Finding, Grade
 from standards.models import Clause
 
@@ -42,13 +43,13 @@ def test_it_builds_the_sizes_asked_for(world):
         "audits.CertificationProgramme": QUICK.organizations,
         "audits.Audit": QUICK.audits,
         "audits.AuditStandard": QUICK.audits,
-        "audits.Decision": QUICK.organizations,
+        "certificates.Decision": QUICK.organizations,
         "audits.TeamMember": QUICK.lead_audits + 1,
         "audits.AuditUserObjectPermission": 2 * (QUICK.lead_audits + 1),
         "audits.AuditDay": 3,
-        "audits.Certificate": QUICK.certificates,
-        "audits.CertificateStandard": QUICK.certificates,
-        "audits.CertificateSite": QUICK.certificates,
+        "certificates.Certificate": QUICK.certificates,
+        "certificates.CertificateStandard": QUICK.certificates,
+        "certificates.CertificateSite": QUICK.certificates,
         "findings.Finding": QUICK.big_audit_findings,
         "findings.Evidence": QUICK.big_audit_findings,
         "findings.FindingChange": 2 * QUICK.big_audit_findings,

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from audits.public_views import rate_limit_wait
+from certificates.public_views import rate_limit_wait
 from core.cache import SQLiteCache
 from tests.test_settings import ROOT, _manage
 
@@ -24,7 +24,7 @@ for _ in range(int(sys.argv[2])):
 
 
 SPEND_TWO = (
-    "from django.test import RequestFactory; from audits.public_views import rate_limit_wait; "
+    "from django.test import RequestFactory; from certificates.public_views import rate_limit_wait; "
     "request = RequestFactory().get('/register/', REMOTE_ADDR='192.0.2.1'); "
     "print([rate_limit_wait(request) for _ in range(2)])"
 )

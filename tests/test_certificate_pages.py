@@ -5,9 +5,9 @@ import re
 import pytest
 
 from accounts.roles import STAFF, role_group
-from audits.certification import decision_record
-from audits.models import Certificate, CertificateStatus, Decision
 from audits.services import audit_update
+from certificates.models import Certificate, CertificateStatus, Decision
+from certificates.services import decision_record
 from findings.closing import audit_close
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES

@@ -13,16 +13,16 @@ from django.conf import settings
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from audits.certificate_pdf import (
+from audits.services import audit_update
+from certificates.documents import (
     CERTIFICATE_TEMPLATE_VERSION,
     certificate_pdf_render,
     revision_pdf_store,
     verification_url,
 )
-from audits.certification import certificate_change_scope, decision_record
-from audits.models import Certificate, CertificateRevision
-from audits.services import audit_update
-from audits.tasks import generate_certificate_pdf
+from certificates.models import Certificate, CertificateRevision
+from certificates.services import certificate_change_scope, decision_record
+from certificates.tasks import generate_certificate_pdf
 from core.pdf import format_date
 from findings.closing import audit_close
 from tests.conftest import CAST_NAMES
@@ -67,7 +67,7 @@ def download(response) -> bytes:
 
 
 def snapshot(**changes) -> dict:
-    """A revision's snapshot as audits.certification._snapshot writes it."""
+    """A revision's snapshot as certificates.services._snapshot writes it."""
     return {
         "number": "CERT-2026-0042",
         "entity_name": "Nordkontakt AB",

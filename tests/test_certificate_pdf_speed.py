@@ -1,6 +1,6 @@
 """The certificate's QR code, drawn fast: the same code and the same squares as reportlab's widget.
 
-audits/certificate_pdf.py encodes the URL with reportlab's encoder but scores its 8 mask patterns
+certificates/documents.py encodes the URL with reportlab's encoder but scores its 8 mask patterns
 with its own `_mask_penalty`, and fills the runs of dark modules straight on the canvas instead of
 through QrCodeWidget's shapes. These tests pin both to reportlab's own result, so the printed code
 is the one reportlab would print, without timing anything.
@@ -17,7 +17,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
-from audits.certificate_pdf import QR_SIZE, QrLink, _mask_penalty, _qr_modules
+from certificates.documents import QR_SIZE, QrLink, _mask_penalty, _qr_modules
 
 # Short to long: QR versions 2 to 19, so codes with and without the version information block (7+).
 URLS = [

@@ -9,13 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import STAFF, role_group
-from audits.certificate_pdf import CERTIFICATE_TEMPLATE_VERSION
-from audits.certificates_api import revision_pdf_url
-from audits.certification import certificate_suspend, certificate_withdraw, decision_record
-from audits.models import (
-    Audit,
-    AuditStatus,
-    AuditType,
+from audits.models import Audit, AuditStatus, AuditType
+from audits.services import programme_create
+from certificates.api import revision_pdf_url
+from certificates.documents import CERTIFICATE_TEMPLATE_VERSION
+from certificates.models import (
     Certificate,
     CertificateEvent,
     CertificateEventKind,
@@ -25,7 +23,7 @@ from audits.models import (
     Decision,
     DecisionOutcome,
 )
-from audits.services import programme_create
+from certificates.services import certificate_suspend, certificate_withdraw, decision_record
 from findings.models import Nonconformity
 from tests.conftest import CAST_NAMES
 
@@ -287,7 +285,7 @@ def test_it_describes_a_certificate(cast, certificate, api):
                 "revision": 1,
                 "issue_date": certificate.issue_date.isoformat(),
                 "reason": "First issue",
-                "pdf": reverse("audits:certificate-revision-pdf", args=[certificate.pk, 1]),
+                "pdf": reverse("certificates:certificate-revision-pdf", args=[certificate.pk, 1]),
             }
         ],
         "events": [

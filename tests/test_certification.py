@@ -7,7 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.roles import STAFF, role_group
-from audits.certification import (
+from audits.cycle import add_months
+from audits.models import Audit, AuditStatus, AuditType, TeamMember
+from certificates.models import Certificate, CertificateEventKind, CertificateStatus, DecisionOutcome
+from certificates.services import (
     certificate_change_scope,
     certificate_restore,
     certificate_suspend,
@@ -15,17 +18,6 @@ from audits.certification import (
     certificates_daily,
     decision_problems,
     decision_record,
-)
-from audits.cycle import add_months
-from audits.models import (
-    Audit,
-    AuditStatus,
-    AuditType,
-    Certificate,
-    CertificateEventKind,
-    CertificateStatus,
-    DecisionOutcome,
-    TeamMember,
 )
 from core.errors import ConflictError, DomainError
 from findings.models import Nonconformity, NonconformityStatus

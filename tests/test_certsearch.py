@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audits.certification import certificate_suspend, certificate_withdraw, decision_record
-from audits.certsearch import CSV_HEADER, certsearch_records
-from audits.models import Certificate
+from certificates.certsearch import CSV_HEADER, certsearch_records
+from certificates.models import Certificate
+from certificates.services import certificate_suspend, certificate_withdraw, decision_record
 from tests.conftest import CAST_NAMES
 from tests.test_public import copy_certificate
 
@@ -55,10 +55,10 @@ def test_it_lets_only_staff_export(url, cast, certificate, login):
 
 
 def test_it_gives_staff_the_certificate_permissions(cast):
-    assert cast.staff.has_perm("audits.view_certificate")
-    assert cast.staff.has_perm("audits.add_decision")
-    assert not cast.lead.has_perm("audits.view_certificate")
-    assert not cast.client.has_perm("audits.view_certificate")
+    assert cast.staff.has_perm("certificates.view_certificate")
+    assert cast.staff.has_perm("certificates.add_decision")
+    assert not cast.lead.has_perm("certificates.view_certificate")
+    assert not cast.client.has_perm("certificates.view_certificate")
 
 
 @pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
@@ -259,7 +259,7 @@ def test_every_csv_is_written_through_the_spreadsheet_writer():
     root = Path(__file__).resolve().parent.parent
     writers = [
         str(path.relative_to(root))
-        for app in ("core", "accounts", "clients", "standards", "audits", "findings", "config")
+        for app in ("core", "accounts", "clients", "standards", "audits", "findings", "certificates", "config")
         for path in (root / app).rglob("*.py")
         if "csv.writer(" in path.read_text() or "csv.DictWriter(" in path.read_text()
     ]

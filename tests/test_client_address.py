@@ -8,9 +8,9 @@ from django.test import RequestFactory
 from accounts import addresses
 from accounts.addresses import client_ip, client_key
 from accounts.models import SecurityEvent, SecurityEventKind
-from audits.certification import decision_record
-from audits.models import Certificate
-from audits.public_api import PublicRateThrottle
+from certificates.models import Certificate
+from certificates.public_api import PublicRateThrottle
+from certificates.services import decision_record
 from tests.test_settings import PRODUCTION, _manage
 
 PROXY = "10.0.0.2"

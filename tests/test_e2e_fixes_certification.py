@@ -12,9 +12,9 @@ import re
 import pytest
 from django.utils import formats, translation
 
-from audits.certification import decision_record
-from audits.models import Certificate, CertificateStatus
 from audits.services import audit_update
+from certificates.models import Certificate, CertificateStatus
+from certificates.services import decision_record
 from core.pdf import format_date
 from findings.closing import audit_close
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import SecurityEvent, SecurityEventKind
-from audits.certification import decision_record
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
 from audits.services import (
     audit_compute_time,
@@ -23,6 +22,7 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from certificates.services import decision_record
 from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.models import Evidence, Nonconformity

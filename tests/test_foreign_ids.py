@@ -14,9 +14,10 @@ from django.test import RequestFactory
 from rest_framework.request import Request
 
 from audits.api import AuditSerializer
-from audits.certification import decision_record
-from audits.models import Audit, AuditDay, AuditType, Certificate, TeamMember
+from audits.models import Audit, AuditDay, AuditType, TeamMember
 from audits.services import programme_create
+from certificates.models import Certificate
+from certificates.services import decision_record
 from clients.api import SiteSerializer
 from findings.models import Evidence, Finding, Grade
 from findings.services import finding_create

@@ -19,7 +19,7 @@ def current_links(response) -> list[str]:
         ("staff", "clients:list", {}, "clients:list"),
         ("staff", "clients:create", {}, "clients:list"),
         ("staff", "audits:audit-list", {}, "audits:audit-list"),
-        ("staff", "audits:certificate-list", {}, "audits:certificate-list"),
+        ("staff", "certificates:certificate-list", {}, "certificates:certificate-list"),
         ("staff", "audits:calculator", {}, "audits:calculator"),
         ("staff", "standards:standard-list", {}, "standards:standard-list"),
         ("staff", "findings:nc-list", {}, "findings:nc-list"),

@@ -13,18 +13,11 @@ import pytest
 from django.utils import timezone
 
 from audits.audit_time import Adjustment, AuditTimeError
-from audits.certification import certificate_change_scope, decision_record
 from audits.cycle import DateOutOfRange, add_months
-from audits.models import (
-    Audit,
-    AuditStatus,
-    AuditType,
-    Certificate,
-    CertificationProgramme,
-    CompetenceRole,
-    TeamMember,
-)
+from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, CompetenceRole, TeamMember
 from audits.services import programme_create
+from certificates.models import Certificate
+from certificates.services import certificate_change_scope, decision_record
 from core.errors import ConflictError
 from core.forms import MAX_ID, parse_id
 from tests.factories import CompetenceFactory

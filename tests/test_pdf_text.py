@@ -12,12 +12,13 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from audits.certificate_pdf import certificate_pdf_render
-from audits.certification import certificate_change_scope, decision_record
 from audits.documents import plan_pdf_render, quote_pdf_render
-from audits.models import AuditDocument, Certificate, DocumentKind
+from audits.models import AuditDocument, DocumentKind
 from audits.report_pdf import report_pdf_render
 from audits.services import audit_update, programme_create
+from certificates.documents import certificate_pdf_render
+from certificates.models import Certificate
+from certificates.services import certificate_change_scope, decision_record
 from core import pdf
 from core.limits import LONG_TEXT_MAX_LENGTH
 from findings.closing import audit_close

@@ -7,10 +7,10 @@ import pytest
 from django.utils import formats, timezone
 from rest_framework.authtoken.models import Token
 
-from audits import public_views
-from audits.certification import certificate_suspend, certificate_withdraw, decision_record
-from audits.models import Certificate, CertificateStatus
-from audits.public_views import effective_status
+from certificates import public_views
+from certificates.models import Certificate, CertificateStatus
+from certificates.public_views import effective_status
+from certificates.services import certificate_suspend, certificate_withdraw, decision_record
 
 NOT_FOUND_TEXT = "Certificate not found"
 

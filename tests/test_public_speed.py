@@ -1,7 +1,7 @@
 """Public verification, fast: one query for a page seen before, yet every change shows at once.
 
 The verification page is rendered once per version of the certificate and kept in the process
-(audits.public_views.verification_pages); the certificate's row is read on every request and is
+(certificates.public_views.verification_pages); the certificate's row is read on every request and is
 the key. These tests pin the queries and prove that nothing kept outlives a change, and that the
 page holds nothing of its visitor (no token, no cookie: the language switch is a GET form). Also
 the middleware shortcuts made for it:
@@ -22,15 +22,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import _may_be_signed_in
-from audits import public_views
-from audits.certification import (
+from certificates import public_views
+from certificates.models import Certificate, CertificateSite, CertificateStatus
+from certificates.public_views import public_certificate, public_record, verification_pages
+from certificates.services import (
     certificate_change_scope,
     certificate_restore,
     certificate_suspend,
     decision_record,
 )
-from audits.models import Certificate, CertificateSite, CertificateStatus
-from audits.public_views import public_certificate, public_record, verification_pages
 
 NEXT = re.compile(r'<input name="next" type="hidden" value="([^"]*)">')
 
@@ -236,7 +236,7 @@ def test_the_page_kept_is_the_page_the_template_renders(certificate):
         "certification_body": settings.CERTIFICATION_BODY_NAME,
         "next_path": _url(certificate),
     }
-    expected = render_to_string("public/verify.html", context)
+    expected = render_to_string("certificates/public/verify.html", context)
     for _ in range(2):  # rendered, then kept
         page = public_views.verify(RequestFactory().get(_url(certificate)), certificate.number)
         assert page.content.decode() == expected

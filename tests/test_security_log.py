@@ -10,7 +10,8 @@ from PIL import Image
 
 from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.security import record
-from audits.models import Certificate, CompetenceRole, TeamRole
+from audits.models import CompetenceRole, TeamRole
+from certificates.models import Certificate
 from findings.evidence import evidence_add
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES

@@ -20,20 +20,18 @@ from django.utils import timezone
 
 from accounts.models import FormSubmission
 from accounts.submissions import FORM_TOKEN_DAYS, TOKEN_FIELD
-from audits.certification import decision_record
 from audits.models import (
     Audit,
     AuditDay,
     AuditType,
-    Certificate,
-    CertificateRevision,
     CertificationProgramme,
     CompetenceRole,
-    Decision,
     PlanSlot,
     TeamMember,
 )
 from audits.services import programme_create, team_member_add
+from certificates.models import Certificate, CertificateRevision, Decision
+from certificates.services import decision_record
 from clients.models import ClientMembership, ConsultancyDeclaration, Organization, Site
 from findings.models import (
     ChangeAction,

@@ -53,6 +53,7 @@ SOURCES = [
     "clients",
     "standards",
     "findings",
+    "certificates",
     "config",
     "templates",
     "static",

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from accounts.roles import STAFF, role_group
-from audits.models import Certificate, CertificateStatus, Decision, DecisionOutcome
+from certificates.models import Certificate, CertificateStatus, Decision, DecisionOutcome
 from core.pdf import format_date
 from findings.models import Nonconformity
 from tests.e2e.conftest import DESKTOP, PHONE

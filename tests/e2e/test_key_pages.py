@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from audits.certificate_models import Certificate
+from certificates.models import Certificate
 from clients.models import Organization
 from findings.models import Finding, Nonconformity
 from tests.e2e.conftest import PHONE
@@ -53,8 +53,8 @@ def tour(demo) -> dict[str, list[tuple[str, str]]]:
             ("calculator", reverse("audits:calculator")),
             ("standards", reverse("standards:standard-list")),
             ("ncr-list-staff", reverse("findings:nc-list")),
-            ("certificates", reverse("audits:certificate-list")),
-            ("certificate", reverse("audits:certificate-detail", args=[certificate.pk])),
+            ("certificates", reverse("certificates:certificate-list")),
+            ("certificate", reverse("certificates:certificate-detail", args=[certificate.pk])),
             ("decided-audit", reverse("audits:audit-detail", args=[closed.pk])),
             ("security-log", reverse("security-log")),
             ("outbox", reverse("outbox:list")),
@@ -73,7 +73,7 @@ def tour(demo) -> dict[str, list[tuple[str, str]]]:
         "other": [
             ("other-home", reverse("home")),
             ("ncr", reverse("findings:nc-detail", args=[demo["ncr"].pk])),
-            ("client-certificates", reverse("audits:certificate-list")),
+            ("client-certificates", reverse("certificates:certificate-list")),
         ],
     }
 

@@ -23,8 +23,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
 
-from audits.certification import decision_record
-from audits.models import Audit, AuditStatus, AuditType, Certificate, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -33,6 +32,8 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from certificates.models import Certificate
+from certificates.services import decision_record
 from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.models import Nonconformity

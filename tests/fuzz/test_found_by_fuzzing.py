@@ -9,9 +9,9 @@ import datetime
 
 import pytest
 
-from audits.certification import certificates_daily
 from audits.models import Audit, CompetenceRole
 from audits.services import audit_update
+from certificates.services import certificates_daily
 from tests.factories import CompetenceFactory
 from tests.fuzz.schema import SCHEMA_DOCUMENT, checked_call
 

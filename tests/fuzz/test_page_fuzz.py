@@ -30,17 +30,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from audits.certification import certificate_suspend
-from audits.models import (
-    Audit,
-    AuditDay,
-    AuditStatus,
-    Certificate,
-    CertificateRevision,
-    CertificationProgramme,
-    PlanSlot,
-    TeamMember,
-)
+from audits.models import Audit, AuditDay, AuditStatus, CertificationProgramme, PlanSlot, TeamMember
+from certificates.models import Certificate, CertificateRevision
+from certificates.services import certificate_suspend
 from clients.models import Organization, Site
 from findings.closing import audit_close
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
@@ -474,8 +466,8 @@ def test_it_finds_the_forms_that_create_and_change(world, client):
         "audits:audit-edit": {"sites", "start_date"},
         "audits:audit-time": {"adjustment-0-percent", "adjustment-TOTAL_FORMS"},
         "audits:audit-plan": {"day-site", "slot-day", "slot-member"},
-        "audits:decision": {"outcome", "decided_on"},
-        "audits:certificate-scope": {"scope-scope", "scope-reason"},
+        "certificates:decision": {"outcome", "decided_on"},
+        "certificates:certificate-scope": {"scope-scope", "scope-reason"},
         "findings:clause": {"grade", "site", "file"},
         "findings:nc-respond": {"root_cause", "target_date", "files"},
         "findings:nc-verify": {"method", "files"},

@@ -30,7 +30,8 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup, ServerError
 from schemathesis.openapi.checks import JsonSchemaError
 
-from audits.models import Audit, AuditDay, Certificate, TeamMember
+from audits.models import Audit, AuditDay, TeamMember
+from certificates.models import Certificate
 from clients.models import Organization, Site
 from findings.models import Evidence, Finding, Nonconformity
 from standards.api import StandardSerializer, StandardViewSet

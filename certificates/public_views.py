@@ -39,7 +39,7 @@ from django_countries import countries
 from django_ratelimit.core import get_usage
 
 from accounts.addresses import client_key
-from audits.models import Certificate, CertificateSite, CertificateStatus
+from certificates.models import Certificate, CertificateSite, CertificateStatus
 from standards.models import Standard
 
 logger = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def too_many_requests(request, wait: int):
     """The HTML 429: says what happened and how long to wait."""
     response = _render(
         request,
-        "public/base_public.html",
+        "certificates/public/base_public.html",
         {
             "heading": _("Too many requests"),
             "message": _(
@@ -368,7 +368,7 @@ def verify(request, number):
     found = _listed_row(number)
     if found is None:
         # A friendly page, not the signed-in 404: the visitor may have mistyped the number.
-        return _render(request, "public/verify.html", {"number": number}, status=404)
+        return _render(request, "certificates/public/verify.html", {"number": number}, status=404)
     alias, row = found
     today = timezone.localdate()
     key = (row, get_language(), today, settings.CERTIFICATION_BODY_NAME)
@@ -383,7 +383,7 @@ def verify(request, number):
             "next_path": reverse("public:verify", args=[certificate.number]),
         }
         # Without the request: no context processor can put anything of this visitor's in it.
-        page = render_to_string("public/verify.html", context)
+        page = render_to_string("certificates/public/verify.html", context)
         verification_pages.set(key, page)
     return HttpResponse(page)
 
@@ -397,7 +397,9 @@ def register(request):
         page = Paginator(register_search(query), REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
         today = timezone.localdate()
         records = [public_record(certificate, today=today) for certificate in page]
-    return _render(request, "public/register.html", {"query": query, "page": page, "records": records})
+    return _render(
+        request, "certificates/public/register.html", {"query": query, "page": page, "records": records}
+    )
 
 
 @public_page

@@ -1,33 +1,26 @@
-"""Staff pages for decisions and certificates; a client's users read their own certificates."""
+"""Staff pages for decisions and certificates, and the certificate PDF downloads; a client's users
+read and download their own certificates."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.roles import is_staff_member
 from accounts.submissions import submitted_once
-from audits import certification
-from audits.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, SuspendForm
-from audits.models import Certificate, CertificateStatus, DecisionOutcome
 from audits.selectors import audits_for_user
-from clients.selectors import membership_of
+from certificates import services
+from certificates.documents import revision_has_pdf, revision_pdf_store
+from certificates.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, SuspendForm
+from certificates.models import Certificate, CertificateRevision, CertificateStatus, DecisionOutcome
+from certificates.selectors import certificates_for_user
 from core.views import save_with_service
 
 LIST_SIZE = 50
-
-
-def certificates_for_user(user):
-    """Staff all; a client's users their organisation's; everyone else none (404)."""
-    if is_staff_member(user):
-        return Certificate.objects.all()
-    membership = membership_of(user)
-    if membership is not None:
-        return Certificate.objects.filter(organization_id=membership.organization_id)
-    return Certificate.objects.none()
 
 
 @login_required
@@ -40,13 +33,13 @@ def decision(request, pk):
     )
     if not is_staff_member(request.user):
         raise PermissionDenied
-    outcomes = [DecisionOutcome(value) for value in certification.OUTCOMES_FOR.get(audit.audit_type, ())]
-    problems = certification.decision_problems(audit=audit, user=request.user)
+    outcomes = [DecisionOutcome(value) for value in services.OUTCOMES_FOR.get(audit.audit_type, ())]
+    problems = services.decision_problems(audit=audit, user=request.user)
     form = DecisionForm(request.POST or None, outcomes=outcomes)
     if request.method == "POST" and form.is_valid():
         made = save_with_service(
             form,
-            lambda: certification.decision_record(
+            lambda: services.decision_record(
                 audit=audit,
                 user=request.user,
                 outcome=form.cleaned_data["outcome"],
@@ -60,10 +53,12 @@ def decision(request, pk):
             )
             certificate = made.certificates.first()
             if certificate is not None:
-                return redirect("audits:certificate-detail", pk=certificate.pk)
+                return redirect("certificates:certificate-detail", pk=certificate.pk)
             return redirect("audits:audit-detail", pk=audit.pk)
     context = {"audit": audit, "form": form, "problems": problems, "outcomes": outcomes}
-    return render(request, "audits/decision.html", context, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "certificates/decision.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -86,7 +81,7 @@ def certificate_list(request):
         )
     page = Paginator(certificates, LIST_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "query": query, "statuses": CertificateStatus.choices}
-    return render(request, "audits/certificate_list.html", context)
+    return render(request, "certificates/certificate_list.html", context)
 
 
 def _certificate(request, pk) -> Certificate:
@@ -133,7 +128,7 @@ def _withdraw_form(data=None):
 @login_required
 def certificate_detail(request, pk):
     certificate = _certificate(request, pk)
-    return render(request, "audits/certificate_detail.html", _context(request, certificate))
+    return render(request, "certificates/certificate_detail.html", _context(request, certificate))
 
 
 def _act(request, pk, form, form_name, act, success):
@@ -146,11 +141,11 @@ def _act(request, pk, form, form_name, act, success):
         done = save_with_service(form, lambda: act(certificate, form))
         if done is not None:
             messages.success(request, success)
-            return redirect("audits:certificate-detail", pk=certificate.pk)
+            return redirect("certificates:certificate-detail", pk=certificate.pk)
     certificate.refresh_from_db()
     return render(
         request,
-        "audits/certificate_detail.html",
+        "certificates/certificate_detail.html",
         _context(request, certificate, **{form_name: form}),
         status=400,
     )
@@ -165,7 +160,7 @@ def certificate_suspend(request, pk):
         pk,
         lambda certificate: SuspendForm(request.POST, prefix="suspend"),
         "suspend_form",
-        lambda certificate, form: certification.certificate_suspend(
+        lambda certificate, form: services.certificate_suspend(
             certificate=certificate, user=request.user, **form.cleaned_data
         ),
         _("Certificate suspended; the public page shows it now."),
@@ -181,7 +176,7 @@ def certificate_restore(request, pk):
         pk,
         lambda certificate: RestoreForm(request.POST, prefix="restore"),
         "restore_form",
-        lambda certificate, form: certification.certificate_restore(
+        lambda certificate, form: services.certificate_restore(
             certificate=certificate, user=request.user, **form.cleaned_data
         ),
         _("Certificate restored."),
@@ -197,7 +192,7 @@ def certificate_withdraw(request, pk):
         pk,
         lambda certificate: _withdraw_form(request.POST),
         "withdraw_form",
-        lambda certificate, form: certification.certificate_withdraw(
+        lambda certificate, form: services.certificate_withdraw(
             certificate=certificate, user=request.user, reason=form.cleaned_data["reason"]
         ),
         _("Certificate withdrawn."),
@@ -213,7 +208,7 @@ def certificate_scope(request, pk):
         pk,
         lambda certificate: ScopeForm(request.POST, certificate=certificate, prefix="scope"),
         "scope_form",
-        lambda certificate, form: certification.certificate_change_scope(
+        lambda certificate, form: services.certificate_change_scope(
             certificate=certificate,
             user=request.user,
             reason=form.cleaned_data["reason"],
@@ -222,3 +217,61 @@ def certificate_scope(request, pk):
         ),
         _("Scope changed: a new revision is issued."),
     )
+
+
+# -- Downloads of the certificate PDF: the latest revision's, or any earlier revision's ----------
+# Staff and the certified organisation's own users download; everyone else gets 404. A revision
+# whose PDF the task has not made yet (no worker, a slow one, or it failed) is made on the spot,
+# so a download never waits on the worker.
+
+
+def _get_certificate_for_user(user, pk) -> Certificate:
+    """The certificate, or 404 for anyone who may not see it (whether or not it exists)."""
+    return get_object_or_404(certificates_for_user(user), pk=pk)
+
+
+def revision_pdf_response(revision: CertificateRevision) -> FileResponse:
+    """The revision's PDF as a download, made and stored first when it is not there yet.
+
+    The caller has checked access to the certificate.
+    """
+    if not revision_has_pdf(revision):
+        revision_pdf_store(revision=revision)
+        revision.refresh_from_db(fields=["file", "template_version"])
+    try:
+        handle = revision.file.open("rb")
+    except (OSError, ValueError):
+        # Just stored, so only a storage fault gets here; the page says whom to tell.
+        raise Http404(
+            _("The certificate's PDF could not be read from storage; tell the certification body.")
+        ) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{revision.certificate.number}-rev{revision.revision}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_safe
+def certificate_pdf(request, pk):
+    """The PDF of the certificate as it stands: its latest revision."""
+    certificate = _get_certificate_for_user(request.user, pk)
+    revision = certificate.revisions.order_by("-revision").first()
+    if revision is None:
+        raise Http404(_("This certificate has no revision to print."))
+    revision.certificate = certificate
+    return revision_pdf_response(revision)
+
+
+@login_required
+@require_safe
+def certificate_revision_pdf(request, pk, revision):
+    """The PDF of one revision, as it was issued: the record of what the certificate said then."""
+    certificate = _get_certificate_for_user(request.user, pk)
+    issued = get_object_or_404(certificate.revisions, revision=revision)
+    issued.certificate = certificate
+    return revision_pdf_response(issued)

@@ -24,8 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from audits.models import Certificate, CertificateSite, CertificateStatus
-from audits.public_views import effective_status
+from certificates.models import Certificate, CertificateSite, CertificateStatus
+from certificates.public_views import effective_status
 from core.spreadsheets import SpreadsheetWriter
 from standards.models import Standard
 
@@ -150,7 +150,7 @@ def _attachment(response, extension: str, today: datetime.date):
 @never_cache
 @require_safe
 @login_required
-@permission_required("audits.view_certificate", raise_exception=True)
+@permission_required("certificates.view_certificate", raise_exception=True)
 def export_csv(request):
     today = timezone.localdate()
     # The byte-order mark makes Excel read the file as UTF-8 (Göteborg, not GÃ¶teborg).
@@ -161,7 +161,7 @@ def export_csv(request):
 @never_cache
 @require_safe
 @login_required
-@permission_required("audits.view_certificate", raise_exception=True)
+@permission_required("certificates.view_certificate", raise_exception=True)
 def export_json(request):
     today = timezone.localdate()
     payload = {

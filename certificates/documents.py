@@ -40,7 +40,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from audits.models import CertificateRevision
+from certificates.models import CertificateRevision
 from core import pdf
 from core.pdf import format_date
 
@@ -371,7 +371,7 @@ def _render(snapshot: dict, status_label: str | None) -> bytes:
         ]
     )
     # The shared header and "Page x of y" footer, as on every document of the body.
-    canvasmaker = pdf._numbered_canvas(
+    canvasmaker = pdf.numbered_canvas(
         header=settings.CERTIFICATION_BODY_NAME, title=f"{title} {snapshot['number']}"
     )
     document.build(_body(snapshot, status_label), canvasmaker=canvasmaker)

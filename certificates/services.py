@@ -16,11 +16,11 @@ from accounts.models import SecurityEventKind
 from accounts.roles import is_staff_member
 from accounts.security import record
 from audits.cycle import add_months, cycle_dates
-from audits.deliveries import certificate_pdf_queue
-from audits.models import (
-    Audit,
-    AuditStatus,
-    AuditType,
+from audits.models import Audit, AuditStatus, AuditType, TeamMember
+from audits.numbering import next_number
+from audits.services import primary_standard, programme_next_cycle, programme_set_decision
+from certificates.deliveries import certificate_pdf_queue
+from certificates.models import (
     Certificate,
     CertificateEvent,
     CertificateEventKind,
@@ -29,11 +29,9 @@ from audits.models import (
     CertificateStatus,
     Decision,
     DecisionOutcome,
-    TeamMember,
 )
-from audits.numbering import next_number
-from audits.services import primary_standard, programme_next_cycle, programme_set_decision
 from core.errors import ConflictError, DomainError
+from findings.ncr import open_majors
 
 CERTIFICATE_SERIES = "CERT"
 
@@ -60,8 +58,6 @@ def stage_audits(audit: Audit):
 
 def decision_problems(*, audit: Audit, user) -> list[str]:
     """Why this person may not decide on this audit now, in words; empty when they may."""
-    from findings.ncr import open_majors
-
     problems = []
     if audit.status != AuditStatus.CLOSED:
         problems.append(

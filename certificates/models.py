@@ -1,6 +1,7 @@
 """Certification decisions and certificates (ISO/IEC 17021-1 8.2, IAF CertSearch).
 
-Kept apart from audits/models.py for size; audits/models.py imports these so Django finds them.
+The tables keep the names they had when these models lived in audits (`audits_certificate`, ...),
+so an existing database moved them with no copy (see migrations/0001_initial.py).
 """
 
 import uuid
@@ -35,6 +36,7 @@ class Decision(models.Model):
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
+        db_table = "audits_decision"
         verbose_name = _("certification decision")
         verbose_name_plural = _("certification decisions")
         ordering = ["-decided_on", "-id"]
@@ -104,6 +106,7 @@ class Certificate(models.Model):
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
+        db_table = "audits_certificate"
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-issue_date", "-id"]
@@ -132,6 +135,7 @@ class CertificateStandard(models.Model):
     standard = models.ForeignKey("standards.Standard", on_delete=models.PROTECT)
 
     class Meta:
+        db_table = "audits_certificatestandard"
         verbose_name = _("standard of a certificate")
         verbose_name_plural = _("standards of certificates")
         constraints = [
@@ -154,6 +158,7 @@ class CertificateSite(models.Model):
     scope = models.TextField(_("scope at the site"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
 
     class Meta:
+        db_table = "audits_certificatesite"
         verbose_name = _("certified site")
         verbose_name_plural = _("certified sites")
         ordering = ["certificate_id", "id"]
@@ -180,6 +185,7 @@ class CertificateRevision(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        db_table = "audits_certificaterevision"
         verbose_name = _("certificate revision")
         verbose_name_plural = _("certificate revisions")
         ordering = ["certificate_id", "revision"]
@@ -216,6 +222,7 @@ class CertificateEvent(models.Model):
     revision = models.PositiveSmallIntegerField(_("revision"))
 
     class Meta:
+        db_table = "audits_certificateevent"
         verbose_name = _("certificate change")
         verbose_name_plural = _("certificate changes")
         ordering = ["at", "id"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import certsearch, public_views
+from certificates import certsearch, public_views
 
 app_name = "public"
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""/api/v1/certificates/: certificates and their life over the API. The rules: audits.certification."""
+"""/api/v1/certificates/: certificates and their life over the API. The rules: certificates.services."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, QuerySet
@@ -8,16 +8,15 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import renderers, serializers, viewsets
+from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
-from audits import certification
-from audits.certificate_pages import certificates_for_user
-from audits.certificate_views import revision_pdf_response
-from audits.models import (
+from audits.api import AuditScopedViewSet
+from certificates import services
+from certificates.models import (
     Certificate,
     CertificateEvent,
     CertificateRevision,
@@ -26,6 +25,8 @@ from audits.models import (
     Decision,
     DecisionOutcome,
 )
+from certificates.selectors import certificates_for_user
+from certificates.views import revision_pdf_response
 from clients.selectors import organizations_for_user
 from core.api import FilterSet, PDFRenderer, id_field, readable_choice_filter
 from core.errors import DomainError
@@ -58,7 +59,9 @@ def revision_pdf_url(revision: CertificateRevision) -> str | None:
     """Where the page for one revision's PDF is, when the site has that page."""
     # The download is an HTML-side page: the API must not break where that URLconf is not included.
     try:
-        return reverse("audits:certificate-revision-pdf", args=[revision.certificate_id, revision.revision])
+        return reverse(
+            "certificates:certificate-revision-pdf", args=[revision.certificate_id, revision.revision]
+        )
     except NoReverseMatch:
         return None
 
@@ -302,7 +305,7 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         """Suspend an active certificate, with the reason and optionally until when."""
 
         def perform(certificate, data):
-            certification.certificate_suspend(certificate=certificate, user=request.user, **data)
+            services.certificate_suspend(certificate=certificate, user=request.user, **data)
 
         return self._step(request, data_class=SuspendInput, perform=perform)
 
@@ -312,7 +315,7 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         """Restore a suspended certificate that has not expired."""
 
         def perform(certificate, data):
-            certification.certificate_restore(certificate=certificate, user=request.user, **data)
+            services.certificate_restore(certificate=certificate, user=request.user, **data)
 
         return self._step(request, data_class=RestoreInput, perform=perform)
 
@@ -322,7 +325,7 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         """Withdraw an active or suspended certificate, with the reason; it cannot be undone."""
 
         def perform(certificate, data):
-            certification.certificate_withdraw(certificate=certificate, user=request.user, **data)
+            services.certificate_withdraw(certificate=certificate, user=request.user, **data)
 
         return self._step(request, data_class=WithdrawInput, perform=perform)
 
@@ -332,7 +335,7 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         """Change the scope and sites of an active certificate: a new revision, issued today."""
 
         def perform(certificate, data):
-            certification.certificate_change_scope(
+            services.certificate_change_scope(
                 certificate=certificate,
                 user=request.user,
                 reason=data["reason"],
@@ -341,3 +344,23 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
             )
 
         return self._step(request, data_class=ScopeInput, perform=perform)
+
+
+class AuditDecisionViewSet(AuditScopedViewSet):
+    """POST /api/v1/audits/{id}/decision/: an action on the audit, answered here (config/api_urls.py)."""
+
+    @extend_schema(request=DecisionInput, responses={201: DecisionResultSerializer, **DECISION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """Staff's certification decision on the closed audit: POST {outcome, rationale, decided_on?}.
+
+        A grant issues the certificate and a renewal renews it; the answer carries either.
+        """
+        audit = self.get_object()
+        # 403 before any 400: a body is only worth validating from the one who may decide.
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("Only certification staff make certification decisions."))
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.decision_record(audit=audit, user=request.user, **data.validated_data)
+        return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)

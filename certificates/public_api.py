@@ -13,8 +13,8 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.addresses import client_key
-from audits.models import CertificateStatus
-from audits.public_views import public_certificate, public_record, rate_limit_wait
+from certificates.models import CertificateStatus
+from certificates.public_views import public_certificate, public_record, rate_limit_wait
 
 
 class PublicRateThrottle(BaseThrottle):
