@@ -7,8 +7,8 @@ NAV_SECTIONS = [
     ("standards", ("standards:",)),
     ("ncrs", ("findings:nc",)),
     ("organisations", ("clients:",)),
-    # The decision page is a step of the audit (/audits/<id>/decision/), listed with the audits.
-    ("audits", ("audits:", "findings:", "certificates:decision")),
+    # Closing, the report and the decision are steps of the audit (/audits/<id>/...), listed with it.
+    ("audits", ("audits:", "findings:", "reports:", "certificates:decision")),
     ("security", ("security-log",)),
     ("outbox", ("outbox:",)),
     ("home", ("home",)),

@@ -334,9 +334,9 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         programme_create,
         team_member_add,
     )
-    from findings.closing import audit_close
     from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
     from findings.services import finding_create
+    from reports.services import audit_close
 
     organization = Organization.objects.get(org_number="559100-2349")
     if CertificationProgramme.objects.filter(organization=organization).exists():

@@ -4,7 +4,6 @@ audit-time calculator (/api/v1/audit-time/). Rules live in audits.services and a
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -26,15 +25,13 @@ from audits.audit_time import (
     AuditTimeError,
     calculate_audit_time,
 )
-from audits.document_views import plan_pdf_response, report_pdf_response
-from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, Recommendation, TeamMember
+from audits.document_views import plan_pdf_response
+from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, TeamMember
 from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
 from core.limits import LONG_TEXT_MAX_LENGTH
-from findings import closing
-from findings.models import Nonconformity
 from standards.models import Clause, Standard
 
 
@@ -192,42 +189,6 @@ class TeamRemoveInput(serializers.Serializer):
     user = id_field()
 
 
-class CloseInput(serializers.Serializer):
-    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-    conclusion = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
-    )
-    plan_deviations = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
-    )
-
-
-class NonconformitySerializer(serializers.ModelSerializer):
-    clause = serializers.CharField(source="finding.clause.number", read_only=True)
-    site = serializers.CharField(source="finding.site.name", read_only=True, default=None)
-
-    class Meta:
-        model = Nonconformity
-        fields = ["id", "number", "grade", "status", "clause", "site", "response_due", "close_due"]
-
-
-class ClosedAuditSerializer(serializers.ModelSerializer):
-    nonconformities = NonconformitySerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Audit
-        fields = [
-            "id",
-            "status",
-            "recommendation",
-            "conclusion",
-            "plan_deviations",
-            "closed_at",
-            "closed_by",
-            "nonconformities",
-        ]
-
-
 class AuditFilter(FilterSet):
     organization = readable_choice_filter(organizations_for_user)
     programme = readable_choice_filter(programmes_for_user)
@@ -362,25 +323,6 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         # route of `plan` (plan.<format>) would otherwise answer plan.pdf/ with a 404.
         return plan_pdf_response(self.get_object())
 
-    @extend_schema(request=CloseInput, responses=ClosedAuditSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?}."""
-        audit = self.get_object()
-        # 403 before any 400: a body is only worth validating from the one who may close.
-        try:
-            closing.require_lead(request.user, audit)
-        except DjangoPermissionDenied as refusal:
-            raise PermissionDenied(str(refusal)) from None  # DRF would replace the reason with its own
-        data = CloseInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        closing.audit_close(audit=audit, user=request.user, **data.validated_data)
-        nonconformities = Nonconformity.objects.select_related("finding__clause", "finding__site")
-        closed = Audit.objects.prefetch_related(Prefetch("nonconformities", queryset=nonconformities)).get(
-            pk=audit.pk
-        )
-        return Response(ClosedAuditSerializer(closed).data)
-
     @extend_schema(request=DayInput, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="plan/days")
     def plan_days(self, request, pk=None):
@@ -427,21 +369,6 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
         return Response(self._plan(audit))
-
-    @extend_schema(
-        operation_id="v1_audits_report_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="report",
-        url_name="report",
-        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
-    )
-    def report(self, request, pk=None):
-        """The closed audit's report PDF; 404 until the audit is closed."""
-        # No other action's path starts with "report", so its format-suffix route shadows nothing.
-        return report_pdf_response(self.get_object())
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="compute-time")

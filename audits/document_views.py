@@ -1,4 +1,5 @@
-"""The programme quote (page and PDF) and the download of the stored plan PDF."""
+"""The programme quote (page and PDF), and the download of an audit's stored PDFs (the plan here; the
+report in reports.views, through the same helpers)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,13 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.roles import is_staff_member
-from audits.deliveries import report_delivery
 from audits.documents import document_filename, latest_document, programme_quote, quote_pdf_render
 from audits.models import Audit, AuditStatus, CertificationProgramme, DocumentKind
 from audits.selectors import audits_for_user
 from clients.selectors import membership_of, organizations_for_user
 from core.errors import DomainError
-from outbox.models import MessageState
 
 
 def _get_programme_for_quote(user, pk) -> CertificationProgramme:
@@ -75,7 +74,7 @@ def _quote_refused(request, programme, refusal: DomainError):
     )
 
 
-def _stored_document_response(document, *, missing_message: str) -> FileResponse:
+def stored_document_response(document, *, missing_message: str) -> FileResponse:
     try:
         handle = document.file.open("rb")
     except OSError:
@@ -101,7 +100,7 @@ def plan_pdf_response(audit: Audit) -> FileResponse:
                 "certification body."
             )
         )
-    return _stored_document_response(
+    return stored_document_response(
         document,
         missing_message=_(
             "The plan PDF's file is missing from storage; ask the certification body to make it again."
@@ -109,7 +108,7 @@ def plan_pdf_response(audit: Audit) -> FileResponse:
     )
 
 
-def _document_download(request, pk, response_for):
+def audit_document_download(request, pk, response_for):
     audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
     try:
         return response_for(audit)
@@ -121,39 +120,4 @@ def _document_download(request, pk, response_for):
 @login_required
 @require_safe
 def plan_pdf(request, pk):
-    return _document_download(request, pk, plan_pdf_response)
-
-
-def report_pdf_response(audit: Audit) -> FileResponse:
-    """The latest stored audit report PDF as a download; Http404 saying why when there is none.
-
-    Shared by the page and the API, which check access to the audit first.
-    """
-    document = latest_document(audit, DocumentKind.REPORT)
-    if document is None and audit.status != AuditStatus.CLOSED:
-        raise Http404(_("There is no audit report yet: it is made when the lead auditor closes the audit."))
-    if document is None and (delivery := report_delivery(audit)) and delivery.state == MessageState.FAILED:
-        raise Http404(
-            _("Making the audit report failed. Certification staff see this and can make it again.")
-        )
-    if document is None:
-        # Closed, and the PDF is still being made.
-        raise Http404(
-            _(
-                "The audit report is not ready yet. Try again in a minute; if it stays missing, tell the "
-                "certification body."
-            )
-        )
-    return _stored_document_response(
-        document,
-        missing_message=_(
-            "The audit report's file is missing from storage; ask the certification body to make it again."
-        ),
-    )
-
-
-@login_required
-@require_safe
-def report_pdf(request, pk):
-    """The closed audit's report: staff, its team and the client's users (all who see the audit)."""
-    return _document_download(request, pk, report_pdf_response)
+    return audit_document_download(request, pk, plan_pdf_response)

@@ -16,7 +16,7 @@ from audits.audit_time import (
     SURVEILLANCE,
     Adjustment,
 )
-from audits.models import Audit, AuditDay, Recommendation, TeamMember, TeamRole
+from audits.models import Audit, AuditDay, TeamMember, TeamRole
 from clients.models import Organization
 from clients.selectors import organizations_for_user
 from core.forms import ModelMultipleChoiceField
@@ -252,31 +252,4 @@ class PlanConfirmForm(forms.Form):
         max_length=LONG_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the planned hours do not match the computed audit days."),
-    )
-
-
-class CloseAuditForm(forms.Form):
-    recommendation = forms.ChoiceField(
-        label=_("The team's recommendation"),
-        choices=Recommendation.choices,
-        widget=forms.RadioSelect,
-    )
-    conclusion = forms.CharField(
-        label=_("Conclusion"),
-        required=False,
-        max_length=LONG_TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "The team's conclusion on the management system, as the client will read it in the report."
-        ),
-    )
-    plan_deviations = forms.CharField(
-        label=_("Deviations from the plan"),
-        required=False,
-        max_length=LONG_TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "What was not audited as planned, and why. Planned clauses and sampled sites without a "
-            "finding are added to the report automatically."
-        ),
     )

@@ -53,27 +53,3 @@ def send_plan_email(document_id: int) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         return plan_email_send(audit=document.audit, document=document)
-
-
-@shared_task
-def generate_report_pdf(audit_id: int) -> bool:
-    """Store the closed audit's report as a PDF.
-
-    Returns False when there was nothing new: the audit is gone, not closed, or its report is
-    unchanged since the last PDF, so running the task again never stores the same report twice.
-    """
-    # Imported here: the report pulls in the findings app, which the plan tasks above do not need.
-    from audits.report_pdf import report_document_create
-
-    audit = Audit.objects.filter(pk=audit_id).first()
-    if audit is None:
-        return False
-    # The report goes to the client: the body's own language, not that of whoever closed the audit.
-    with translation.override(settings.LANGUAGE_CODE):
-        previous = latest_document(audit, DocumentKind.REPORT)
-        try:
-            document = report_document_create(audit=audit)
-        except DomainError as refusal:
-            logger.warning("No report PDF for audit %s: %s", audit_id, refusal.message)
-            return False
-    return previous is None or document.pk != previous.pk

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import close_views, document_views, views
+from audits import document_views, views
 
 app_name = "audits"
 urlpatterns = [
@@ -22,6 +22,4 @@ urlpatterns = [
     path("audits/<int:pk>/plan/confirm/", views.audit_plan_confirm, name="audit-plan-confirm"),
     path("audits/<int:pk>/plan.pdf", document_views.plan_pdf, name="plan-pdf"),
     path("calculator/", views.calculator, name="calculator"),
-    path("audits/<int:pk>/close/", close_views.audit_close, name="audit-close"),
-    path("audits/<int:pk>/report.pdf", document_views.report_pdf, name="report-pdf"),
 ]

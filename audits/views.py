@@ -17,7 +17,6 @@ from accounts.submissions import submitted_once
 from audits import services
 from audits.audit_time import calculate_audit_time
 from audits.cycle import audit_flags
-from audits.deliveries import report_delivery
 from audits.documents import calculation_in_language
 from audits.forms import (
     AdjustmentFormSet,
@@ -231,10 +230,6 @@ def audit_detail(request, pk):
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
         "has_report_pdf": has_report_pdf,
-        # Closed without a report: being made, or failed (staff see why and may retry).
-        "report_delivery": report_delivery(audit)
-        if audit.status == AuditStatus.CLOSED and not has_report_pdf
-        else None,
         "ncrs": list(
             audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
         ),

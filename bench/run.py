@@ -304,10 +304,10 @@ def count_queries(scenario: Scenario, world) -> int:
 def time_pdfs(world, repeat: int) -> dict[str, float]:
     """Milliseconds (median) of rendering a certificate and the big audit's report, as the tasks do."""
     from audits.models import Audit
-    from audits.report_pdf import report_pdf_render
     from certificates.documents import certificate_pdf_render
     from certificates.models import Certificate
     from certificates.services import _snapshot
+    from reports.documents import report_pdf_render
 
     certificate = Certificate.objects.get(number=world.certificate_number)
     snapshot = _snapshot(certificate)

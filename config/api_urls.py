@@ -8,6 +8,7 @@ from clients.api import OrganizationViewSet, SiteViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
 from findings.nc_api import NonconformityViewSet
+from reports.api import AuditReportViewSet
 from standards.api import StandardViewSet
 
 router = DefaultRouter()
@@ -16,6 +17,7 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("standards", StandardViewSet, basename="standard")
 # Actions the higher apps answer under /audits/{id}/ (AuditScopedViewSet), registered before the
 # audits' own viewset so that the API root's "audits" names the audit list.
+router.register("audits", AuditReportViewSet, basename="audit-reports")
 router.register("audits", AuditDecisionViewSet, basename="audit-certificates")
 router.register("audits", AuditViewSet, basename="audit")
 router.register("evidence", EvidenceViewSet, basename="evidence")

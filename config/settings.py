@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "standards",
     "audits",
     "findings",
+    "reports",
     "certificates",
 ]
 

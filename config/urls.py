@@ -15,6 +15,7 @@ urlpatterns = [
     path("organizations/", include("clients.urls")),
     path("", include("standards.urls")),
     path("", include("audits.urls")),
+    path("", include("reports.urls")),
     path("", include("certificates.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),

@@ -95,7 +95,7 @@ def escalation_occasions(
 
 
 def _default_candidate_days() -> int:
-    # A standard without a scheme gets the policy default, as its deadlines do (findings.closing).
+    # A standard without a scheme gets the policy default, as its deadlines do (reports.services).
     return CertificationScheme._meta.get_field("suspension_candidate_days").default
 
 

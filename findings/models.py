@@ -34,6 +34,21 @@ GRADE_SEVERITY = {
 NONCONFORMITY_GRADES = (Grade.MINOR, Grade.MAJOR)
 
 
+# The checklist's short labels ("Minor NC") are for auditors; the client reads the grade in words.
+GRADE_WORDS = {
+    Grade.CONFORMING: _("Conforming"),
+    Grade.OFI: _("Opportunity for improvement"),
+    Grade.OBSERVATION: _("Observation"),
+    Grade.MINOR: _("Minor nonconformity"),
+    Grade.MAJOR: _("Major nonconformity"),
+    Grade.NOT_APPLICABLE: _("Not applicable"),
+}
+
+
+def grade_words(grade: str) -> str:
+    return str(GRADE_WORDS.get(grade, grade))
+
+
 class FindingQuerySet(models.QuerySet):
     def current(self):
         """Findings not removed. Removed ones stay as records with their history."""

@@ -20,7 +20,6 @@ from reportlab.platypus import KeepTogether, Spacer
 
 from audits.documents import audit_label, document_store
 from audits.models import Audit, AuditDocument, AuditStatus, DocumentKind
-from audits.report_pdf import grade_words
 from core import pdf
 from core.errors import ConflictError
 from core.pdf import data_digest, format_date, format_dates
@@ -33,6 +32,7 @@ from findings.models import (
     NonconformityResponse,
     NonconformityStatus,
     ReviewDecision,
+    grade_words,
 )
 
 logger = logging.getLogger(__name__)

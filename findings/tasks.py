@@ -2,10 +2,18 @@ import io
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone, translation
 from PIL import Image, ImageOps
 
-from findings.models import Evidence
+from audits.documents import latest_document
+from audits.models import Audit, DocumentKind
+from core.errors import DomainError
+from findings.deadlines import deadlines_run
+from findings.models import Evidence, Nonconformity, NonconformityEvent
+from findings.nc_pdf import latest_nc_document, nc_document_create, nc_summary_document_create
+from findings.notices import event_notice_send
 from findings.uploads import THUMBNAIL_TYPES
 
 logger = logging.getLogger(__name__)
@@ -69,9 +77,6 @@ def make_thumbnail(evidence_id: int) -> bool:
 @shared_task
 def send_nonconformity_notice(event_id: int) -> bool:
     """The e-mail for one step of a nonconformity; sent once even if the task runs again."""
-    from findings.models import NonconformityEvent
-    from findings.notices import event_notice_send
-
     event = (
         NonconformityEvent.objects.select_related("nonconformity__audit__organization", "by", "response")
         .filter(pk=event_id)
@@ -90,10 +95,6 @@ class DeadlineNoticesFailed(Exception):
 @shared_task(autoretry_for=(DeadlineNoticesFailed,), retry_backoff=300, retry_jitter=False, max_retries=3)
 def run_nonconformity_deadlines() -> dict[str, int]:
     """The daily run: reminders, escalations and suspension candidates (see findings.deadlines)."""
-    from django.utils import timezone
-
-    from findings.deadlines import deadlines_run
-
     report = deadlines_run(today=timezone.localdate())
     if report.failed:
         raise DeadlineNoticesFailed(f"{report.failed} deadline e-mail(s) not sent: {report.counts()}")
@@ -110,12 +111,6 @@ def generate_nc_pdf(nonconformity_id: int) -> bool:
     Returns False when there was nothing new: the nonconformity is gone or unchanged since the
     last PDF, so running the task again never stores the same NCR twice.
     """
-    from django.conf import settings
-    from django.utils import translation
-
-    from findings.models import Nonconformity
-    from findings.nc_pdf import latest_nc_document, nc_document_create
-
     nonconformity = Nonconformity.objects.filter(pk=nonconformity_id).first()
     if nonconformity is None:
         return False
@@ -129,14 +124,6 @@ def generate_nc_pdf(nonconformity_id: int) -> bool:
 @shared_task
 def generate_nc_summary_pdf(audit_id: int) -> bool:
     """Store the summary of the closed audit's nonconformities; False when there was nothing new."""
-    from django.conf import settings
-    from django.utils import translation
-
-    from audits.documents import latest_document
-    from audits.models import Audit, DocumentKind
-    from core.errors import DomainError
-    from findings.nc_pdf import nc_summary_document_create
-
     audit = Audit.objects.filter(pk=audit_id).first()
     if audit is None:
         return False

@@ -1,7 +1,7 @@
 """The tasks the outbox may run, each named by the app that owns it.
 
 An app registers its Celery tasks by their dotted names with a label for staff
-(`outbox_task("audits.tasks.generate_report_pdf", label=...)`) and queues them by that name. The
+(`outbox_task("reports.tasks.generate_report_pdf", label=...)`) and queues them by that name. The
 outbox imports a task only when it runs it, so it never imports the apps that use it.
 """
 

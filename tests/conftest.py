@@ -223,8 +223,8 @@ def onsite_audit(cast):
 @pytest.fixture
 def closed_audit(cast, onsite_audit):
     """onsite_audit with its scope, closed by the lead with one minor nonconformity at 4.1 (no major)."""
-    from findings.closing import audit_close
     from findings.services import finding_create
+    from reports.services import audit_close
 
     audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
     finding_create(

@@ -8,8 +8,8 @@ from accounts.roles import STAFF, role_group
 from audits.services import audit_update
 from certificates.models import Certificate, CertificateStatus, Decision
 from certificates.services import decision_record
-from findings.closing import audit_close
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 
 

@@ -24,7 +24,7 @@ from certificates.models import Certificate, CertificateRevision
 from certificates.services import certificate_change_scope, decision_record
 from certificates.tasks import generate_certificate_pdf
 from core.pdf import format_date
-from findings.closing import audit_close
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 
 SCOPE = "Inbound customer service by telephone, e-mail and chat."

@@ -24,7 +24,6 @@ from audits.models import (
     TeamRole,
 )
 from audits.numbering import next_number
-from audits.report_pdf import REPORT_TEMPLATE_VERSION, report_document_create, report_pdf_render
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -34,9 +33,7 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
-from audits.tasks import generate_report_pdf
 from core.errors import ConflictError, DomainError
-from findings.closing import audit_close
 from findings.models import (
     Evidence,
     Grade,
@@ -46,6 +43,9 @@ from findings.models import (
     Visibility,
 )
 from findings.services import finding_create, finding_remove, finding_update
+from reports.documents import REPORT_TEMPLATE_VERSION, report_document_create, report_pdf_render
+from reports.services import audit_close
+from reports.tasks import generate_report_pdf
 from tests.conftest import CAST_NAMES
 from tests.factories import CompetenceFactory, UserFactory
 

@@ -15,12 +15,12 @@ from clients.models import ClientRole
 from clients.services import client_membership_create
 from config.celery_app import app
 from findings import notices
-from findings.closing import audit_close
 from findings.deadlines import REMINDER_DAYS, deadlines_run, suspension_candidates
 from findings.models import Nonconformity, NonconformityStatus, Notice
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
 from findings.tasks import DeadlineNoticesFailed, run_nonconformity_deadlines
+from reports.services import audit_close
 from tests.factories import UserFactory
 
 DAY = datetime.timedelta(days=1)

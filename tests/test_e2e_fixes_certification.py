@@ -16,7 +16,7 @@ from audits.services import audit_update
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import decision_record
 from core.pdf import format_date
-from findings.closing import audit_close
+from reports.services import audit_close
 
 EXPIRY = datetime.date(2099, 11, 27)
 SUSPENDED_UNTIL = datetime.date(2099, 1, 27)

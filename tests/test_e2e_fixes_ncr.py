@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from findings.closing import audit_close
 from findings.models import Nonconformity
 from findings.services import finding_create
+from reports.services import audit_close
 
 ANSWER = {
     "correction": "Ran the trend analysis for June to November.",

@@ -23,11 +23,11 @@ from audits.services import (
     team_member_add,
 )
 from certificates.services import decision_record
-from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.models import Evidence, Nonconformity
 from findings.ncr import internal_note_add, nonconformity_respond
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.factories import CompetenceFactory
 
 

@@ -14,7 +14,6 @@ from PIL import Image
 
 from audits.models import AuditType, TeamMember, TeamRole
 from findings import ncr
-from findings.closing import audit_close
 from findings.models import (
     AttachmentPurpose,
     Finding,
@@ -27,6 +26,7 @@ from findings.models import (
 )
 from findings.nc_api import NonconformityViewSet, internal_visible
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 from tests.factories import UserFactory
 

@@ -8,7 +8,6 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from findings.closing import audit_close
 from findings.models import (
     Finding,
     InternalNote,
@@ -18,6 +17,7 @@ from findings.models import (
     NonconformityStatus,
 )
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 
 

@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import team_member_add
 from core.errors import ConflictError
-from findings.closing import audit_close
 from findings.models import (
     AttachmentPurpose,
     Grade,
@@ -34,6 +33,7 @@ from findings.nc_pdf import (
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
 from findings.tasks import generate_nc_pdf, generate_nc_summary_pdf
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 
 

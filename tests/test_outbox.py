@@ -16,7 +16,6 @@ from django.utils import timezone
 from reportlab.platypus.doctemplate import LayoutError
 
 from accounts.deliveries import INVITATION_EMAIL
-from audits.deliveries import REPORT_PDF, report_delivery
 from audits.models import AuditDocument, DocumentKind
 from clients.services import client_user_create
 from core.errors import ConflictError
@@ -26,6 +25,7 @@ from outbox.delivery import SENT_TIMEOUT, message_deliver, messages_claim
 from outbox.models import MessageState, OutboxMessage
 from outbox.services import message_enqueue, message_retry
 from outbox.tasks import messages_dispatch_due, purge_done
+from reports.deliveries import REPORT_PDF, report_delivery
 from tests.conftest import CAST_NAMES
 
 pytestmark = pytest.mark.django_db

@@ -14,18 +14,18 @@ from pypdf import PdfReader
 
 from audits.documents import plan_pdf_render, quote_pdf_render
 from audits.models import AuditDocument, DocumentKind
-from audits.report_pdf import report_pdf_render
 from audits.services import audit_update, programme_create
 from certificates.documents import certificate_pdf_render
 from certificates.models import Certificate
 from certificates.services import certificate_change_scope, decision_record
 from core import pdf
 from core.limits import LONG_TEXT_MAX_LENGTH
-from findings.closing import audit_close
 from findings.models import Finding, Nonconformity, NonconformityResponse
 from findings.nc_pdf import nc_pdf_render, nc_summary_pdf_render
 from findings.ncr import nonconformity_respond
 from findings.services import finding_create
+from reports.documents import report_pdf_render
+from reports.services import audit_close
 
 SCRIPTS = "Łódź Gdańsk İstanbul Ελληνικά Кириллица"
 FONTS = {"DejaVuSansCondensed", "DejaVuSansCondensed-Bold"}

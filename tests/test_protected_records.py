@@ -36,10 +36,10 @@ from audits.services import (
 from clients.models import Organization, Site
 from clients.services import site_delete
 from core.errors import ConflictError
-from findings.closing import audit_close
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import Evidence, Finding, FindingChange
 from findings.services import finding_create, finding_remove, finding_update
+from reports.services import audit_close
 from standards.models import Clause, Standard
 from tests.factories import ClauseFactory, CompetenceFactory, StandardFactory, UserFactory
 

@@ -18,7 +18,6 @@ from pypdf import PdfReader
 from reportlab.platypus import Paragraph, Table
 
 from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, Recommendation, TeamRole
-from audits.report_pdf import _render_report, report_data, report_pdf_render
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -28,9 +27,10 @@ from audits.services import (
     team_member_add,
 )
 from core import pdf
-from findings.closing import audit_close
 from findings.models import Evidence, Grade, Visibility
 from findings.services import finding_create
+from reports.documents import _render_report, report_data, report_pdf_render
+from reports.services import audit_close
 from tests.factories import ClauseFactory, CompetenceFactory
 
 TODAY = datetime.date(2026, 11, 27)

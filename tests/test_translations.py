@@ -53,6 +53,7 @@ SOURCES = [
     "clients",
     "standards",
     "findings",
+    "reports",
     "certificates",
     "config",
     "templates",

@@ -147,8 +147,8 @@ def test_it_makes_the_audit_report_in_the_worker(worker, onsite_audit, cast, tmp
     from pypdf import PdfReader
 
     from audits.models import AuditDocument
-    from findings.closing import audit_close
     from findings.services import finding_create
+    from reports.services import audit_close
 
     finding_create(
         audit=onsite_audit,

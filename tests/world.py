@@ -17,18 +17,18 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from audits.deliveries import report_delivery
 from audits.documents import plan_document_create
 from audits.models import Audit, DocumentKind
 from audits.services import audit_update
 from certificates.models import Certificate
 from certificates.services import decision_record
-from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.models import Evidence, Grade, Nonconformity, NonconformityAttachment, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
 from outbox.models import MessageState
+from reports.deliveries import report_delivery
+from reports.services import audit_close
 
 
 @dataclass(frozen=True)

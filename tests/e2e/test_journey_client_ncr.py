@@ -18,7 +18,6 @@ from playwright.sync_api import expect
 from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import audit_update, programme_create, team_member_add
 from clients.services import organization_grant_view
-from findings.closing import audit_close
 from findings.models import (
     Grade,
     InternalNote,
@@ -28,6 +27,7 @@ from findings.models import (
     ReviewDecision,
 )
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.e2e.conftest import DESKTOP, PHONE
 
 FIRST_ANSWER = {

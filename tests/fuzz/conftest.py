@@ -34,11 +34,11 @@ from audits.services import (
 )
 from certificates.models import Certificate
 from certificates.services import decision_record
-from findings.closing import audit_close
 from findings.evidence import evidence_add
 from findings.models import Nonconformity
 from findings.ncr import nonconformity_respond
 from findings.services import finding_create
+from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 
 # Examples per operation and user (the upload tests draw twice as many).

@@ -34,10 +34,10 @@ from audits.models import Audit, AuditDay, AuditStatus, CertificationProgramme, 
 from certificates.models import Certificate, CertificateRevision
 from certificates.services import certificate_suspend
 from clients.models import Organization, Site
-from findings.closing import audit_close
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
 from findings.ncr import nonconformity_review
 from outbox.models import OutboxMessage
+from reports.services import audit_close
 from standards.models import Clause, Standard
 from tests.conftest import CAST_NAMES
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes

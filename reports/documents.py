@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
@@ -22,26 +22,12 @@ from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentK
 from core import pdf
 from core.errors import ConflictError
 from core.pdf import format_date, format_dates, format_days
-from findings.closing import finding_order_key, plan_gaps, planned_clauses
-from findings.models import Evidence, Finding, Grade, Nonconformity, Visibility
+from findings.models import Evidence, Finding, Nonconformity, Visibility, grade_words
+from reports.selectors import finding_order_key, plan_gaps, planned_clauses
 
 logger = logging.getLogger(__name__)
 
 REPORT_TEMPLATE_VERSION = "report-1"
-
-# The checklist's short labels ("Minor NC") are for auditors; the client reads the grade in words.
-GRADE_WORDS = {
-    Grade.CONFORMING: gettext_lazy("Conforming"),
-    Grade.OFI: gettext_lazy("Opportunity for improvement"),
-    Grade.OBSERVATION: gettext_lazy("Observation"),
-    Grade.MINOR: gettext_lazy("Minor nonconformity"),
-    Grade.MAJOR: gettext_lazy("Major nonconformity"),
-    Grade.NOT_APPLICABLE: gettext_lazy("Not applicable"),
-}
-
-
-def grade_words(grade: str) -> str:
-    return str(GRADE_WORDS.get(grade, grade))
 
 
 def _person(user) -> str:
