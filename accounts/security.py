@@ -85,11 +85,13 @@ def _logged_in(sender, request, user, **kwargs):
 
 
 def _client_organization(user) -> int | None:
-    """A client's user's organisation, so a client's log-ins are found by filtering on it."""
-    # Imported here: clients imports this module (its services record grants).
-    from clients.models import ClientMembership
+    """A client's user's organisation, so a client's log-ins are found by filtering on it.
 
-    return ClientMembership.objects.filter(user=user).values_list("organization_id", flat=True).first()
+    Read through the user's reverse relation to their membership (clients.ClientMembership), one
+    query as before: clients sits above accounts, which never imports it.
+    """
+    users = get_user_model().objects.filter(pk=user.pk)
+    return users.values_list("client_membership__organization_id", flat=True).first()
 
 
 def _logged_out(sender, request, user, **kwargs):

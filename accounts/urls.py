@@ -6,8 +6,6 @@ from accounts import two_factor_views, views
 from accounts.lockout import lockout_minutes
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("security/", views.security_log, name="security-log"),
     path(
         "login/",
         auth_views.LoginView.as_view(

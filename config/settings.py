@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "findings",
     "reports",
     "certificates",
+    # Above the domains: the export of an organisation's records, and the home pages and demo data.
+    "records",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -103,8 +106,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.roles",
-                "accounts.context_processors.nav_section",
+                "portal.context_processors.roles",
+                "portal.context_processors.nav_section",
             ],
         },
     },

@@ -11,6 +11,7 @@ urlpatterns = [
     # Then the API, before the apps' pages: each "" include below is tried pattern by pattern, and
     # an API call went through some sixty of them before reaching its own (a tenth of a cheap call).
     path("api/v1/", include("config.api_urls")),
+    path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("organizations/", include("clients.urls")),
     path("", include("standards.urls")),

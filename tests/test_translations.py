@@ -55,6 +55,8 @@ SOURCES = [
     "findings",
     "reports",
     "certificates",
+    "records",
+    "portal",
     "config",
     "templates",
     "static",

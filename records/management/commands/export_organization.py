@@ -5,8 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.export import ExportError, default_directory, organization_export
 from clients.models import Organization
+from records.export import ExportError, default_directory, organization_export
 
 
 class Command(BaseCommand):

@@ -1,4 +1,7 @@
+"""What every page's menu needs: the person's roles and the section of the page being shown."""
+
 from accounts.roles import is_auditor, is_staff_member
+from clients.selectors import membership_of
 
 # The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
 NAV_SECTIONS = [
@@ -31,9 +34,6 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_staff_member": False, "is_auditor": False, "is_client_user": False}
-    # Imported here: clients imports accounts, and this runs only while rendering.
-    from clients.selectors import membership_of
-
     return {
         "is_staff_member": is_staff_member(user),
         "is_auditor": is_auditor(user),

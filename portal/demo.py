@@ -11,11 +11,35 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.roles import AUDITORS, STAFF, ensure_role_groups
-from audits.models import Competence, CompetenceRole
+from audits.models import (
+    Audit,
+    AuditStatus,
+    AuditType,
+    CertificationProgramme,
+    Competence,
+    CompetenceRole,
+    TeamRole,
+)
+from audits.services import (
+    audit_compute_time,
+    audit_update,
+    plan_confirm,
+    plan_day_add,
+    plan_slot_add,
+    programme_create,
+    team_member_add,
+)
+from certificates.services import decision_record
 from clients.models import ClientMembership, ClientRole, Organization, Site
 from clients.services import client_membership_create
+from findings.evidence import evidence_add
+from findings.models import Finding, Visibility
+from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
+from findings.services import finding_create
+from reports.services import audit_close
 from standards.models import Standard
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose; seed_demo refuses to run in production.
@@ -157,15 +181,6 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
 
 def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> None:
     """ISO 18295-1 for Nordkontakt AB: stage 1 done, stage 2 planned at all three sites."""
-    from audits.models import AuditStatus, AuditType, CertificationProgramme, TeamRole
-    from audits.services import (
-        audit_compute_time,
-        audit_update,
-        plan_day_add,
-        plan_slot_add,
-        programme_create,
-        team_member_add,
-    )
 
     organization = Organization.objects.get(org_number="556677-8816")
     if CertificationProgramme.objects.filter(organization=organization).exists():
@@ -269,7 +284,6 @@ DEMO_FINDINGS = [
 
 def _demo_photo(text: str) -> ContentFile:
     """A small JPEG drawn here, so the demo needs no files from elsewhere."""
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (640, 480), (236, 242, 248))
     draw = ImageDraw.Draw(image)
@@ -282,11 +296,6 @@ def _demo_photo(text: str) -> ContentFile:
 
 def _seed_stage2_findings(*, users, today: datetime.date) -> None:
     """The stage 2 under way: the plan confirmed and yesterday's findings recorded, audit still open."""
-    from audits.models import Audit, AuditStatus, AuditType
-    from audits.services import plan_confirm
-    from findings.evidence import evidence_add
-    from findings.models import Finding, Visibility
-    from findings.services import finding_create
 
     stage2 = Audit.objects.filter(organization__org_number="556677-8816", audit_type=AuditType.STAGE2).first()
     if stage2 is None or Finding.objects.filter(audit=stage2).exists():
@@ -324,19 +333,6 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
     One minor was accepted and verified closed; the other's plan was accepted and waits for the
     next audit. Its whole history is there to read.
     """
-    from audits.models import AuditStatus, AuditType, CertificationProgramme, TeamRole
-    from audits.services import (
-        audit_compute_time,
-        audit_update,
-        plan_confirm,
-        plan_day_add,
-        plan_slot_add,
-        programme_create,
-        team_member_add,
-    )
-    from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
-    from findings.services import finding_create
-    from reports.services import audit_close
 
     organization = Organization.objects.get(org_number="559100-2349")
     if CertificationProgramme.objects.filter(organization=organization).exists():
@@ -446,7 +442,6 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         comment="October survey results and the calendar entry seen.",
     )
     # Certified: `staff`, who was on no audit team, grants it; the public page works at once.
-    from certificates.services import decision_record
 
     decision_record(
         audit=stage2,

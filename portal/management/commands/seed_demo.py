@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, ISO_9001, ISO_18295_1, ISO_18295_2, seed_demo
+from portal.demo import DEMO_PASSWORD, ISO_9001, ISO_18295_1, ISO_18295_2, seed_demo
 from standards.models import Standard
 
 
