@@ -158,7 +158,7 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def _is_api(self, path: str) -> bool:
-        # Every view under /api/ but the docs page is DRF's (tests/test_two_factor_credentials.py).
+        # Every view under /api/ but the docs page is DRF's (tests/accounts/test_two_factor_credentials.py).
         return path.startswith(API_PREFIX) and not path.startswith(self.api_docs)
 
 

@@ -165,7 +165,7 @@ class _QrCode(qrencoder.QRCode):
 
     The encoder tries the 8 masks and keeps the first with the lowest penalty; its penalty
     function, in pure Python, was most of the time of the encoding. `_mask_penalty` computes the
-    same number with bytes and integer operations (tests/test_certificate_pdf_speed.py compares
+    same number with bytes and integer operations (tests/certificates/test_documents_speed.py compares
     them), so the code printed is the one reportlab would choose.
     """
 

@@ -13,7 +13,7 @@ never splits, so a long cell is cut into rows of a few lines before its table is
 A report runs to hundreds of pages of tables, so the pieces here avoid reportlab's costly paths
 where the page comes out the same: plain text skips the markup parser (`paragraph`), a Paragraph
 breaks its lines once per width (`_Paragraph`), and a table cell of one short line is a string the
-Table draws itself rather than a Paragraph (`_cell`). tests/test_report_speed.py holds them to that.
+Table draws itself rather than a Paragraph (`_cell`). tests/reports/test_report_speed.py holds them to that.
 """
 
 import datetime

@@ -37,7 +37,7 @@ def internal_visible(user, nonconformity_prefix: str = ""):
     """ncr.can_see_internal as an SQL expression, so a whole list is decided in its one query.
 
     Staff, or a member of the nonconformity's audit team or of a later audit of the same programme
-    (see ncr.can_review; tests/test_nc_api.py holds the two to the same answers).
+    (see ncr.can_review; tests/findings/test_nc_api.py holds the two to the same answers).
     """
     if not user.is_authenticated:
         return Value(False)

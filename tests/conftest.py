@@ -6,15 +6,31 @@
 - client:  client admin of Nordkontakt AB (org_a).
 - other:   client admin of Kundtjänst Norr AB (org_b).
 - anonymous: not logged in.
+
+Beside the cast: the records most tests start from (onsite_audit, closed_audit, open_minor,
+certificate, programme, stage2), and the helpers the app folders share (run_manage, page_text,
+fresh, token_client, and reading the PDFs: download, pdf_text, pdf_pages, qr_codes). Records made
+for one app's tests live in its folder (tests/<app>/); factories in tests/factories.py.
 """
 
 import datetime
+import io
+import os
+import re
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+import pypdfium2
 import pytest
+import zxingcpp
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from pypdf import PdfReader
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import AUDITORS, STAFF, role_group
@@ -27,8 +43,13 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from certificates.models import Certificate
+from certificates.services import decision_record
 from clients.models import ClientRole, Organization
 from clients.services import client_membership_create, organization_grant_view
+from findings.models import Nonconformity
+from findings.services import finding_create
+from reports.services import audit_close
 from tests.factories import (
     ClauseFactory,
     CompetenceFactory,
@@ -37,6 +58,73 @@ from tests.factories import (
     StandardFactory,
     UserFactory,
 )
+
+# The project folder, where manage.py is.
+ROOT = Path(__file__).resolve().parent.parent
+# The least a production start-up needs (DEBUG=0), for run_manage().
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#kq2Lm9vR4tY8wZ1pN6bC3dF5gH0jK-uE2sA7oI9lU4eW8rT6yQ1zX3cV5bN7m",
+    "ALLOWED_HOSTS": "certdesk.example",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def run_manage(*args, env):
+    """manage.py run in a subprocess with these environment variables on top of this one's."""
+    # Not the test run's own switches either (the browser suite allows the ORM beside its event loop).
+    unset = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def page_text(response) -> str:
+    """The page's HTML with every run of white space as one space, as a reader sees the words."""
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def fresh(user):
+    """The user as a new request sees them: no permission or role cached on the object."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def token_client(user) -> APIClient:
+    """An API client that authenticates with a new token of the user's, as a script would."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def download(response) -> bytes:
+    """The body of a file download (a streaming response)."""
+    return b"".join(response.streaming_content)
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """The text of each page of a PDF."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a whole PDF, page after page."""
+    return "\n".join(pdf_pages(content))
+
+
+def qr_codes(content: bytes, page: int = 0) -> list[str]:
+    """What the QR codes on the page say, read from the page as printed at 200 dpi."""
+    document = pypdfium2.PdfDocument(content)
+    try:
+        image = document[page].render(scale=200 / 72).to_pil()
+    finally:
+        document.close()
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
 
 
 @dataclass
@@ -223,9 +311,6 @@ def onsite_audit(cast):
 @pytest.fixture
 def closed_audit(cast, onsite_audit):
     """onsite_audit with its scope, closed by the lead with one minor nonconformity at 4.1 (no major)."""
-    from findings.services import finding_create
-    from reports.services import audit_close
-
     audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
     finding_create(
         audit=onsite_audit,
@@ -238,3 +323,35 @@ def closed_audit(cast, onsite_audit):
     audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     return onsite_audit
+
+
+@pytest.fixture
+def open_minor(closed_audit):
+    """closed_audit's minor nonconformity, awaiting the client's answer."""
+    return Nonconformity.objects.get(audit=closed_audit)
+
+
+@pytest.fixture
+def certificate(cast, closed_audit):
+    """Nordkontakt's certificate, granted by staff on closed_audit (through the service)."""
+    decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    return Certificate.objects.get()
+
+
+@pytest.fixture
+def programme(cast):
+    """Nordkontakt AB's certification programme for the cast's standard, stage 1 to recertification."""
+    return programme_create(organization=cast.org_a, standards=[cast.standard])
+
+
+@pytest.fixture
+def stage2(cast, programme):
+    """Nordkontakt's stage 2, 1-3 Feb 2027, computed, the lead on the team, Monday at Stockholm planned."""
+    audit = programme.audits.get(audit_type=AuditType.STAGE2)
+    monday = datetime.date(2027, 2, 1)
+    audit_update(audit=audit, start_date=monday, end_date=datetime.date(2027, 2, 3))
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(audit=audit, seed=11)
+    audit.first_day = plan_day_add(audit=audit, date=monday, site=cast.org_a.sites.get(name="Stockholm"))
+    return audit

@@ -1,12 +1,16 @@
 import datetime
+import uuid
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 
 from audits.models import Competence, CompetenceRole
+from certificates.models import Certificate
 from clients.models import Organization, Site
 from clients.validators import luhn_check_digit
+from findings.models import Evidence, Visibility
 from standards.models import CertificationScheme, Clause, Standard
 from standards.policy import SCHEME_PRESETS
 
@@ -90,3 +94,40 @@ class CompetenceFactory(factory.django.DjangoModelFactory):
     role = CompetenceRole.AUDITOR
     valid_from = datetime.date(2024, 1, 1)
     valid_to = datetime.date(2030, 12, 31)
+
+
+def copy_certificate(certificate, number, *, with_sites=True, **changes):
+    """Another certificate like this one (same organisation, standards and sites), for lists."""
+    copy = Certificate.objects.get(pk=certificate.pk)
+    standards = list(copy.standards.all())
+    sites = list(copy.sites.all()) if with_sites else []
+    copy.pk = None
+    copy._state.adding = True
+    copy.number = number
+    copy.identity = uuid.uuid4()
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    copy.save()
+    copy.standards.set(standards)
+    for site in sites:
+        site.pk = None
+        site._state.adding = True
+        site.certificate = copy
+        site.save()
+    return copy
+
+
+def attach(finding, name, description="", visibility=Visibility.CLIENT):
+    """An evidence file of the finding's, as a row (its bytes a stand-in): for reports, not uploads."""
+    return Evidence.objects.create(
+        finding=finding,
+        audit=finding.audit,
+        file=ContentFile(b"evidence", name=name),
+        original_name=name,
+        content_type="image/jpeg",
+        size=8,
+        sha256="0" * 64,
+        description=description,
+        visibility=visibility,
+        uploaded_by=finding.recorded_by,
+    )
