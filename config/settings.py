@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     # Infrastructure under the domain apps: they import these, never the other way round.
     "outbox",
     "housekeeping",
+    # The domains, each importing only those listed before it (core/, below them all, is no app).
     "accounts",
     "clients",
     "standards",
