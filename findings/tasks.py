@@ -11,8 +11,8 @@ from audits.documents import latest_document
 from audits.models import Audit, DocumentKind
 from core.errors import DomainError
 from findings.deadlines import deadlines_run
+from findings.documents import latest_nc_document, nc_document_create, nc_summary_document_create
 from findings.models import Evidence, Nonconformity, NonconformityEvent
-from findings.nc_pdf import latest_nc_document, nc_document_create, nc_summary_document_create
 from findings.notices import event_notice_send
 from findings.uploads import THUMBNAIL_TYPES
 
@@ -101,7 +101,7 @@ def run_nonconformity_deadlines() -> dict[str, int]:
     return report.counts()
 
 
-# -- The NCR PDFs (findings.nc_pdf) --------------------------------------------------------------
+# -- The NCR PDFs (findings.documents) --------------------------------------------------------------
 
 
 @shared_task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from findings import evidence_views, nc_documents, nc_views, views
+from findings import document_views, evidence_views, nc_views, views
 
 app_name = "findings"
 urlpatterns = [
@@ -19,6 +19,6 @@ urlpatterns = [
     path("ncrs/<int:pk>/verify/", nc_views.nc_verify, name="nc-verify"),
     path("ncrs/<int:pk>/notes/", nc_views.nc_note, name="nc-note"),
     path("ncrs/files/<int:pk>/", nc_views.nc_file, name="nc-file"),
-    path("ncrs/<int:pk>/pdf/", nc_documents.nc_pdf, name="nc-pdf"),
-    path("audits/<int:pk>/ncrs.pdf", nc_documents.nc_summary_pdf, name="nc-summary-pdf"),
+    path("ncrs/<int:pk>/pdf/", document_views.nc_pdf, name="nc-pdf"),
+    path("audits/<int:pk>/ncrs.pdf", document_views.nc_summary_pdf, name="nc-summary-pdf"),
 ]

@@ -19,8 +19,8 @@ from certificates.documents import certificate_pdf_render
 from certificates.services import certificate_change_scope
 from core import pdf
 from core.limits import LONG_TEXT_MAX_LENGTH
+from findings.documents import nc_pdf_render, nc_summary_pdf_render
 from findings.models import Finding, NonconformityResponse
-from findings.nc_pdf import nc_pdf_render, nc_summary_pdf_render
 from findings.ncr import nonconformity_respond
 from findings.services import finding_create
 from reports.documents import report_pdf_render

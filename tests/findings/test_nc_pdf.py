@@ -10,15 +10,7 @@ from django.utils import timezone
 from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import team_member_add
 from core.errors import ConflictError
-from findings.models import (
-    AttachmentPurpose,
-    Grade,
-    InternalNote,
-    Nonconformity,
-    NonconformityAttachment,
-    NonconformityDocument,
-)
-from findings.nc_pdf import (
+from findings.documents import (
     NC_SUMMARY_TEMPLATE_VERSION,
     NC_TEMPLATE_VERSION,
     nc_data,
@@ -27,6 +19,14 @@ from findings.nc_pdf import (
     nc_summary_data,
     nc_summary_document_create,
     nc_summary_pdf_render,
+)
+from findings.models import (
+    AttachmentPurpose,
+    Grade,
+    InternalNote,
+    Nonconformity,
+    NonconformityAttachment,
+    NonconformityDocument,
 )
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create

@@ -1,4 +1,5 @@
-"""The NCR PDF of one nonconformity and the summary of all nonconformities of an audit.
+"""The NCR PDF of one nonconformity and the summary of all nonconformities of an audit (downloads:
+findings.document_views).
 
 As with the plan and the report (audits/documents.py): `*_data` reads everything in a fixed number
 of queries into plain values, `_render_*` turns them into bytes, and `*_document_create` stores

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from audits.models import AuditStatus
 from audits.selectors import audits_for_user
-from findings.nc_pdf import nc_document_create, nc_summary_document_create
+from findings.documents import nc_document_create, nc_summary_document_create
 from findings.ncr import nonconformities_for_user
 
 
