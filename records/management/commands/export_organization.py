@@ -1,4 +1,4 @@
-"""Write one organisation's complete record for the accreditation body or the client (clients/export.py)."""
+"""Write one organisation's complete record for the accreditation body or the client (records/export.py)."""
 
 from pathlib import Path
 
