@@ -42,7 +42,15 @@ from audits.models import (
 from audits.services import AUDIT_TYPE_FOR_TIME, primary_standard
 from core import pdf
 from core.errors import ConflictError, DomainError
-from core.pdf import data_digest, format_date, format_dates, format_days, format_money
+from core.pdf import (
+    data_digest,
+    format_date,
+    format_dates,
+    format_days,
+    format_money,
+    person_name,
+    standard_line,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +71,6 @@ def audit_label(audit: Audit) -> str:
     ):
         label = f"{label} {audit.sequence}"
     return str(label)
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 # The sample's reasons are stored in English as codes; the client reads them in its language.
@@ -165,7 +169,7 @@ def plan_data(audit: Audit) -> dict:
             for site in sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
         ],
         "team": [
-            {"name": _person(member.user), "role": str(member.get_role_display())}
+            {"name": person_name(member.user), "role": str(member.get_role_display())}
             for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
         ],
         "sampling_seed": audit.sampling_seed,
@@ -183,7 +187,7 @@ def plan_data(audit: Audit) -> dict:
                         "clauses": sorted(
                             (clause.number for clause in slot.clauses.all()), key=_clause_sort_key
                         ),
-                        "member": _person(slot.member.user),
+                        "member": person_name(slot.member.user),
                     }
                     for slot in day.slots.all()
                 ],
@@ -204,12 +208,7 @@ def _render_plan(data: dict) -> bytes:
         pdf.para(_("Audit plan"), "title"),
         pdf.para(f"{audit['label']} – {client['name']}", "subtitle"),
     ]
-    standards = [
-        _("%(code)s, %(title)s (edition %(edition)s)") % standard
-        if standard["edition"]
-        else f"{standard['code']}, {standard['title']}"
-        for standard in data["standards"]
-    ]
+    standards = [standard_line(standard) for standard in data["standards"]]
     summary = [
         (_("Client"), "\n".join(filter(None, [client["name"], client["org_number"], client["address"]]))),
         (_("Audit"), audit["label"]),

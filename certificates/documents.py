@@ -42,7 +42,7 @@ from reportlab.platypus import (
 
 from certificates.models import CertificateRevision
 from core import pdf
-from core.pdf import format_date
+from core.pdf import format_date, standard_line
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +107,6 @@ def _date(value: str) -> str:
 def _country(code: str) -> str:
     # In the active language: the body's, as the whole certificate is.
     return countries.name(code) or code
-
-
-def _standard_line(standard: dict) -> str:
-    if standard.get("edition"):
-        return _("%(code)s, %(title)s (edition %(edition)s)") % standard
-    return f"{standard['code']}, {standard['title']}"
 
 
 class QrLink(Flowable):
@@ -287,7 +281,7 @@ def _body(snapshot: dict, status_label: str | None) -> list:
         _para(snapshot["entity_name"], "entity"),
         _para(snapshot["entity_address"], "address"),
         _para(_("has been assessed and found to conform to"), "lead"),
-        *[_para(_standard_line(standard), "standard") for standard in snapshot["standards"]],
+        *[_para(standard_line(standard), "standard") for standard in snapshot["standards"]],
         pdf.para(_("Scope"), "h3"),
         *pdf.paragraphs(snapshot["scope"]),
         pdf.para(_("Sites covered"), "h3"),

@@ -520,6 +520,23 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{number} {currency}"
 
 
+def person_name(user) -> str:
+    """How a document names a person: their full name, else their username; nothing for no one."""
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def standard_line(standard: dict) -> str:
+    """'ISO 9001:2015, Quality management systems (edition 2015)', from a document's plain values."""
+    if standard.get("edition"):
+        return _("%(code)s, %(title)s (edition %(edition)s)") % standard
+    return f"{standard['code']}, {standard['title']}"
+
+
+def clause_label(clause) -> str:
+    """'4.1 General': a clause as the documents list it."""
+    return f"{clause.number} {clause.title}"
+
+
 def data_digest(data: dict) -> str:
     """SHA-256 of the data in a canonical form (sorted keys, dates and numbers as text)."""
     canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))

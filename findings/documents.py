@@ -23,7 +23,7 @@ from audits.documents import audit_label, document_store
 from audits.models import Audit, AuditDocument, AuditStatus, DocumentKind
 from core import pdf
 from core.errors import ConflictError
-from core.pdf import data_digest, format_date, format_dates
+from core.pdf import clause_label, data_digest, format_date, format_dates, person_name, standard_line
 from findings.models import (
     NONCONFORMITY_GRADES,
     AttachmentPurpose,
@@ -48,16 +48,8 @@ DECISION_WORDS = {
 }
 
 
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _local_date(moment):
     return timezone.localdate(moment) if moment else None
-
-
-def _clause_label(clause) -> str:
-    return f"{clause.number} {clause.title}"
 
 
 def _close_due_text(close_due) -> str:
@@ -110,7 +102,7 @@ def nc_data(nonconformity: Nonconformity) -> dict:
             "title": clause.standard.title,
             "edition": clause.standard.edition,
         },
-        "clause": _clause_label(clause),
+        "clause": clause_label(clause),
         "site": finding.site.name if finding.site_id else "",
         "grade": nonconformity.grade,
         "grade_label": grade_words(nonconformity.grade),
@@ -122,7 +114,7 @@ def nc_data(nonconformity: Nonconformity) -> dict:
         "response_due": nonconformity.response_due,
         "close_due": nonconformity.close_due,
         "accepted_on": _local_date(nonconformity.accepted_at),
-        "accepted_by": _person(nonconformity.accepted_by),
+        "accepted_by": person_name(nonconformity.accepted_by),
         "responses": [
             {
                 "round": response.round,
@@ -131,13 +123,13 @@ def nc_data(nonconformity: Nonconformity) -> dict:
                 "corrective_action": response.corrective_action,
                 "responsible": response.responsible,
                 "target_date": response.target_date,
-                "submitted_by": _person(response.submitted_by),
+                "submitted_by": person_name(response.submitted_by),
                 "submitted_on": _local_date(response.submitted_at),
                 "files": files_by_response.get(response.pk, []),
                 "decision": response.decision,
                 "decision_label": str(DECISION_WORDS.get(response.decision, "")),
                 "review_comment": response.review_comment,
-                "reviewed_by": _person(response.reviewed_by),
+                "reviewed_by": person_name(response.reviewed_by),
                 "reviewed_on": _local_date(response.reviewed_at),
             }
             for response in nonconformity.responses.all()
@@ -147,7 +139,7 @@ def nc_data(nonconformity: Nonconformity) -> dict:
             if nonconformity.verification_method
             else "",
             "comment": nonconformity.verification_comment,
-            "by": _person(nonconformity.closed_by),
+            "by": person_name(nonconformity.closed_by),
             "on": _local_date(nonconformity.closed_at),
             "files": files_by_response.get(None, []),
         }
@@ -197,11 +189,6 @@ def _response_story(response: dict) -> list:
 
 def _render_nc(data: dict) -> bytes:
     standard = data["standard"]
-    standard_line = (
-        _("%(code)s, %(title)s (edition %(edition)s)") % standard
-        if standard["edition"]
-        else f"{standard['code']}, {standard['title']}"
-    )
     story = [
         pdf.para(_("Nonconformity report"), "title"),
         pdf.para(f"{data['number']} – {data['client']}", "subtitle"),
@@ -211,7 +198,7 @@ def _render_nc(data: dict) -> bytes:
                 (_("Client"), data["client"]),
                 (_("Audit"), data["audit"]["label"]),
                 (_("Audit dates"), format_dates(data["audit"]["start_date"], data["audit"]["end_date"])),
-                (_("Standard"), standard_line),
+                (_("Standard"), standard_line(standard)),
                 (_("Clause"), data["clause"]),
                 (_("Site"), data["site"] or _("Not tied to one site")),
                 (_("Grade"), data["grade_label"]),
@@ -359,7 +346,7 @@ def nc_summary_data(audit: Audit) -> dict:
         "nonconformities": [
             {
                 "number": nonconformity.number,
-                "clause": _clause_label(nonconformity.finding.clause)
+                "clause": clause_label(nonconformity.finding.clause)
                 + (f" ({nonconformity.finding.clause.standard.code})" if several_standards else ""),
                 "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
                 "grade_label": grade_words(nonconformity.grade),

@@ -21,17 +21,13 @@ from audits.documents import TEAM_ROLE_ORDER, audit_label, calculation_in_langua
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
 from core import pdf
 from core.errors import ConflictError
-from core.pdf import format_date, format_dates, format_days
+from core.pdf import clause_label, format_date, format_dates, format_days, person_name, standard_line
 from findings.models import Evidence, Finding, Nonconformity, Visibility, grade_words
 from reports.selectors import finding_order_key, plan_gaps, planned_clauses
 
 logger = logging.getLogger(__name__)
 
 REPORT_TEMPLATE_VERSION = "report-1"
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _report_audit(audit: Audit) -> Audit:
@@ -98,10 +94,6 @@ def _earlier_nonconformities(audit: Audit) -> list[Nonconformity]:
     )
 
 
-def _clause_label(clause) -> str:
-    return f"{clause.number} {clause.title}"
-
-
 def report_data(audit: Audit) -> dict:
     """Everything the report shows, as plain values: rendered, and hashed to spot an unchanged report."""
     audit = _report_audit(audit)
@@ -136,7 +128,7 @@ def report_data(audit: Audit) -> dict:
             "criteria": audit.criteria,
             "planned_days": audit.planned_days,
             "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
-            "closed_by": _person(audit.closed_by),
+            "closed_by": person_name(audit.closed_by),
             "recommendation": audit.recommendation,
             "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
             "conclusion": audit.conclusion,
@@ -152,7 +144,7 @@ def report_data(audit: Audit) -> dict:
             for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
         ],
         "team": [
-            {"name": _person(member.user), "role": str(member.get_role_display())}
+            {"name": person_name(member.user), "role": str(member.get_role_display())}
             for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
         ],
         "sites": [
@@ -190,7 +182,7 @@ def report_data(audit: Audit) -> dict:
         "nonconformities": [
             {
                 "number": finding.nonconformity.number,
-                "clause": _clause_label(finding.clause),
+                "clause": clause_label(finding.clause),
                 "site": finding.site.name if finding.site_id else "",
                 "grade_label": grade_words(finding.nonconformity.grade),
                 "response_due": finding.nonconformity.response_due,
@@ -198,13 +190,13 @@ def report_data(audit: Audit) -> dict:
             }
             for finding in nonconformities
         ],
-        "unaudited_clauses": [_clause_label(clause) for clause in unaudited_clauses],
+        "unaudited_clauses": [clause_label(clause) for clause in unaudited_clauses],
         "unaudited_sites": [site.name for site in unaudited_sites],
         "earlier_nonconformities": [
             {
                 "number": nonconformity.number,
                 "audit": audit_label(nonconformity.audit),
-                "clause": _clause_label(nonconformity.finding.clause),
+                "clause": clause_label(nonconformity.finding.clause),
                 "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
                 "grade_label": grade_words(nonconformity.grade),
                 "status_label": str(nonconformity.get_status_display()),
@@ -215,12 +207,6 @@ def report_data(audit: Audit) -> dict:
 
 
 # -- Rendering ----------------------------------------------------------------------------------
-
-
-def _standard_line(standard: dict) -> str:
-    if standard["edition"]:
-        return _("%(code)s, %(title)s (edition %(edition)s)") % standard
-    return f"{standard['code']}, {standard['title']}"
 
 
 def _finding_table(finding: dict):
@@ -275,7 +261,7 @@ def _findings_story(data: dict) -> list:
 def _render_report(data: dict) -> bytes:
     audit = data["audit"]
     client = data["client"]
-    standards = [_standard_line(standard) for standard in data["standards"]]
+    standards = [standard_line(standard) for standard in data["standards"]]
     story = [
         pdf.para(_("Audit report"), "title"),
         pdf.para(f"{audit['label']} – {client['name']}", "subtitle"),
