@@ -146,7 +146,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionResultSerializer(serializers.Serializer):
-    """What POST /audits/{id}/decision/ (AuditDecisionViewSet) answers."""
+    """What POST /audits/{id}/decision/ (audits_api) answers."""
 
     decision = DecisionSerializer(read_only=True)
     certificate = CertificateSerializer(
