@@ -136,6 +136,7 @@ class TwoFactorMiddleware:
             reverse("logout"),
             reverse("two-factor"),  # the set-up page; the verify page lies under it
             reverse("set_language"),
+            reverse("healthz"),  # load balancers' probe: never a session's to hold back
             "/" + settings.STATIC_URL.lstrip("/"),
             # Public, for anyone: the verification pages, the register and their API.
             reverse("public:verify", kwargs={"number": "0"}).removesuffix("0/"),

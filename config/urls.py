@@ -4,8 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from config import health
 
 urlpatterns = [
+    # For load balancers: no slash, as probes are usually configured, and no log-in (config/health.py).
+    path("healthz", health.healthz, name="healthz"),
     # First: the public pages are the busiest and resolve in the fewest steps this way.
     path("", include("certificates.public_urls")),
     # Then the API, before the apps' pages: each "" include below is tried pattern by pattern, and
