@@ -2,6 +2,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from clients.models import ClientMembership, ConsultancyDeclaration, Organization, Site
+from clients.services import client_membership_delete
 
 
 class SiteInline(admin.TabularInline):
@@ -32,5 +33,21 @@ class ConsultancyDeclarationAdmin(admin.ModelAdmin):
 
 @admin.register(ClientMembership)
 class ClientMembershipAdmin(admin.ModelAdmin):
+    """Who belongs to which client is the services' to change: clients.services grants the person the
+    organisation's view permission and the client users' group with the membership, and takes both
+    back with it. Made or moved here, the grant would never come or stay behind; so people join on
+    the organisation's page, and a removal here goes through the service."""
+
     list_display = ("user", "organization", "role")
     list_select_related = ("user", "organization")
+    readonly_fields = ("user", "organization", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, obj):
+        client_membership_delete(membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "organization"):
+            client_membership_delete(membership=membership)
