@@ -6,6 +6,8 @@ MANAGE := $(PY) manage.py
 # The services suite: PostgreSQL and a Redis broker on loopback (override to point elsewhere).
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certdesk
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
+# The port `make run` serves on.
+PORT ?= 8000
 
 .PHONY: install run test lint test-services test-e2e fuzz bench worker beat messages clean
 
@@ -21,11 +23,14 @@ $(VENV)/.installed: pyproject.toml
 messages: install
 	$(MANAGE) compilemessages --ignore=.venv -v 0
 
+# `make run PORT=8101` serves on another port; the links in e-mails and QR codes follow it (settings
+# read PORT) unless SITE_URL is set.
+run: export PORT := $(PORT)
 run: install messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_standards
 	$(MANAGE) seed_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(PY) -m ruff check .

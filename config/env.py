@@ -63,6 +63,21 @@ def env_networks(name: str) -> list[str]:
     return networks
 
 
+def env_site_url(name: str, *, port_name: str) -> str:
+    """The site's absolute address: `name`, else where `make run PORT=…` serves (127.0.0.1, port 8000).
+
+    So the links in e-mails and the QR codes of a development server on another port lead to it.
+    The port is read only when the address is not given: it is no concern of a configured site.
+    """
+    url = env_str(name)
+    if not url:
+        port = env_int(port_name, 8000, minimum=1)
+        if port > 65535:
+            raise ImproperlyConfigured(f"{port_name} must be a port number up to 65535; got {port}.")
+        url = f"http://127.0.0.1:{port}"
+    return url.rstrip("/")
+
+
 def env_database(name: str, default: str) -> dict:
     import dj_database_url
 

@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_database, env_int, env_list, env_networks, env_str
+from config.env import env_bool, env_database, env_int, env_list, env_networks, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -236,8 +236,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The certification body itself, printed on plans, reports and certificates.
 CERTIFICATION_BODY_NAME = env_str("CERTIFICATION_BODY_NAME", "Certdesk Certifiering AB")
 CERTIFICATION_BODY_ADDRESS = env_str("CERTIFICATION_BODY_ADDRESS", "Box 1234, 111 22 Stockholm, Sweden")
-# Absolute address of the site, used in e-mails and QR codes.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute address of the site, used in e-mails and QR codes; without it, the development server's
+# (http://127.0.0.1:$PORT, the port `make run PORT=…` serves on, 8000 by default).
+SITE_URL = env_site_url("SITE_URL", port_name="PORT")
 
 # Celery: with no broker configured, tasks run in-process so the embedded set-up needs nothing else.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

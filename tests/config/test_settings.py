@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list
+from config.env import env_bool, env_database, env_int, env_list, env_site_url
 from tests.conftest import PRODUCTION, run_manage
 
 
@@ -84,3 +84,28 @@ def test_it_parses_database_urls(monkeypatch):
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "certdesk"
     assert config["CONN_MAX_AGE"] == 600
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SITE_URL": "", "PORT": ""}, "http://127.0.0.1:8000"),
+        ({"SITE_URL": "", "PORT": "8101"}, "http://127.0.0.1:8101"),
+        ({"SITE_URL": "https://certdesk.example.se/", "PORT": "8101"}, "https://certdesk.example.se"),
+    ],
+)
+def test_it_puts_the_served_port_in_links_unless_the_site_url_is_given(env, expected):
+    # As `make run PORT=8101` starts it: the e-mails' links and the QR codes lead to that port.
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.SITE_URL)", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_it_refuses_a_port_that_is_no_port(monkeypatch):
+    monkeypatch.setenv("SITE_URL", "")
+    monkeypatch.setenv("PORT", "70000")
+    with pytest.raises(ImproperlyConfigured, match="PORT must be a port number"):
+        env_site_url("SITE_URL", port_name="PORT")
+    # A configured site never looks at the port.
+    monkeypatch.setenv("SITE_URL", "https://certdesk.example.se")
+    assert env_site_url("SITE_URL", port_name="PORT") == "https://certdesk.example.se"
