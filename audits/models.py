@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -353,8 +356,6 @@ class PlanSlot(models.Model):
 
     @property
     def hours(self):
-        from decimal import Decimal
-
         minutes = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
         return Decimal(minutes) / Decimal(60)
 
@@ -395,8 +396,6 @@ class DocumentKind(models.TextChoices):
 
 def audit_document_path(instance, filename):
     """documents/audits/<audit id>/<kind>-<timestamp>.pdf: every version kept side by side."""
-    from django.utils import timezone
-
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
     return f"documents/audits/{instance.audit_id}/{instance.kind}-{stamp}.pdf"
 

@@ -7,6 +7,7 @@ names the variable, not surface later as a confusing runtime error.
 import ipaddress
 import os
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -79,8 +80,6 @@ def env_site_url(name: str, *, port_name: str) -> str:
 
 
 def env_database(name: str, default: str) -> dict:
-    import dj_database_url
-
     url = env_str(name) or default
     try:
         config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)

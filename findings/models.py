@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit
@@ -457,8 +458,6 @@ class Notice(models.Model):
 
 def nc_document_path(instance, filename):
     """documents/nonconformities/<nc id>/ncr-<timestamp>.pdf: every version kept side by side."""
-    from django.utils import timezone
-
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
     return f"documents/nonconformities/{instance.nonconformity_id}/ncr-{stamp}.pdf"
 

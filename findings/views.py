@@ -21,6 +21,7 @@ from core.forms import parse_id
 from core.views import save_with_service
 from findings import services
 from findings.checklist import FILTERS, build_checklist
+from findings.evidence import evidence_add
 from findings.forms import EditFindingForm, EvidenceForm, NewFindingForm, RemoveFindingForm
 from findings.models import Finding, FindingChange, Grade, Visibility
 from findings.selectors import can_write_findings, evidence_for_user, is_client_user
@@ -101,9 +102,6 @@ def _clause_findings(audit, clause, user):
 
 
 def _add_file(finding, user, *, upload, description, visibility):
-    # Imported here: the evidence module pulls in the upload checks, needed only when a file comes.
-    from findings.evidence import evidence_add
-
     return evidence_add(
         finding=finding, user=user, upload=upload, description=description, visibility=visibility
     )
