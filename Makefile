@@ -35,6 +35,7 @@ run: install messages
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(MANAGE) makemigrations --check --dry-run
 
 # Includes the browser suite when Chromium is installed (skipped with the reason otherwise).
@@ -68,4 +69,4 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) var certdesk.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) var certdesk.sqlite3 .pytest_cache .ruff_cache .mypy_cache

@@ -79,7 +79,9 @@ class CertificateRevisionSerializer(serializers.ModelSerializer):
 
 
 class CertificateEventSerializer(serializers.ModelSerializer):
-    by = serializers.StringRelatedField(allow_null=True, help_text="Null for a change made by the daily run.")
+    by: serializers.StringRelatedField = serializers.StringRelatedField(
+        allow_null=True, help_text="Null for a change made by the daily run."
+    )
 
     class Meta:
         model = CertificateEvent
@@ -137,7 +139,7 @@ def certificate_queryset(user) -> QuerySet[Certificate]:
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    decided_by = serializers.StringRelatedField()
+    decided_by: serializers.StringRelatedField = serializers.StringRelatedField()
 
     class Meta:
         model = Decision

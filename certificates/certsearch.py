@@ -30,7 +30,7 @@ from core.spreadsheets import SpreadsheetWriter
 from standards.models import Standard
 
 # CertSearch's words for our statuses (it also knows Inactive, Cancelled and Draft, which we never use).
-STATUS_VOCABULARY = {
+STATUS_VOCABULARY: dict[str, str] = {
     CertificateStatus.ACTIVE: "Active",
     CertificateStatus.SUSPENDED: "Suspended",
     CertificateStatus.WITHDRAWN: "Withdrawn",

@@ -387,11 +387,10 @@ def certificate_pdf_render(*, snapshot: dict, status_label: str | None = None) -
 
 def revision_has_pdf(revision: CertificateRevision) -> bool:
     """Whether the revision's PDF of the current template is there to be served."""
-    return (
-        bool(revision.file)
-        and revision.template_version == CERTIFICATE_TEMPLATE_VERSION
-        and revision.file.storage.exists(revision.file.name)
-    )
+    name = revision.file.name
+    if not name:
+        return False
+    return revision.template_version == CERTIFICATE_TEMPLATE_VERSION and revision.file.storage.exists(name)
 
 
 @transaction.atomic

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,9 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, outcomes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [(outcome.value, outcome.label) for outcome in outcomes]
+        cast(forms.ChoiceField, self.fields["outcome"]).choices = [
+            (outcome.value, outcome.label) for outcome in outcomes
+        ]
 
 
 class ReasonForm(forms.Form):

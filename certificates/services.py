@@ -6,11 +6,13 @@ who and why, and a change of contents is a new revision whose PDF is made by a C
 """
 
 import datetime
+from typing import Literal, overload
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import SecurityEventKind
 from accounts.roles import is_staff_member
@@ -34,9 +36,11 @@ from core.errors import ConflictError, DomainError
 from findings.ncr import open_majors
 
 CERTIFICATE_SERIES = "CERT"
+# An audit made outside a programme (the API can) has no cycle for a decision to start or continue.
+NO_PROGRAMME = gettext_lazy("This audit belongs to no certification programme: a decision needs its cycle.")
 
-# Which decisions follow which audit.
-OUTCOMES_FOR = {
+# Which decisions follow which audit (by its audit_type).
+OUTCOMES_FOR: dict[str, tuple[DecisionOutcome, ...]] = {
     AuditType.STAGE2: (DecisionOutcome.GRANT, DecisionOutcome.REFUSE),
     AuditType.SURVEILLANCE: (DecisionOutcome.MAINTAIN, DecisionOutcome.REFUSE),
     AuditType.SPECIAL: (DecisionOutcome.MAINTAIN, DecisionOutcome.REFUSE),
@@ -65,6 +69,8 @@ def decision_problems(*, audit: Audit, user) -> list[str]:
         )
     if audit.audit_type not in OUTCOMES_FOR:
         problems.append(_("A stage 1 audit leads to stage 2, not to a certification decision."))
+    if audit.programme_id is None:
+        problems.append(str(NO_PROGRAMME))
     if Decision.objects.filter(audit=audit).exists():
         problems.append(_("This audit already has its decision."))
     member = (
@@ -106,7 +112,8 @@ def decision_record(
     )
     allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
     problems = decision_problems(audit=audit, user=user)
-    if problems:
+    programme = audit.programme
+    if problems or programme is None:  # no programme is one of the problems
         conflict = audit.status != AuditStatus.CLOSED or Decision.objects.filter(audit=audit).exists()
         raise (ConflictError if conflict else DomainError)(" ".join(problems))
     if outcome not in allowed:
@@ -137,19 +144,23 @@ def decision_record(
         decided_on=decided_on,
     )
     if outcome == DecisionOutcome.GRANT:
-        programme_set_decision(programme=audit.programme, decision_date=decided_on)
+        programme_set_decision(programme=programme, decision_date=decided_on)
         certificate_issue(decision=decision, user=user)
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
-        programme_next_cycle(programme=audit.programme, decision_date=decided_on)
+        programme_next_cycle(programme=programme, decision_date=decided_on)
     elif outcome == DecisionOutcome.MAINTAIN:
-        certificate = _current_certificate(audit, required=False)
-        if certificate is not None:
-            _log(certificate, CertificateEventKind.MAINTAINED, user, rationale)
+        maintained = _current_certificate(audit, required=False)
+        if maintained is not None:
+            _log(maintained, CertificateEventKind.MAINTAINED, user, rationale)
     return decision
 
 
+@overload
+def _current_certificate(audit: Audit, *, required: Literal[True] = ...) -> Certificate: ...
+@overload
+def _current_certificate(audit: Audit, *, required: Literal[False]) -> Certificate | None: ...
 def _current_certificate(audit: Audit, *, required: bool = True) -> Certificate | None:
     certificate = (
         Certificate.objects.select_for_update()
@@ -243,17 +254,18 @@ def _set_sites(certificate: Certificate, site_scopes) -> None:
 def certificate_issue(*, decision: Decision, user) -> Certificate:
     """The certificate a grant decision issues, with revision 1 and its PDF to come."""
     audit = decision.audit
+    programme = audit.programme
+    if programme is None:  # decision_record refuses such an audit before it comes here
+        raise ConflictError(str(NO_PROGRAMME))
     organization = audit.organization
     scheme = primary_standard(audit).scheme
     dates = cycle_dates(decision_date=decision.decided_on, scheme=scheme)
-    scope = (
-        audit.scope or audit.programme.audits.exclude(scope="").values_list("scope", flat=True).first() or ""
-    )
+    scope = audit.scope or programme.audits.exclude(scope="").values_list("scope", flat=True).first() or ""
     if not scope:
         raise DomainError(_("Write the audit's scope first: the certificate states it."), field="outcome")
     certificate = Certificate.objects.create(
         number=next_number(series=CERTIFICATE_SERIES, year=decision.decided_on.year),
-        programme=audit.programme,
+        programme=programme,
         organization=organization,
         entity_name=organization.legal_name,
         entity_address=organization.full_address,
@@ -446,7 +458,8 @@ def certificates_daily(*, today: datetime.date) -> dict:
             CertificateEventKind.SUSPENSION_OVERDUE,
             None,
             _("The suspension ended on %(date)s: restore, reduce the scope or withdraw.")
-            % {"date": formats.date_format(certificate.suspended_until, "DATE_FORMAT")},
+            # The query chose suspensions ending before today: suspended_until is never None here.
+            % {"date": formats.date_format(certificate.suspended_until, "DATE_FORMAT")},  # type: ignore[arg-type]
         )
         flagged += 1
     return {"expired": expired, "suspensions_overdue": flagged}

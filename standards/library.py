@@ -180,7 +180,8 @@ def parse_library_json(text: str, *, source: str = "") -> LibraryData:
         if not raw_clauses:
             problems.append("clauses is empty: a library needs at least one clause")
 
-    if problems:
+    # code is None only with a problem recorded, as it is required.
+    if problems or code is None:
         raise LibraryError(problems, source=source)
     _check_tree(clauses, source=source)
     return LibraryData(
@@ -210,7 +211,7 @@ def parse_library_csv(
     Lines are counted as in a text editor, the header being line 1.
     """
     problems: list[str] = []
-    code = _text(code, label="code", max_length=CODE_MAX_LENGTH, problems=problems)
+    checked_code = _text(code, label="code", max_length=CODE_MAX_LENGTH, problems=problems)
     title = _text(
         title, label="title", max_length=STANDARD_TITLE_MAX_LENGTH, problems=problems, required=False
     )
@@ -257,11 +258,12 @@ def parse_library_csv(
 
     if not clauses and not problems:
         problems.append("the file has no clauses below the header")
-    if problems:
+    # checked_code is None only with a problem recorded, as it is required.
+    if problems or checked_code is None:
         raise LibraryError(problems, source=source)
     _check_tree(clauses, source=source)
     return LibraryData(
-        code=code,
+        code=checked_code,
         title=title,
         edition=edition,
         accreditation_basis=basis,
@@ -305,7 +307,13 @@ def library_read(
 
 
 def _text(
-    value: Any, *, label: str, max_length: int, problems: list[str], where: str = "", required: bool = True
+    value: Any,
+    *,
+    label: str,
+    max_length: int | None,
+    problems: list[str],
+    where: str = "",
+    required: bool = True,
 ) -> str | None:
     """A stripped, length-checked string; records a problem (and returns None) when it is not one."""
     prefix = f"{where}: " if where else ""
@@ -321,7 +329,7 @@ def _text(
         if required:
             problems.append(f"{prefix}{label} is empty")
         return None
-    if len(value) > max_length:
+    if max_length is not None and len(value) > max_length:
         problems.append(f"{prefix}{label} is {len(value)} characters long, at most {max_length} allowed")
         return None
     return value
@@ -556,10 +564,11 @@ def standard_import(*, data: LibraryData) -> ImportResult:
     Clauses are matched by number. Clauses missing from the library are deactivated, never deleted:
     findings and plans may point at them.
     """
-    _check_can_create(data)
     standard = Standard.objects.select_for_update().filter(code=data.code).first()
     created = standard is None
     if standard is None:
+        if not (data.title and data.edition):
+            raise _cannot_create(data)
         standard = Standard.objects.create(
             code=data.code,
             title=data.title,
@@ -592,13 +601,15 @@ def standard_import(*, data: LibraryData) -> ImportResult:
 
 
 def _check_can_create(data: LibraryData) -> None:
-    if data.title and data.edition:
-        return
-    if not Standard.objects.filter(code=data.code).exists():
-        raise LibraryError(
-            f"standard {data.code!r} does not exist yet: its title and edition are needed to create it",
-            source=data.source,
-        )
+    if not (data.title and data.edition) and not Standard.objects.filter(code=data.code).exists():
+        raise _cannot_create(data)
+
+
+def _cannot_create(data: LibraryData) -> LibraryError:
+    return LibraryError(
+        f"standard {data.code!r} does not exist yet: its title and edition are needed to create it",
+        source=data.source,
+    )
 
 
 def _standard_update(standard: Standard, data: LibraryData) -> bool:

@@ -108,6 +108,24 @@ def test_it_refuses_a_grant_for_a_stage_1(cast, closed_audit):
         _grant(stage1, cast.staff)
 
 
+def test_it_refuses_a_decision_on_an_audit_outside_a_programme(cast, closed_audit, api):
+    # The API makes audits outside a programme; a decision has no cycle there to start or continue
+    # (it once failed with a server error on granting).
+    Audit.objects.filter(pk=closed_audit.pk).update(programme=None)
+    closed_audit.refresh_from_db()
+    assert "no certification programme" in " ".join(decision_problems(audit=closed_audit, user=cast.staff))
+    with pytest.raises(DomainError, match="no certification programme"):
+        _grant(closed_audit, cast.staff)
+    response = api(cast.staff).post(
+        f"/api/v1/audits/{closed_audit.pk}/decision/",
+        {"outcome": "grant", "rationale": "Requirements met."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "no certification programme" in response.content.decode()
+    assert not Certificate.objects.exists()
+
+
 @pytest.fixture
 def certificate(cast, closed_audit):
     _grant(closed_audit, cast.staff)
