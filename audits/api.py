@@ -11,11 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_auditor, is_staff_member
 from audits import services
 from audits.audit_time import (
     INITIAL,
@@ -27,7 +25,8 @@ from audits.audit_time import (
 )
 from audits.document_views import plan_pdf_response
 from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, TeamMember
-from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
+from audits.permissions import can_use_calculator, require_can_manage_audits, require_can_plan
+from audits.selectors import audits_for_user, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
@@ -226,14 +225,10 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
     """Audits: staff create and edit; the team and the client's users read; others get 404."""
 
     def _require_staff(self):
-        if not is_staff_member(self.request.user):
-            raise PermissionDenied("Only certification staff may do this.")
+        require_can_manage_audits(self.request.user)
 
     def _require_planner(self, audit):
-        if not (is_staff_member(self.request.user) or is_lead_auditor(self.request.user, audit)):
-            raise PermissionDenied(
-                "Only certification staff and the audit's lead auditor may change the plan."
-            )
+        require_can_plan(self.request.user, audit)
 
     def create(self, request, *args, **kwargs):
         self._require_staff()
@@ -389,7 +384,7 @@ class IsStaffOrAuditor(permissions.BasePermission):
     """Planning figures are for the certification body's own people, not for clients."""
 
     def has_permission(self, request, view):
-        return is_staff_member(request.user) or is_auditor(request.user)
+        return can_use_calculator(request.user)
 
 
 def _parse_adjustment(text: str) -> Adjustment:

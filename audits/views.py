@@ -12,9 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import is_auditor, is_staff_member
 from accounts.submissions import submitted_once
-from audits import services
+from audits import permissions, services
 from audits.audit_time import calculate_audit_time
 from audits.cycle import audit_flags
 from audits.documents import calculation_in_language
@@ -34,8 +33,7 @@ from audits.forms import (
     plan_day_label,
 )
 from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
-from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
-from clients.selectors import membership_of
+from audits.selectors import audits_for_user, programmes_for_user
 from core.errors import DomainError
 from core.views import require_perm, save_with_service
 from standards.models import Clause
@@ -75,8 +73,7 @@ def programme_detail(request, pk):
     context = {
         "programme": programme,
         "can_change": request.user.has_perm("audits.change_certificationprogramme"),
-        "can_quote": is_staff_member(request.user)
-        or getattr(membership_of(request.user), "organization_id", None) == programme.organization_id,
+        "can_quote": permissions.can_see_quote(request.user, programme),
         "rows": rows,
         "coverage": coverage,
         "uncovered": sum(1 for row in coverage if not row["audits"]),
@@ -155,21 +152,15 @@ def _audit_for_user(user, pk) -> Audit:
     return get_object_or_404(audits_for_user(user).select_related("organization", "programme"), pk=pk)
 
 
-def _can_plan(user, audit) -> bool:
-    return is_staff_member(user) or is_lead_auditor(user, audit)
-
-
 def _planner_audit(request, pk) -> Audit:
     audit = _audit_for_user(request.user, pk)
-    if not _can_plan(request.user, audit):
-        raise PermissionDenied
+    permissions.require_can_plan(request.user, audit)
     return audit
 
 
 def _staff_audit(request, pk) -> Audit:
     audit = _audit_for_user(request.user, pk)
-    if not is_staff_member(request.user):
-        raise PermissionDenied
+    permissions.require_can_manage_audits(request.user)
     return audit
 
 
@@ -214,7 +205,7 @@ def audit_detail(request, pk):
     asks them through their template tags, so audits imports neither.
     """
     audit = _audit_for_user(request.user, pk)
-    can_plan = _can_plan(request.user, audit)
+    can_plan = permissions.can_plan(request.user, audit)
     days = list(_plan_days(audit))
     has_report_pdf = audit.documents.filter(kind="report").exists()
     context = {
@@ -226,7 +217,7 @@ def audit_detail(request, pk):
         "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
         "calculation": calculation_in_language(audit.time_calculation),
         "can_plan": can_plan and audit.status == AuditStatus.PLANNED,
-        "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
+        "can_edit": permissions.can_manage_audits(request.user) and audit.status not in CLOSED_STATES,
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
         "has_report_pdf": has_report_pdf,
@@ -234,10 +225,10 @@ def audit_detail(request, pk):
             audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
         ),
         "can_close": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
-        and is_lead_auditor(request.user, audit),
+        and permissions.can_close(request.user, audit),
         # The checklist opens once the plan is confirmed; the client's users read it after closing.
         "can_checklist": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS, AuditStatus.CLOSED)
-        and (membership_of(request.user) is None or audit.report_issued),
+        and permissions.can_read_findings(request.user, audit),
     }
     return render(request, "audits/audit_detail.html", context)
 
@@ -416,7 +407,7 @@ def audit_plan_confirm(request, pk):
 @login_required
 def calculator(request):
     """The audit-time calculator for planners: the numbers and justification, nothing saved."""
-    if not (is_staff_member(request.user) or is_auditor(request.user)):
+    if not permissions.can_use_calculator(request.user):
         raise PermissionDenied
     submitted = "standard" in request.GET
     form = CalculatorForm(request.GET if submitted else None)

@@ -7,13 +7,11 @@ who and why, and a change of contents is a new revision whose PDF is made by a C
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SecurityEventKind
-from accounts.roles import is_staff_member
 from accounts.security import record
 from audits.cycle import add_months, cycle_dates
 from audits.models import Audit, AuditStatus, AuditType, TeamMember
@@ -30,6 +28,7 @@ from certificates.models import (
     Decision,
     DecisionOutcome,
 )
+from certificates.permissions import require_can_change_certificates, require_can_decide
 from core.errors import ConflictError, DomainError
 from findings.ncr import open_majors
 
@@ -96,8 +95,7 @@ def decision_record(
     *, audit: Audit, user, outcome: str, rationale: str, decided_on: datetime.date | None = None
 ) -> Decision:
     """Record the decision; a grant issues the certificate, a renewal renews it."""
-    if not is_staff_member(user):
-        raise PermissionDenied(_("Only certification staff make certification decisions."))
+    require_can_decide(user)
     # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
     audit = (
         Audit.objects.select_for_update(of=("self",))
@@ -275,11 +273,6 @@ def _lock(certificate: Certificate) -> Certificate:
     return Certificate.objects.select_for_update().get(pk=certificate.pk)
 
 
-def _require_staff(user) -> None:
-    if not is_staff_member(user):
-        raise PermissionDenied(_("Only certification staff change certificates."))
-
-
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -308,7 +301,7 @@ def _require_not_expired(certificate: Certificate, today: datetime.date) -> None
 def certificate_suspend(
     *, certificate: Certificate, user, reason: str, until: datetime.date | None = None
 ) -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("suspended"))
@@ -336,7 +329,7 @@ def certificate_suspend(
 
 @transaction.atomic
 def certificate_restore(*, certificate: Certificate, user, reason: str = "") -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.SUSPENDED:
         raise _refuse(certificate, _("restored"))
@@ -351,7 +344,7 @@ def certificate_restore(*, certificate: Certificate, user, reason: str = "") -> 
 
 @transaction.atomic
 def certificate_withdraw(*, certificate: Certificate, user, reason: str) -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status not in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED):
         raise _refuse(certificate, _("withdrawn"))
@@ -369,7 +362,7 @@ def certificate_change_scope(
     *, certificate: Certificate, user, reason: str, scope: str, site_scopes
 ) -> Certificate:
     """Reduce or extend the scope and sites: a new revision with today's issue date."""
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("changed"))
