@@ -112,13 +112,17 @@ class AuditSerializer(serializers.ModelSerializer):
             organization=validated_data.pop("organization"), audit_type=validated_data.pop("audit_type")
         )
         audit.standards.set(standards)
-        return services.audit_update(audit=audit, sites=sites, **validated_data)
+        return services.audit_update(
+            actor=self.context["request"].user, audit=audit, sites=sites, **validated_data
+        )
 
     def update(self, instance, validated_data):
         validated_data.pop("standards", None)
         validated_data.pop("audit_type", None)
         sites = validated_data.pop("sites", None)
-        return services.audit_update(audit=instance, sites=sites, **validated_data)
+        return services.audit_update(
+            actor=self.context["request"].user, audit=instance, sites=sites, **validated_data
+        )
 
 
 @extend_schema_field(
@@ -270,13 +274,16 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
             data = TeamMemberSerializer(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
             services.team_member_add(
-                audit=audit, user=data.validated_data["user"], role=data.validated_data["role"]
+                actor=request.user,
+                audit=audit,
+                user=data.validated_data["user"],
+                role=data.validated_data["role"],
             )
         elif request.method == "DELETE":
             data = TeamRemoveInput(data=request.data or request.query_params)
             data.is_valid(raise_exception=True)
             member = get_object_or_404(audit.team, user_id=data.validated_data["user"])
-            services.team_member_remove(member=member)
+            services.team_member_remove(actor=request.user, member=member)
         members = audit.team.select_related("user")
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
         return Response(TeamMemberSerializer(members, many=True).data, status=code)
@@ -326,7 +333,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         data = DayInput(data=request.data)
         data.is_valid(raise_exception=True)
         site = get_object_or_404(audit.organization.sites, pk=data.validated_data["site"])
-        services.plan_day_add(audit=audit, date=data.validated_data["date"], site=site)
+        services.plan_day_add(actor=request.user, audit=audit, date=data.validated_data["date"], site=site)
         return Response(self._plan(audit), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SlotInput, responses={201: PlanSerializer})
@@ -346,6 +353,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         if unknown:
             raise serializers.ValidationError({"clauses": [f"Unknown clause {sorted(unknown)[0]}."]})
         services.plan_slot_add(
+            actor=request.user,
             day=day,
             start=values["start"],
             end=values["end"],
@@ -362,7 +370,9 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         self._require_planner(audit)
         data = ConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
+        services.plan_confirm(
+            actor=request.user, audit=audit, justification=data.validated_data["justification"]
+        )
         return Response(self._plan(audit))
 
     @extend_schema(request=None)
@@ -371,7 +381,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         """Compute the audit time and choose the sites; kept with the audit as its justification."""
         audit = self.get_object()
         self._require_planner(audit)
-        services.audit_compute_time(audit=audit)
+        services.audit_compute_time(actor=request.user, audit=audit)
         return Response(
             AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
         )

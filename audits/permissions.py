@@ -75,3 +75,28 @@ def can_read_findings(user, audit: Audit) -> bool:
     audit's own page asks it too, to offer the checklist.
     """
     return membership_of(user) is None or audit.report_issued
+
+
+def can_create_programmes(user) -> bool:
+    return user.has_perm("audits.add_certificationprogramme")
+
+
+def require_can_create_programmes(user) -> None:
+    if not can_create_programmes(user):
+        raise PermissionDenied(_("Only certification staff may do this."))
+
+
+def can_change_programmes(user) -> bool:
+    """Set the decision date that starts a cycle, and start the next cycle after a renewal."""
+    return user.has_perm("audits.change_certificationprogramme")
+
+
+def require_can_change_programmes(user) -> None:
+    if not can_change_programmes(user):
+        raise PermissionDenied(_("Only certification staff may do this."))
+
+
+def require_can_add_audits(user) -> None:
+    """A special or short-notice audit added to a programme."""
+    if not user.has_perm("audits.add_audit"):
+        raise PermissionDenied(_("Only certification staff may do this."))

@@ -135,12 +135,12 @@ def decision_record(
         decided_on=decided_on,
     )
     if outcome == DecisionOutcome.GRANT:
-        programme_set_decision(programme=audit.programme, decision_date=decided_on)
+        programme_set_decision(actor=user, programme=audit.programme, decision_date=decided_on)
         certificate_issue(decision=decision, user=user)
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
-        programme_next_cycle(programme=audit.programme, decision_date=decided_on)
+        programme_next_cycle(actor=user, programme=audit.programme, decision_date=decided_on)
     elif outcome == DecisionOutcome.MAINTAIN:
         certificate = _current_certificate(audit, required=False)
         if certificate is not None:
@@ -240,6 +240,7 @@ def _set_sites(certificate: Certificate, site_scopes) -> None:
 
 def certificate_issue(*, decision: Decision, user) -> Certificate:
     """The certificate a grant decision issues, with revision 1 and its PDF to come."""
+    require_can_change_certificates(user)
     audit = decision.audit
     organization = audit.organization
     scheme = primary_standard(audit).scheme
@@ -394,6 +395,7 @@ def certificate_change_scope(
 
 def certificate_renew(*, certificate: Certificate, decision: Decision, user) -> Certificate:
     """Renewal on recertification: same number, new expiry, a new revision."""
+    require_can_change_certificates(user)
     if certificate.status == CertificateStatus.WITHDRAWN:
         raise _refuse(certificate, _("renewed"))
     scheme = primary_standard(certificate).scheme
@@ -414,7 +416,10 @@ def certificate_renew(*, certificate: Certificate, decision: Decision, user) -> 
 
 @transaction.atomic
 def certificates_daily(*, today: datetime.date) -> dict:
-    """Expire certificates past their expiry date; flag suspensions past their end, once each."""
+    """Expire certificates past their expiry date; flag suspensions past their end, once each.
+
+    A system service: celery beat runs it each morning; no person acts.
+    """
     expired = 0
     for certificate in Certificate.objects.select_for_update().filter(
         status__in=[CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED], expiry_date__lt=today

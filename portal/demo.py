@@ -35,6 +35,7 @@ from audits.services import (
 from certificates.services import decision_record
 from clients.models import ClientMembership, ClientRole, Organization, Site
 from clients.services import client_membership_create
+from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Finding, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
@@ -161,7 +162,9 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
             )
         admin = users[spec["admin"]]
         if not ClientMembership.objects.filter(user=admin).exists():
-            client_membership_create(user=admin, organization=organization, role=ClientRole.ADMIN)
+            client_membership_create(
+                actor=SYSTEM, user=admin, organization=organization, role=ClientRole.ADMIN
+            )
 
     standards = {standard.code: standard for standard in Standard.objects.all()}
     valid_from = datetime.date(today.year - 2, 1, 1)
@@ -185,10 +188,11 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     organization = Organization.objects.get(org_number="556677-8816")
     if CertificationProgramme.objects.filter(organization=organization).exists():
         return
-    programme = programme_create(organization=organization, standards=[standards[ISO_18295_1]])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standards[ISO_18295_1]])
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=30)
     audit_update(
+        actor=SYSTEM,
         audit=stage1,
         mode="remote",
         start_date=stage1_day,
@@ -198,8 +202,10 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
         criteria=ISO_18295_1,
         sites=[organization.sites.get(is_central_function=True)],
     )
-    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
-    audit_compute_time(audit=stage1, seed=20261)
+    team_member_add(
+        actor=SYSTEM, audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage1, seed=20261)
     # Closed as it was then, before findings were kept in Certdesk: no findings, no report.
     stage1.status = AuditStatus.CLOSED
     stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(16)))
@@ -212,6 +218,7 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     # Under way: it began yesterday at the central function and goes on today and tomorrow.
     first_day = today - datetime.timedelta(days=1)
     audit_update(
+        actor=SYSTEM,
         audit=stage2,
         start_date=first_day,
         end_date=first_day + datetime.timedelta(days=2),
@@ -219,15 +226,22 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
         scope="Customer contact centre services: inbound, outbound and chat.",
         criteria=ISO_18295_1,
     )
-    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today)
-    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today)
-    audit_compute_time(audit=stage2, seed=20262)
+    lead = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today
+    )
+    auditor = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage2, seed=20262)
     clauses = {clause.number: clause for clause in standards[ISO_18295_1].clauses.filter(auditable=True)}
     morning = [clauses[n] for n in ("4.1", "4.2", "4.3", "4.4", "4.5") if n in clauses]
     afternoon = [clause for number, clause in clauses.items() if number.startswith(("6", "7", "8"))][:6]
     for offset, site in enumerate(stage2.sites.order_by("-is_central_function", "name")):
-        day = plan_day_add(audit=stage2, date=first_day + datetime.timedelta(days=offset), site=site)
+        day = plan_day_add(
+            actor=SYSTEM, audit=stage2, date=first_day + datetime.timedelta(days=offset), site=site
+        )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(8),
             end=datetime.time(12),
@@ -236,6 +250,7 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
             clauses=morning,
         )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(13),
             end=datetime.time(17),
@@ -301,7 +316,7 @@ def _seed_stage2_findings(*, users, today: datetime.date) -> None:
     if stage2 is None or Finding.objects.filter(audit=stage2).exists():
         return
     if stage2.status == AuditStatus.PLANNED:
-        plan_confirm(audit=stage2)
+        plan_confirm(actor=SYSTEM, audit=stage2)
     central = stage2.sites.get(is_central_function=True)
     clauses = {clause.number: clause for clause in stage2.standards.get().clauses.filter(auditable=True)}
     for number, grade, statement, evidence in DEMO_FINDINGS:
@@ -338,15 +353,22 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
     if CertificationProgramme.objects.filter(organization=organization).exists():
         return
     standard = standards[ISO_18295_1]
-    programme = programme_create(organization=organization, standards=[standard])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standard])
     lulea = organization.sites.get()
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=60)
     audit_update(
-        audit=stage1, mode="remote", start_date=stage1_day, end_date=stage1_day, criteria=ISO_18295_1
+        actor=SYSTEM,
+        audit=stage1,
+        mode="remote",
+        start_date=stage1_day,
+        end_date=stage1_day,
+        criteria=ISO_18295_1,
     )
-    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
-    audit_compute_time(audit=stage1, seed=20263)
+    team_member_add(
+        actor=SYSTEM, audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage1, seed=20263)
     stage1.status = AuditStatus.CLOSED
     stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(15)))
     stage1.closed_by = users["lead"]
@@ -356,6 +378,7 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     day = today - datetime.timedelta(days=21)
     audit_update(
+        actor=SYSTEM,
         audit=stage2,
         start_date=day,
         end_date=day,
@@ -363,12 +386,17 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         scope="Inbound customer service by telephone and e-mail.",
         criteria=ISO_18295_1,
     )
-    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=day)
-    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=day)
-    audit_compute_time(audit=stage2, seed=20264)
+    lead = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=day
+    )
+    auditor = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage2, seed=20264)
     clauses = {clause.number: clause for clause in standard.clauses.filter(auditable=True)}
-    plan_day = plan_day_add(audit=stage2, date=day, site=lulea)
+    plan_day = plan_day_add(actor=SYSTEM, audit=stage2, date=day, site=lulea)
     plan_slot_add(
+        actor=SYSTEM,
         day=plan_day,
         start=datetime.time(8),
         end=datetime.time(12),
@@ -377,6 +405,7 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         clauses=[clauses[n] for n in ("4.1", "4.2", "4.3", "4.4") if n in clauses],
     )
     plan_slot_add(
+        actor=SYSTEM,
         day=plan_day,
         start=datetime.time(13),
         end=datetime.time(17),
@@ -384,7 +413,7 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         activity="People and operations",
         clauses=[clauses[n] for n in ("6.1", "6.2", "7.1") if n in clauses],
     )
-    plan_confirm(audit=stage2)
+    plan_confirm(actor=SYSTEM, audit=stage2)
     grades = {
         "4.1": ("conforming", ""),
         "4.2": ("conforming", ""),

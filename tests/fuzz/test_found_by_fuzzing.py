@@ -12,6 +12,7 @@ import pytest
 from audits.models import Audit, CompetenceRole
 from audits.services import audit_update
 from certificates.services import certificates_daily
+from core.actors import SYSTEM
 from tests.factories import CompetenceFactory
 from tests.fuzz.schema import SCHEMA_DOCUMENT, checked_call
 
@@ -40,7 +41,7 @@ def test_it_describes_the_plan_it_answers(world, wsgi):
 def test_it_declares_the_201_of_a_new_day_and_slot(world, wsgi):
     audit = world.open
     day_after = audit.end_date + datetime.timedelta(days=1)
-    audit_update(audit=audit, end_date=day_after)
+    audit_update(actor=SYSTEM, audit=audit, end_date=day_after)
     headers = world.headers("lead")
     site = world.cast.org_b.sites.get()
     response = checked_call(
