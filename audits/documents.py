@@ -63,16 +63,6 @@ CENT = Decimal("0.01")
 # -- Wording shared by the documents ------------------------------------------------------------
 
 
-def audit_label(audit: Audit) -> str:
-    """'Stage 1', 'Surveillance 2', 'Recertification': how the client names the audit."""
-    label = audit.get_audit_type_display()
-    if audit.audit_type == AuditType.SURVEILLANCE or (
-        audit.audit_type == AuditType.SPECIAL and audit.sequence > 1
-    ):
-        label = f"{label} {audit.sequence}"
-    return str(label)
-
-
 # The sample's reasons are stored in English as codes; the client reads them in its language.
 _SAMPLING_REASONS = {
     sampling.REASON_CENTRAL: gettext_lazy("central function"),
@@ -141,7 +131,7 @@ def plan_data(audit: Audit) -> dict:
         "certification_body": settings.CERTIFICATION_BODY_NAME,
         "audit": {
             "id": audit.pk,
-            "label": audit_label(audit),
+            "label": audit.label,
             "mode": audit.mode,
             "mode_label": str(audit.get_mode_display()),
             "start_date": audit.start_date,
@@ -391,7 +381,7 @@ def plan_email_send(*, audit: Audit, document: AuditDocument) -> bool:
     context = {
         "organization": organization,
         "contact_name": organization.contact_name,
-        "audit_label": audit_label(audit),
+        "audit_label": audit.label,
         "dates": format_dates(audit.start_date, audit.end_date),
         "sites": sites,
         "site_url": settings.SITE_URL,
@@ -494,7 +484,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
         lines.append(
             QuoteLine(
                 audit_id=audit.pk,
-                label=audit_label(audit),
+                label=audit.label,
                 when=_when(audit),
                 days=days,
                 day_rate=day_rate,

@@ -234,10 +234,21 @@ class Audit(models.Model):
         ]
 
     def __str__(self):
-        label = self.get_audit_type_display()
-        if self.audit_type == AuditType.SURVEILLANCE:
+        return f"{self.label} – {self.organization}"
+
+    @property
+    def label(self) -> str:
+        """'Stage 1', 'Surveillance 2', 'Special / short-notice 2': how pages, documents and the
+        client name the audit, in the active language (documents render under the recipient's).
+
+        Surveillances are numbered, as a programme has several; a special audit from its second.
+        """
+        label = str(self.get_audit_type_display())
+        if self.audit_type == AuditType.SURVEILLANCE or (
+            self.audit_type == AuditType.SPECIAL and self.sequence > 1
+        ):
             label = f"{label} {self.sequence}"
-        return f"{label} – {self.organization}"
+        return label
 
     @property
     def report_issued(self) -> bool:

@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits.documents import audit_label, document_store
+from audits.documents import document_store
 from audits.models import Audit, AuditDocument, AuditStatus, DocumentKind
 from core import pdf
 from core.errors import ConflictError
@@ -93,7 +93,7 @@ def nc_data(nonconformity: Nonconformity) -> dict:
         "number": nonconformity.number,
         "client": audit.organization.legal_name,
         "audit": {
-            "label": audit_label(audit),
+            "label": audit.label,
             "start_date": audit.start_date,
             "end_date": audit.end_date,
         },
@@ -337,7 +337,7 @@ def nc_summary_data(audit: Audit) -> dict:
         "client": audit.organization.legal_name,
         "audit": {
             "id": audit.pk,
-            "label": audit_label(audit),
+            "label": audit.label,
             "start_date": audit.start_date,
             "end_date": audit.end_date,
             "closed_on": _local_date(audit.closed_at),

@@ -17,7 +17,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits.documents import TEAM_ROLE_ORDER, audit_label, calculation_in_language, document_store
+from audits.documents import TEAM_ROLE_ORDER, calculation_in_language, document_store
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
 from core import pdf
 from core.errors import ConflictError
@@ -118,7 +118,7 @@ def report_data(audit: Audit) -> dict:
         "certification_body": settings.CERTIFICATION_BODY_NAME,
         "audit": {
             "id": audit.pk,
-            "label": audit_label(audit),
+            "label": audit.label,
             "mode_label": str(audit.get_mode_display()),
             "start_date": audit.start_date,
             "end_date": audit.end_date,
@@ -195,7 +195,7 @@ def report_data(audit: Audit) -> dict:
         "earlier_nonconformities": [
             {
                 "number": nonconformity.number,
-                "audit": audit_label(nonconformity.audit),
+                "audit": nonconformity.audit.label,
                 "clause": clause_label(nonconformity.finding.clause),
                 "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
                 "grade_label": grade_words(nonconformity.grade),
