@@ -383,7 +383,7 @@ def _organizations(rng: random.Random, size: Size):
 
 
 def _client_and_competence(client, lead, organization, standard, today: datetime.date) -> None:
-    from audits.models import Competence, CompetenceRole
+    from audits.models import Competence, TeamRole
     from clients.models import ClientRole
     from clients.services import client_membership_create
 
@@ -391,7 +391,7 @@ def _client_and_competence(client, lead, organization, standard, today: datetime
     Competence.objects.create(
         user=lead,
         standard=standard,
-        role=CompetenceRole.LEAD_AUDITOR,
+        role=TeamRole.LEAD_AUDITOR,
         valid_from=today.replace(day=1) - _days(3 * 365),
         valid_to=today + _days(3 * 365),
         notes="Benchmark lead auditor.",

@@ -20,7 +20,6 @@ from audits.models import (
     AuditType,
     CertificationProgramme,
     Competence,
-    CompetenceRole,
     TeamRole,
 )
 from audits.services import (
@@ -109,11 +108,11 @@ ORGANIZATIONS = [
 ]
 
 COMPETENCES = [
-    ("lead", ISO_18295_1, CompetenceRole.LEAD_AUDITOR),
-    ("lead", ISO_18295_2, CompetenceRole.LEAD_AUDITOR),
-    ("lead", ISO_9001, CompetenceRole.LEAD_AUDITOR),
-    ("auditor", ISO_18295_1, CompetenceRole.AUDITOR),
-    ("auditor", ISO_18295_2, CompetenceRole.AUDITOR),
+    ("lead", ISO_18295_1, TeamRole.LEAD_AUDITOR),
+    ("lead", ISO_18295_2, TeamRole.LEAD_AUDITOR),
+    ("lead", ISO_9001, TeamRole.LEAD_AUDITOR),
+    ("auditor", ISO_18295_1, TeamRole.AUDITOR),
+    ("auditor", ISO_18295_2, TeamRole.AUDITOR),
 ]
 
 

@@ -34,7 +34,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import AUDITORS, STAFF, role_group
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -289,7 +289,7 @@ def onsite_audit(cast):
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     today = timezone.localdate()
     audit_update(actor=SYSTEM, audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     audit.lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     audit_compute_time(actor=SYSTEM, audit=audit, seed=5)
     audit.stockholm = cast.org_a.sites.get(name="Stockholm")
@@ -354,7 +354,7 @@ def stage2(cast, programme):
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     monday = datetime.date(2027, 2, 1)
     audit_update(actor=SYSTEM, audit=audit, start_date=monday, end_date=datetime.date(2027, 2, 3))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     audit.lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     audit_compute_time(actor=SYSTEM, audit=audit, seed=11)
     audit.first_day = plan_day_add(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audits.audit_time import Adjustment, AuditTimeError
 from audits.cycle import DateOutOfRange, add_months
-from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, CompetenceRole, TeamMember
+from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, TeamMember, TeamRole
 from audits.services import programme_create
 from certificates.models import Certificate
 from certificates.services import certificate_change_scope, decision_record
@@ -177,7 +177,7 @@ def test_a_team_member_can_be_added_to_an_audit_dated_in_the_first_year(cast, lo
     CompetenceFactory(
         user=cast.auditor,
         standard=cast.standard,
-        role=CompetenceRole.AUDITOR,
+        role=TeamRole.AUDITOR,
         valid_from=datetime.date(1, 1, 1),
         valid_to=None,
     )

@@ -15,10 +15,10 @@ from audits.models import (
     AuditDay,
     AuditStatus,
     AuditType,
-    CompetenceRole,
     PlanSlot,
     PlanSlotClause,
     TeamMember,
+    TeamRole,
 )
 from audits.services import (
     audit_compute_time,
@@ -221,7 +221,7 @@ def test_it_refuses_deleting_a_planned_clause_in_the_standard_admin(cast, onsite
 @pytest.fixture
 def closed(cast, onsite_audit):
     """Nordkontakt's stage 2 with a minor finding and a photo, closed by the lead."""
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     finding = finding_create(
         audit=onsite_audit,
         user=cast.lead,

@@ -25,9 +25,9 @@ from audits.models import (
     AuditDay,
     AuditType,
     CertificationProgramme,
-    CompetenceRole,
     PlanSlot,
     TeamMember,
+    TeamRole,
 )
 from audits.services import programme_create, team_member_add
 from certificates.models import Certificate, CertificateRevision, Decision
@@ -156,7 +156,7 @@ def case_special_audit(cast, onsite_audit, **_):
 
 
 def case_team(cast, onsite_audit, **_):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     url = f"/audits/{onsite_audit.pk}/team/"
     data = {"user": cast.auditor.pk, "role": "auditor"}
     return Case("staff", url, url, lambda: dict(data), TeamMember.objects.count)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -32,8 +32,8 @@ def audit(cast):
     audit = Audit.objects.create(organization=cast.org_a, audit_type=AuditType.STAGE2)
     audit.standards.add(cast.standard)
     audit_update(actor=SYSTEM, audit=audit, start_date=MON, end_date=THU)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     audit.lead = team_member_add(
         actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY
     )

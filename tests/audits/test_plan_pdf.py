@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 
 from accounts.roles import AUDITORS, role_group
 from audits.documents import PLAN_TEMPLATE_VERSION, plan_document_create, plan_pdf_render
-from audits.models import Audit, AuditDocument, AuditStatus, AuditType, CompetenceRole, DocumentKind, TeamRole
+from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -41,8 +41,8 @@ def audit(cast):
     cast.lead.save()
     orjan = UserFactory(username="orjan", first_name="Örjan", last_name="Åberg")
     orjan.groups.add(role_group(AUDITORS))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    CompetenceFactory(user=orjan, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    CompetenceFactory(user=orjan, standard=cast.standard, role=TeamRole.AUDITOR)
 
     audit = Audit.objects.create(organization=cast.org_a, audit_type=AuditType.STAGE2)
     audit.standards.add(cast.standard)

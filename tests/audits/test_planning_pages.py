@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from audits.forms import plan_day_label
-from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, TeamRole
 from audits.services import (
     audit_update,
     plan_day_add,
@@ -283,7 +283,7 @@ def test_it_shows_the_refusal_for_a_member_without_competence(cast, stage2, logi
 
 
 def test_it_adds_and_removes_a_member(cast, stage2, login):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     client = login(cast.staff)
     response = client.post(f"/audits/{stage2.pk}/team/", {"user": cast.auditor.pk, "role": TeamRole.AUDITOR})
     assert response.status_code == 302
@@ -510,7 +510,7 @@ def test_it_lists_only_the_clients_own_audits(cast, stage2, login):
 
 def test_it_takes_nordkontakt_from_application_to_a_confirmed_stage_2_plan(cast, login, settings):
     settings.CERTIFICATION_BODY_NAME = "Test Certification AB"
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     staff = login(cast.staff)
     staff.post("/programmes/new/", {"organization": cast.org_a.pk, "standards": [cast.standard.pk]})
     programme = CertificationProgramme.objects.get(organization=cast.org_a)

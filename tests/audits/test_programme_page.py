@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from audits.models import AuditType, CompetenceRole, TeamRole
+from audits.models import AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -23,7 +23,7 @@ def programme(cast):
     audit_update(
         actor=SYSTEM, audit=stage2, start_date=datetime.date(2027, 2, 1), end_date=datetime.date(2027, 2, 3)
     )
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     lead = team_member_add(
         actor=SYSTEM,
         audit=stage2,

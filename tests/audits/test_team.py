@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from audits.models import Audit, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditType, TeamRole
 from audits.services import (
     team_member_add,
     team_member_remove,
@@ -29,8 +29,8 @@ def audit(cast):
         end_date=datetime.date(2027, 2, 2),
     )
     audit.standards.add(cast.standard)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     return audit
 
 
@@ -96,7 +96,7 @@ def test_it_ignores_declarations_about_other_clients(cast, audit):
 
 
 def test_it_allows_one_lead_auditor(cast, audit):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     with pytest.raises(ConflictError, match="already has a lead auditor"):
         team_member_add(actor=SYSTEM, audit=audit, user=cast.auditor, role=TeamRole.LEAD_AUDITOR, today=TODAY)
@@ -109,7 +109,7 @@ def test_it_refuses_the_same_person_twice(cast, audit):
 
 
 def test_it_refuses_client_users(cast, audit):
-    CompetenceFactory(user=cast.other, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.other, standard=cast.standard, role=TeamRole.AUDITOR)
     with pytest.raises(DomainError, match="client's user"):
         team_member_add(actor=SYSTEM, audit=audit, user=cast.other, role=TeamRole.AUDITOR, today=TODAY)
 
@@ -149,7 +149,7 @@ def test_it_gives_the_audit_dates_of_a_competence_refusal_as_people_write_them(c
 
 
 def test_it_gives_the_date_of_an_impartiality_refusal_as_people_write_it(cast, stage2):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     ConsultancyDeclaration.objects.create(
         organization=cast.org_a, kind="employment", provider="Nordkontakt AB", person=cast.auditor,
         until=datetime.date(2026, 6, 30),

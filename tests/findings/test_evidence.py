@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import audit_update, programme_create, team_member_add
 from core.actors import SYSTEM
 from core.errors import ConflictError, DomainError
@@ -177,7 +177,7 @@ def audit(cast):
     programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     audit_update(actor=SYSTEM, audit=audit, start_date=MON, end_date=WED)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
     audit.refresh_from_db()

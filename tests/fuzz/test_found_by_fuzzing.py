@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from audits.models import Audit, CompetenceRole
+from audits.models import Audit, TeamRole
 from audits.services import audit_update
 from certificates.services import certificates_daily
 from core.actors import SYSTEM
@@ -75,7 +75,7 @@ def test_it_declares_the_201_of_a_new_day_and_slot(world, wsgi):
 def test_it_answers_the_team_as_one_list_and_declares_each_change(world, wsgi):
     # Was described as a page of members; adding answered an undeclared 201, removing a 200.
     audit, auditor = world.open, world.cast.auditor
-    CompetenceFactory(user=auditor, standard=world.cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=auditor, standard=world.cast.standard, role=TeamRole.AUDITOR)
     headers = world.headers("staff")
     ids = {"id": audit.pk}
     response = checked_call("GET /api/v1/audits/{id}/team/", headers, wsgi, path_parameters=ids)

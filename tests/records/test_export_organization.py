@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import SecurityEvent, SecurityEventKind
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -95,7 +95,7 @@ def org_b(cast, django_capture_on_commit_callbacks):
         end_date=today + datetime.timedelta(days=1),
         scope="Norrland outbound telemarketing.",
     )
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     member = team_member_add(actor=SYSTEM, audit=audit, user=cast.auditor, role=TeamRole.LEAD_AUDITOR)
     audit_compute_time(actor=SYSTEM, audit=audit, seed=3)
     lulea = cast.org_b.sites.get()

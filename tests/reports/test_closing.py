@@ -15,7 +15,6 @@ from audits.models import (
     AuditDocument,
     AuditStatus,
     AuditType,
-    CompetenceRole,
     DocumentKind,
     Recommendation,
     TeamRole,
@@ -67,7 +66,7 @@ def orjan(cast):
     """An auditor on the audit's team who is not its lead."""
     orjan = UserFactory(username="orjan", first_name="Örjan", last_name="Åberg")
     orjan.groups.add(role_group(AUDITORS))
-    CompetenceFactory(user=orjan, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=orjan, standard=cast.standard, role=TeamRole.AUDITOR)
     return orjan
 
 
@@ -76,7 +75,7 @@ def audit(cast, programme, orjan, django_capture_on_commit_callbacks):
     """Nordkontakt's stage 2, planned over three days (4.1 and 4.2 at every site) and confirmed."""
     cast.lead.first_name, cast.lead.last_name = "Lena", "Lindqvist"
     cast.lead.save()
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     audit_update(
         actor=SYSTEM,
@@ -237,7 +236,7 @@ def test_it_refuses_closing_twice(cast, closed):
 
 def test_it_refuses_closing_a_planned_audit(cast, programme):
     planned = programme.audits.get(audit_type=AuditType.STAGE1)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     team_member_add(actor=SYSTEM, audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     with pytest.raises(ConflictError, match="plan must be confirmed"):
         close(planned, cast.lead)
@@ -631,7 +630,7 @@ def test_it_answers_bad_closing_input_over_the_api_with_400(body, field, cast, a
 
 def test_it_answers_closing_a_planned_audit_over_the_api_with_409(cast, programme, api):
     planned = programme.audits.get(audit_type=AuditType.STAGE1)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     team_member_add(actor=SYSTEM, audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     response = api(cast.lead).post(
         f"/api/v1/audits/{planned.pk}/close/", {"recommendation": "certify"}, format="json"

@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import ImageChops
 from reportlab.platypus import Paragraph, Table
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, Recommendation, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, Recommendation, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -87,7 +87,7 @@ def big_audit(cast):
     """Stage 2 closed with many findings (every grade, files for the client and for the team), after
     a closed stage 1 whose nonconformities the report follows up."""
     programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     heading = cast.standard.clauses.get(number="4")
     for number in range(1, CLAUSES - 1):
         ClauseFactory(standard=cast.standard, number=f"4.{number + 2}", title="More", parent=heading)
