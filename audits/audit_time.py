@@ -313,10 +313,7 @@ def calculate_audit_time(
     rule = _audit_rule(audit_type)
     _check_sites(sites)
     personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
-    adjustments = tuple(adjustments)
-    if not all(isinstance(adjustment, Adjustment) for adjustment in adjustments):
-        raise AuditTimeError(_("Adjustments must be given as Adjustment(percent, justification)."))
-    _check_reductions(scheme, adjustments)
+    adjustments = _checked_adjustments(scheme, adjustments)
     sampling_allowed = (
         scheme.multi_site_sampling_allowed
         if multi_site_sampling_allowed is None
@@ -371,6 +368,14 @@ def calculate_audit_time(
 
 
 # -- The steps of calculate_audit_time, in order; each adds its lines to the justification. --------
+
+
+def _checked_adjustments(scheme, adjustments: Sequence[Adjustment]) -> tuple[Adjustment, ...]:
+    adjustments = tuple(adjustments)
+    if not all(isinstance(adjustment, Adjustment) for adjustment in adjustments):
+        raise AuditTimeError(_("Adjustments must be given as Adjustment(percent, justification)."))
+    _check_reductions(scheme, adjustments)
+    return adjustments
 
 
 def _table_days(scheme, personnel: Decimal, code: str, justification: list[str]) -> Decimal:

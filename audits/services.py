@@ -227,39 +227,15 @@ def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None 
         )
 
     result = calculate()
-    # The justification and warnings are words: kept in every language, each reader sees their own.
-    wording = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            worded = calculate()
-            wording[language] = {
-                "justification": [str(line) for line in worded.justification],
-                "warnings": [str(line) for line in worded.warnings],
-            }
+    wording = _in_every_language(calculate)
     seed = new_seed() if seed is None else seed
-    visits = {}
-    if audit.programme_id:
-        for site_id in (
-            Audit.sites.through.objects.filter(
-                audit__programme_id=audit.programme_id,
-                audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.CLOSED],
-            )
-            .exclude(audit=audit)
-            .values_list("site_id", flat=True)
-        ):
-            visits[site_id] = visits.get(site_id, 0) + 1
     chosen = select_sites(
         sites=[SiteChoice(site.pk, site.name, site.is_central_function) for site in sites],
         sample=result.sampled_sites,
         seed=seed,
-        visits_in_cycle=visits,
+        visits_in_cycle=_visits_in_cycle(audit),
     )
-    if audit.audit_type == AuditType.STAGE1:
-        days = result.stage1_days
-    elif audit.audit_type == AuditType.STAGE2:
-        days = result.stage2_days
-    else:
-        days = result.days
+    days = _days_of_this_audit(audit, result)
     audit.planned_days = days
     audit.sampling_seed = seed
     audit.time_calculation = {
@@ -277,6 +253,44 @@ def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None 
     audit.save(update_fields=["planned_days", "sampling_seed", "time_calculation", "updated_at"])
     audit.sites.set([choice.id for choice in chosen])
     return audit
+
+
+def _in_every_language(calculate) -> dict:
+    """The justification and warnings are words: kept in every language, each reader sees their own."""
+    wording = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            worded = calculate()
+            wording[language] = {
+                "justification": [str(line) for line in worded.justification],
+                "warnings": [str(line) for line in worded.warnings],
+            }
+    return wording
+
+
+def _visits_in_cycle(audit: Audit) -> dict[int, int]:
+    """How often each site was visited by the programme's other confirmed or closed audits."""
+    visits: dict[int, int] = {}
+    if audit.programme_id:
+        for site_id in (
+            Audit.sites.through.objects.filter(
+                audit__programme_id=audit.programme_id,
+                audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.CLOSED],
+            )
+            .exclude(audit=audit)
+            .values_list("site_id", flat=True)
+        ):
+            visits[site_id] = visits.get(site_id, 0) + 1
+    return visits
+
+
+def _days_of_this_audit(audit: Audit, result) -> Decimal:
+    """Stage 1 and stage 2 each plan their share of the initial time; the others their whole time."""
+    if audit.audit_type == AuditType.STAGE1:
+        return result.stage1_days
+    if audit.audit_type == AuditType.STAGE2:
+        return result.stage2_days
+    return result.days
 
 
 # -- Team ---------------------------------------------------------------------------------------
