@@ -110,6 +110,30 @@ def _add_file(finding, user, *, upload, description, visibility):
     )
 
 
+def _create_with_file(user, audit, clause, form) -> Finding:
+    """The new finding and its file, if one came; a refused file takes the finding back with it (one
+    transaction), and the form keeps the text."""
+    data = {name: form.cleaned_data[name] for name in ("grade", "site", "statement", "evidence")}
+    data["interviewee_role"] = form.cleaned_data["interviewee_role"]
+    with transaction.atomic():
+        finding = services.finding_create(audit=audit, user=user, clause=clause, **data)
+        if form.cleaned_data.get("file"):
+            try:
+                _add_file(
+                    finding,
+                    user,
+                    upload=form.cleaned_data["file"],
+                    description=form.cleaned_data["file_description"],
+                    visibility=Visibility.CLIENT
+                    if form.cleaned_data["share_with_client"]
+                    else Visibility.TEAM,
+                )
+            except DomainError as error:
+                error.field = "file"
+                raise
+    return finding
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @submitted_once
@@ -134,30 +158,7 @@ def clause_focus(request, pk, clause_pk):
             request.POST or None, request.FILES or None, audit=audit, initial={"site": site_id}
         )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in ("grade", "site", "statement", "evidence")}
-        data["interviewee_role"] = form.cleaned_data["interviewee_role"]
-
-        def save():
-            # One transaction: a refused file takes the finding back with it, and the form keeps the text.
-            with transaction.atomic():
-                finding = services.finding_create(audit=audit, user=request.user, clause=clause, **data)
-                if form.cleaned_data.get("file"):
-                    try:
-                        _add_file(
-                            finding,
-                            request.user,
-                            upload=form.cleaned_data["file"],
-                            description=form.cleaned_data["file_description"],
-                            visibility=Visibility.CLIENT
-                            if form.cleaned_data["share_with_client"]
-                            else Visibility.TEAM,
-                        )
-                    except DomainError as error:
-                        error.field = "file"
-                        raise
-                return finding
-
-        finding = save_with_service(form, save)
+        finding = save_with_service(form, lambda: _create_with_file(request.user, audit, clause, form))
         if finding is not None:
             messages.success(
                 request,
