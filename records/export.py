@@ -474,68 +474,10 @@ def _nonconformities(organization: Organization, files: _Files, include_internal
             "verification_comment": nc.verification_comment,
             "closed_at": nc.closed_at,
             "closed_by": _person(nc.closed_by),
-            "responses": [
-                {
-                    "id": response.pk,
-                    "round": response.round,
-                    "correction": response.correction,
-                    "root_cause": response.root_cause,
-                    "corrective_action": response.corrective_action,
-                    "responsible": response.responsible,
-                    "target_date": response.target_date,
-                    "submitted_by": _person(response.submitted_by),
-                    "submitted_at": response.submitted_at,
-                    "decision": response.decision,
-                    "review_comment": response.review_comment,
-                    "reviewed_by": _person(response.reviewed_by),
-                    "reviewed_at": response.reviewed_at,
-                }
-                for response in nc.responses.all()
-            ],
-            "files": [
-                {
-                    "id": attachment.pk,
-                    "response": attachment.response_id,
-                    "purpose": attachment.purpose,
-                    "original_name": attachment.original_name,
-                    "content_type": attachment.content_type,
-                    "size": attachment.size,
-                    "sha256": attachment.sha256,
-                    "uploaded_by": _person(attachment.uploaded_by),
-                    "uploaded_at": attachment.uploaded_at,
-                    "file": files.add(
-                        attachment.file,
-                        f"{folder}/{attachment.pk}-{_safe(attachment.original_name)}",
-                        source=f"nonconformity {nc.number} file {attachment.pk}",
-                        recorded_sha256=attachment.sha256,
-                    ),
-                }
-                for attachment in nc.attachments.all()
-            ],
-            "events": [
-                {
-                    "kind": event.kind,
-                    "by": _person(event.by),
-                    "at": event.at,
-                    "response": event.response_id,
-                    "comment": event.comment,
-                }
-                for event in nc.events.all()
-            ],
-            "documents": [
-                {
-                    "template_version": document.template_version,
-                    "data_digest": document.data_digest,
-                    "size": document.size,
-                    "created_at": document.created_at,
-                    "file": files.add(
-                        document.file,
-                        f"{folder}/ncr-{document.pk}.pdf",
-                        source=f"nonconformity {nc.number} document {document.pk}",
-                    ),
-                }
-                for document in nc.documents.all()
-            ],
+            "responses": [_nc_response(response) for response in nc.responses.all()],
+            "files": [_nc_file(nc, attachment, folder, files) for attachment in nc.attachments.all()],
+            "events": [_nc_event(event) for event in nc.events.all()],
+            "documents": [_nc_document(nc, document, folder, files) for document in nc.documents.all()],
         }
         if include_internal:
             row["internal_notes"] = [
@@ -544,6 +486,68 @@ def _nonconformities(organization: Organization, files: _Files, include_internal
             ]
         rows.append(row)
     return rows
+
+
+def _nc_response(response: NonconformityResponse) -> dict:
+    return {
+        "id": response.pk,
+        "round": response.round,
+        "correction": response.correction,
+        "root_cause": response.root_cause,
+        "corrective_action": response.corrective_action,
+        "responsible": response.responsible,
+        "target_date": response.target_date,
+        "submitted_by": _person(response.submitted_by),
+        "submitted_at": response.submitted_at,
+        "decision": response.decision,
+        "review_comment": response.review_comment,
+        "reviewed_by": _person(response.reviewed_by),
+        "reviewed_at": response.reviewed_at,
+    }
+
+
+def _nc_file(nc: Nonconformity, attachment: NonconformityAttachment, folder: str, files: _Files) -> dict:
+    return {
+        "id": attachment.pk,
+        "response": attachment.response_id,
+        "purpose": attachment.purpose,
+        "original_name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_by": _person(attachment.uploaded_by),
+        "uploaded_at": attachment.uploaded_at,
+        "file": files.add(
+            attachment.file,
+            f"{folder}/{attachment.pk}-{_safe(attachment.original_name)}",
+            source=f"nonconformity {nc.number} file {attachment.pk}",
+            recorded_sha256=attachment.sha256,
+        ),
+    }
+
+
+def _nc_event(event) -> dict:
+    return {
+        "kind": event.kind,
+        "by": _person(event.by),
+        "at": event.at,
+        "response": event.response_id,
+        "comment": event.comment,
+    }
+
+
+def _nc_document(nc: Nonconformity, document, folder: str, files: _Files) -> dict:
+    return {
+        "template_version": document.template_version,
+        "data_digest": document.data_digest,
+        "size": document.size,
+        "created_at": document.created_at,
+        "file": files.add(
+            document.file,
+            f"{folder}/ncr-{document.pk}.pdf",
+            source=f"nonconformity {nc.number} document {document.pk}",
+        ),
+    }
 
 
 def _decisions(organization: Organization) -> list[dict]:
