@@ -341,19 +341,8 @@ def _seed_stage2_findings(*, users, today: datetime.date) -> None:
             )
 
 
-def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
-    """Kundtjänst Norr AB: stage 1 done, stage 2 closed at Luleå with two minors answered by `other`.
-
-    One minor was accepted and verified closed; the other's plan was accepted and waits for the
-    next audit. Its whole history is there to read.
-    """
-
-    organization = Organization.objects.get(org_number="559100-2349")
-    if CertificationProgramme.objects.filter(organization=organization).exists():
-        return
-    standard = standards[ISO_18295_1]
-    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standard])
-    lulea = organization.sites.get()
+def _seed_norr_stage1(programme, *, users, today: datetime.date) -> None:
+    """Kundtjänst Norr's stage 1, held remotely two months ago and closed."""
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=60)
     audit_update(
@@ -374,6 +363,10 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
     stage1.recommendation = "certify"
     stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation"])
 
+
+def _seed_norr_stage2(programme, *, users, standard, today: datetime.date):
+    """Kundtjänst Norr's stage 2 three weeks ago at Luleå: planned, findings recorded, closed."""
+    lulea = programme.organization.sites.get()
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     day = today - datetime.timedelta(days=21)
     audit_update(
@@ -439,6 +432,11 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         recommendation="certify",
         conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
     )
+    return stage2
+
+
+def _seed_norr_answers(stage2, *, users) -> None:
+    """`other` answers both minors; the lead accepts both and verifies the survey one closed."""
     survey, coaching = stage2.nonconformities.order_by("number")
     for nonconformity, correction, cause, action in (
         (
@@ -469,6 +467,23 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         method="desk",
         comment="October survey results and the calendar entry seen.",
     )
+
+
+def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
+    """Kundtjänst Norr AB: stage 1 done, stage 2 closed at Luleå with two minors answered by `other`.
+
+    One minor was accepted and verified closed; the other's plan was accepted and waits for the
+    next audit. Its whole history is there to read.
+    """
+
+    organization = Organization.objects.get(org_number="559100-2349")
+    if CertificationProgramme.objects.filter(organization=organization).exists():
+        return
+    standard = standards[ISO_18295_1]
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standard])
+    _seed_norr_stage1(programme, users=users, today=today)
+    stage2 = _seed_norr_stage2(programme, users=users, standard=standard, today=today)
+    _seed_norr_answers(stage2, users=users)
     # Certified: `staff`, who was on no audit team, grants it; the public page works at once.
 
     decision_record(
