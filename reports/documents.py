@@ -258,7 +258,8 @@ def _findings_story(data: dict) -> list:
     return story
 
 
-def _render_report(data: dict) -> bytes:
+def _summary_story(data: dict) -> list:
+    """The title, the summary table, the objectives, scope and criteria."""
     audit = data["audit"]
     client = data["client"]
     standards = [standard_line(standard) for standard in data["standards"]]
@@ -289,7 +290,12 @@ def _render_report(data: dict) -> bytes:
     story += pdf.bullets(standards or [_("Not recorded.")])
     if audit["criteria"]:
         story += pdf.paragraphs(audit["criteria"])
+    return story
 
+
+def _team_and_sites_story(data: dict) -> list:
+    """The team, the days and sites, and the sites in the sample."""
+    story = []
     story.append(pdf.para(_("Audit team"), "h2"))
     story.append(
         pdf.data_table(
@@ -316,7 +322,12 @@ def _render_report(data: dict) -> bytes:
             widths=[0.35, 0.25, 0.40],
         )
     )
+    return story
 
+
+def _sampling_story(data: dict) -> list:
+    """How the sample and the audit time were found."""
+    story = []
     story.append(pdf.para(_("Sampling and audit time"), "h2"))
     story += pdf.bullets(data["justification"] or [_("The audit time was not computed.")])
     if data["sampling_seed"] is not None:
@@ -327,9 +338,12 @@ def _render_report(data: dict) -> bytes:
                 "small",
             )
         )
+    return story
 
-    story += _findings_story(data)
 
+def _nonconformities_story(data: dict) -> list:
+    """The nonconformities raised, with what the client must do."""
+    story = []
     story.append(pdf.para(_("Nonconformities"), "h2"))
     if data["nonconformities"]:
         story.append(
@@ -362,7 +376,13 @@ def _render_report(data: dict) -> bytes:
         )
     else:
         story.append(pdf.para(_("None: no nonconformity was found.")))
+    return story
 
+
+def _conclusion_story(data: dict) -> list:
+    """The team's conclusions and recommendation."""
+    story = []
+    audit = data["audit"]
     story += [
         pdf.para(_("Conclusions and recommendation"), "h2"),
         *pdf.paragraphs(audit["conclusion"] or _("No conclusion recorded.")),
@@ -371,7 +391,13 @@ def _render_report(data: dict) -> bytes:
             % {"recommendation": audit["recommendation_label"] or _("not yet given")}
         ),
     ]
+    return story
 
+
+def _deviations_story(data: dict) -> list:
+    """Deviations from the plan: those recorded and the planned clauses and sites with no finding."""
+    story = []
+    audit = data["audit"]
     story.append(pdf.para(_("Deviations from the plan"), "h2"))
     deviations = []
     if audit["plan_deviations"]:
@@ -388,7 +414,12 @@ def _render_report(data: dict) -> bytes:
         story += pdf.bullets(deviations)
     elif not audit["plan_deviations"]:
         story.append(pdf.para(_("None: the audit followed the plan.")))
+    return story
 
+
+def _follow_up_story(data: dict) -> list:
+    """The follow-up of earlier nonconformities of the programme."""
+    story = []
     story.append(pdf.para(_("Follow-up of earlier nonconformities"), "h2"))
     if data["earlier_nonconformities"]:
         story.append(
@@ -410,7 +441,22 @@ def _render_report(data: dict) -> bytes:
         )
     else:
         story.append(pdf.para(_("None")))
+    return story
 
+
+def _render_report(data: dict) -> bytes:
+    audit = data["audit"]
+    client = data["client"]
+    story = [
+        *_summary_story(data),
+        *_team_and_sites_story(data),
+        *_sampling_story(data),
+        *_findings_story(data),
+        *_nonconformities_story(data),
+        *_conclusion_story(data),
+        *_deviations_story(data),
+        *_follow_up_story(data),
+    ]
     story.append(
         pdf.para(
             _(
