@@ -191,7 +191,8 @@ def _clause_sort_key(number: str):
     return [int(part) if part.isdigit() else 0 for part in number.split(".")], number
 
 
-def _render_plan(data: dict) -> bytes:
+def _plan_summary_story(data: dict) -> list:
+    """The title, the summary table, the objectives, scope and criteria."""
     audit = data["audit"]
     client = data["client"]
     story = [
@@ -223,7 +224,12 @@ def _render_plan(data: dict) -> bytes:
     story += pdf.bullets(standards)
     if audit["criteria"]:
         story += pdf.paragraphs(audit["criteria"])
+    return story
 
+
+def _plan_sites_and_team_story(data: dict) -> list:
+    """The sites to visit, and why, and the audit team."""
+    story = []
     story.append(pdf.para(_("Sites"), "h2"))
     story.append(
         pdf.data_table(
@@ -241,7 +247,13 @@ def _render_plan(data: dict) -> bytes:
             widths=[0.55, 0.45],
         )
     )
+    return story
 
+
+def _plan_methods_story(data: dict) -> list:
+    """How the team audits, how the time and the sample were found, and remote parts."""
+    audit = data["audit"]
+    story = []
     story.append(pdf.para(_("Methods, sampling and audit time"), "h2"))
     story.append(
         pdf.para(
@@ -269,7 +281,13 @@ def _render_plan(data: dict) -> bytes:
                 )
             )
         )
+    return story
 
+
+def _plan_days_story(data: dict) -> list:
+    """The plan day by day, and why its hours differ from the computed time."""
+    audit = data["audit"]
+    story = []
     story.append(pdf.para(_("Plan day by day"), "h2"))
     if not data["days"]:
         story.append(pdf.para(_("No days planned.")))
@@ -296,7 +314,18 @@ def _render_plan(data: dict) -> bytes:
             pdf.para(_("Why the plan's hours differ from the computed audit time"), "h2"),
             *pdf.paragraphs(audit["plan_justification"]),
         ]
+    return story
 
+
+def _render_plan(data: dict) -> bytes:
+    audit = data["audit"]
+    client = data["client"]
+    story = [
+        *_plan_summary_story(data),
+        *_plan_sites_and_team_story(data),
+        *_plan_methods_story(data),
+        *_plan_days_story(data),
+    ]
     story += [
         pdf.para(_("Confidentiality"), "h2"),
         pdf.para(
