@@ -116,24 +116,7 @@ def report_data(audit: Audit) -> dict:
         # The wording depends on the language, so a report in another language is another document.
         "language_code": get_language(),
         "certification_body": settings.CERTIFICATION_BODY_NAME,
-        "audit": {
-            "id": audit.pk,
-            "label": audit.label,
-            "mode_label": str(audit.get_mode_display()),
-            "start_date": audit.start_date,
-            "end_date": audit.end_date,
-            "language": audit.language,
-            "objectives": audit.objectives,
-            "scope": audit.scope,
-            "criteria": audit.criteria,
-            "planned_days": audit.planned_days,
-            "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
-            "closed_by": person_name(audit.closed_by),
-            "recommendation": audit.recommendation,
-            "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
-            "conclusion": audit.conclusion,
-            "plan_deviations": audit.plan_deviations,
-        },
+        "audit": _audit_values(audit),
         "client": {
             "name": organization.legal_name,
             "org_number": organization.org_number,
@@ -156,53 +139,82 @@ def report_data(audit: Audit) -> dict:
         "sampling_seed": audit.sampling_seed,
         "justification": [str(line) for line in calculation.get("justification", [])],
         "findings": [
-            {
-                "clause": finding.clause.number,
-                "clause_title": finding.clause.title,
-                "standard": finding.clause.standard.code if several_standards else "",
-                "site": finding.site.name if finding.site_id else "",
-                "grade": finding.grade,
-                "grade_label": grade_labels[finding.grade],
-                "statement": finding.statement,
-                "evidence": finding.evidence,
-                "interviewee_role": finding.interviewee_role,
-                "nonconformity": finding.nonconformity.number if hasattr(finding, "nonconformity") else "",
-                # The report goes to the client: files kept for the team are counted, not named.
-                "files": [
-                    {"name": item.original_name, "description": item.description}
-                    for item in finding.current_attachments
-                    if item.visibility == Visibility.CLIENT
-                ],
-                "team_files": sum(
-                    1 for item in finding.current_attachments if item.visibility != Visibility.CLIENT
-                ),
-            }
+            _finding_values(finding, grade_label=grade_labels[finding.grade], standard=several_standards)
             for finding in findings
         ],
-        "nonconformities": [
-            {
-                "number": finding.nonconformity.number,
-                "clause": clause_label(finding.clause),
-                "site": finding.site.name if finding.site_id else "",
-                "grade_label": grade_words(finding.nonconformity.grade),
-                "response_due": finding.nonconformity.response_due,
-                "close_due": finding.nonconformity.close_due,
-            }
-            for finding in nonconformities
-        ],
+        "nonconformities": [_nonconformity_values(finding) for finding in nonconformities],
         "unaudited_clauses": [clause_label(clause) for clause in unaudited_clauses],
         "unaudited_sites": [site.name for site in unaudited_sites],
         "earlier_nonconformities": [
-            {
-                "number": nonconformity.number,
-                "audit": nonconformity.audit.label,
-                "clause": clause_label(nonconformity.finding.clause),
-                "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
-                "grade_label": grade_words(nonconformity.grade),
-                "status_label": str(nonconformity.get_status_display()),
-            }
-            for nonconformity in _earlier_nonconformities(audit)
+            _earlier_nonconformity_values(nonconformity) for nonconformity in _earlier_nonconformities(audit)
         ],
+    }
+
+
+def _audit_values(audit: Audit) -> dict:
+    return {
+        "id": audit.pk,
+        "label": audit.label,
+        "mode_label": str(audit.get_mode_display()),
+        "start_date": audit.start_date,
+        "end_date": audit.end_date,
+        "language": audit.language,
+        "objectives": audit.objectives,
+        "scope": audit.scope,
+        "criteria": audit.criteria,
+        "planned_days": audit.planned_days,
+        "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
+        "closed_by": person_name(audit.closed_by),
+        "recommendation": audit.recommendation,
+        "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
+        "conclusion": audit.conclusion,
+        "plan_deviations": audit.plan_deviations,
+    }
+
+
+def _finding_values(finding, *, grade_label: str, standard: bool) -> dict:
+    """One finding; `standard`: name the clause's standard (the audit has several)."""
+    return {
+        "clause": finding.clause.number,
+        "clause_title": finding.clause.title,
+        "standard": finding.clause.standard.code if standard else "",
+        "site": finding.site.name if finding.site_id else "",
+        "grade": finding.grade,
+        "grade_label": grade_label,
+        "statement": finding.statement,
+        "evidence": finding.evidence,
+        "interviewee_role": finding.interviewee_role,
+        "nonconformity": finding.nonconformity.number if hasattr(finding, "nonconformity") else "",
+        # The report goes to the client: files kept for the team are counted, not named.
+        "files": [
+            {"name": item.original_name, "description": item.description}
+            for item in finding.current_attachments
+            if item.visibility == Visibility.CLIENT
+        ],
+        "team_files": sum(1 for item in finding.current_attachments if item.visibility != Visibility.CLIENT),
+    }
+
+
+def _nonconformity_values(finding) -> dict:
+    """The nonconformity this audit raised from `finding`."""
+    return {
+        "number": finding.nonconformity.number,
+        "clause": clause_label(finding.clause),
+        "site": finding.site.name if finding.site_id else "",
+        "grade_label": grade_words(finding.nonconformity.grade),
+        "response_due": finding.nonconformity.response_due,
+        "close_due": finding.nonconformity.close_due,
+    }
+
+
+def _earlier_nonconformity_values(nonconformity) -> dict:
+    return {
+        "number": nonconformity.number,
+        "audit": nonconformity.audit.label,
+        "clause": clause_label(nonconformity.finding.clause),
+        "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
+        "grade_label": grade_words(nonconformity.grade),
+        "status_label": str(nonconformity.get_status_display()),
     }
 
 
