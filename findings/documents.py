@@ -213,7 +213,25 @@ def _render_nc(data: dict) -> bytes:
             ]
         ),
         pdf.para(_("Dates"), "h2"),
+        pdf.summary_table(_dates(data)),
+        *_answers_story(data),
+        *_verification_story(data["verification"]),
     ]
+    story.append(Spacer(1, 8))
+    story.append(
+        pdf.para(
+            _("Status: %(status)s. This report shows the nonconformity as it stood when the PDF was made.")
+            % {"status": data["status_label"]},
+            "small",
+        )
+    )
+    return pdf.build_pdf(
+        story, title=_("Nonconformity report"), subject=f"{data['number']} – {data['client']}"
+    )
+
+
+def _dates(data: dict) -> list[tuple]:
+    """Raised, due, to be closed and (once accepted) accepted by whom."""
     dates = [
         (_("Raised"), format_date(data["raised_on"])),
         (_("Answer due by"), format_date(data["response_due"])),
@@ -227,9 +245,12 @@ def _render_nc(data: dict) -> bytes:
                 % {"date": format_date(data["accepted_on"]), "person": data["accepted_by"]},
             )
         )
-    story.append(pdf.summary_table(dates))
+    return dates
 
-    story.append(pdf.para(_("Answers and reviews"), "h2"))
+
+def _answers_story(data: dict) -> list:
+    """Each answer with its review, or what the client must send and by when."""
+    story = [pdf.para(_("Answers and reviews"), "h2")]
     if not data["responses"]:
         story.append(
             pdf.para(
@@ -244,9 +265,11 @@ def _render_nc(data: dict) -> bytes:
         if index:
             story.append(Spacer(1, 8))
         story += _response_story(response)
+    return story
 
-    story.append(pdf.para(_("Verification"), "h2"))
-    verification = data["verification"]
+
+def _verification_story(verification: dict | None) -> list:
+    story = [pdf.para(_("Verification"), "h2")]
     if verification is None:
         story.append(pdf.para(_("Not yet verified.")))
     else:
@@ -264,17 +287,7 @@ def _render_nc(data: dict) -> bytes:
                 ]
             )
         )
-    story.append(Spacer(1, 8))
-    story.append(
-        pdf.para(
-            _("Status: %(status)s. This report shows the nonconformity as it stood when the PDF was made.")
-            % {"status": data["status_label"]},
-            "small",
-        )
-    )
-    return pdf.build_pdf(
-        story, title=_("Nonconformity report"), subject=f"{data['number']} – {data['client']}"
-    )
+    return story
 
 
 def nc_pdf_render(*, nonconformity: Nonconformity) -> bytes:
