@@ -39,7 +39,7 @@ from audits.models import (
     TeamMember,
     TeamRole,
 )
-from audits.services import AUDIT_TYPE_FOR_TIME, primary_standard
+from audits.services import AUDIT_TYPE_FOR_TIME, days_of_audit, primary_standard
 from core import pdf
 from core.errors import ConflictError, DomainError
 from core.pdf import (
@@ -459,12 +459,7 @@ def _computed_days(audit: Audit, *, scheme, personnel: Decimal, sites: int, resu
     rule = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
     if rule not in results:
         results[rule] = calculate_audit_time(scheme=scheme, personnel=personnel, sites=sites, audit_type=rule)
-    result = results[rule]
-    if audit.audit_type == AuditType.STAGE1:
-        return result.stage1_days
-    if audit.audit_type == AuditType.STAGE2:
-        return result.stage2_days
-    return result.days
+    return days_of_audit(audit, results[rule])
 
 
 def _when(audit: Audit) -> str:
@@ -492,15 +487,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
     audits = list(programme.audits.exclude(status=AuditStatus.CANCELLED).order_by("id"))
     personnel, site_count = Decimal(0), 0
     if any(audit.planned_days is None for audit in audits):
-        site_personnel = list(programme.organization.sites.values_list("effective_personnel", flat=True))
-        personnel, site_count = sum(site_personnel, Decimal(0)), len(site_personnel)
-        if not site_count or personnel <= 0:
-            raise DomainError(
-                _(
-                    "Register the organisation's sites and their effective personnel first: the days of "
-                    "audits not yet planned are computed from them."
-                )
-            )
+        personnel, site_count = _personnel_and_sites(programme)
     results = {}
     lines = []
     for audit in audits:
@@ -521,6 +508,34 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
                 estimated=estimated,
             )
         )
+    return Quote(
+        programme=programme,
+        standards=[standard.code for standard in programme.standards.order_by("code")],
+        lines=lines,
+        total_days=sum((line.days for line in lines), Decimal(0)),
+        total_amount=sum((line.amount for line in lines), Decimal(0)).quantize(CENT),
+        day_rate=day_rate,
+        currency=scheme.currency,
+        notes=_quote_notes(lines, scheme=scheme, personnel=personnel, site_count=site_count),
+        issued_on=timezone.localdate(),
+    )
+
+
+def _personnel_and_sites(programme: CertificationProgramme) -> tuple[Decimal, int]:
+    """The organisation's effective personnel and site count, from which unplanned audits are sized."""
+    site_personnel = list(programme.organization.sites.values_list("effective_personnel", flat=True))
+    personnel, site_count = sum(site_personnel, Decimal(0)), len(site_personnel)
+    if not site_count or personnel <= 0:
+        raise DomainError(
+            _(
+                "Register the organisation's sites and their effective personnel first: the days of "
+                "audits not yet planned are computed from them."
+            )
+        )
+    return personnel, site_count
+
+
+def _quote_notes(lines: list[QuoteLine], *, scheme, personnel: Decimal, site_count: int) -> list[str]:
     notes = [_("Travel time, travel and accommodation expenses are not included; they are invoiced at cost.")]
     if any(line.estimated for line in lines):
         notes.append(
@@ -539,17 +554,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
                 "standard": scheme.standard.code,
             }
         )
-    return Quote(
-        programme=programme,
-        standards=[standard.code for standard in programme.standards.order_by("code")],
-        lines=lines,
-        total_days=sum((line.days for line in lines), Decimal(0)),
-        total_amount=sum((line.amount for line in lines), Decimal(0)).quantize(CENT),
-        day_rate=day_rate,
-        currency=scheme.currency,
-        notes=notes,
-        issued_on=timezone.localdate(),
-    )
+    return notes
 
 
 def quote_pdf_render(*, programme: CertificationProgramme) -> bytes:

@@ -235,7 +235,7 @@ def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None 
         seed=seed,
         visits_in_cycle=_visits_in_cycle(audit),
     )
-    days = _days_of_this_audit(audit, result)
+    days = days_of_audit(audit, result)
     audit.planned_days = days
     audit.sampling_seed = seed
     audit.time_calculation = {
@@ -284,7 +284,7 @@ def _visits_in_cycle(audit: Audit) -> dict[int, int]:
     return visits
 
 
-def _days_of_this_audit(audit: Audit, result) -> Decimal:
+def days_of_audit(audit: Audit, result) -> Decimal:
     """Stage 1 and stage 2 each plan their share of the initial time; the others their whole time."""
     if audit.audit_type == AuditType.STAGE1:
         return result.stage1_days
