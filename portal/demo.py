@@ -188,6 +188,13 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     if CertificationProgramme.objects.filter(organization=organization).exists():
         return
     programme = programme_create(actor=SYSTEM, organization=organization, standards=[standards[ISO_18295_1]])
+    _seed_nordkontakt_stage1(programme, users=users, today=today)
+    _seed_nordkontakt_stage2(programme, users=users, standard=standards[ISO_18295_1], today=today)
+
+
+def _seed_nordkontakt_stage1(programme, *, users, today: datetime.date) -> None:
+    """Nordkontakt's stage 1 a month ago, remote at the central function, closed."""
+    organization = programme.organization
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=30)
     audit_update(
@@ -213,6 +220,9 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     stage1.conclusion = "Ready for stage 2."
     stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation", "conclusion"])
 
+
+def _seed_nordkontakt_stage2(programme, *, users, standard, today: datetime.date) -> None:
+    """Nordkontakt's stage 2, under way: three days, one per site, two slots a day."""
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     # Under way: it began yesterday at the central function and goes on today and tomorrow.
     first_day = today - datetime.timedelta(days=1)
@@ -232,7 +242,7 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
         actor=SYSTEM, audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today
     )
     audit_compute_time(actor=SYSTEM, audit=stage2, seed=20262)
-    clauses = {clause.number: clause for clause in standards[ISO_18295_1].clauses.filter(auditable=True)}
+    clauses = {clause.number: clause for clause in standard.clauses.filter(auditable=True)}
     morning = [clauses[n] for n in ("4.1", "4.2", "4.3", "4.4", "4.5") if n in clauses]
     afternoon = [clause for number, clause in clauses.items() if number.startswith(("6", "7", "8"))][:6]
     for offset, site in enumerate(stage2.sites.order_by("-is_central_function", "name")):
