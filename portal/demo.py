@@ -416,6 +416,18 @@ def _seed_norr_stage2(programme, *, users, standard, today: datetime.date):
         clauses=[clauses[n] for n in ("6.1", "6.2", "7.1") if n in clauses],
     )
     plan_confirm(actor=SYSTEM, audit=stage2)
+    _seed_norr_findings(stage2, lead=users["lead"], site=lulea, clauses=clauses)
+    audit_close(
+        audit=stage2,
+        user=users["lead"],
+        recommendation="certify",
+        conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
+    )
+    return stage2
+
+
+def _seed_norr_findings(stage2, *, lead, site, clauses) -> None:
+    """What the lead recorded at Luleå: two minors and an OFI among conforming clauses."""
     grades = {
         "4.1": ("conforming", ""),
         "4.2": ("conforming", ""),
@@ -429,20 +441,13 @@ def _seed_norr_stage2(programme, *, users, standard, today: datetime.date):
         if number in clauses:
             finding_create(
                 audit=stage2,
-                user=users["lead"],
+                user=lead,
                 clause=clauses[number],
-                site=lulea,
+                site=site,
                 grade=grade,
                 statement=statement,
                 evidence="Seen on site." if statement else "",
             )
-    audit_close(
-        audit=stage2,
-        user=users["lead"],
-        recommendation="certify",
-        conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
-    )
-    return stage2
 
 
 def _seed_norr_answers(stage2, *, users) -> None:
