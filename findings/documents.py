@@ -116,35 +116,43 @@ def nc_data(nonconformity: Nonconformity) -> dict:
         "accepted_on": _local_date(nonconformity.accepted_at),
         "accepted_by": person_name(nonconformity.accepted_by),
         "responses": [
-            {
-                "round": response.round,
-                "correction": response.correction,
-                "root_cause": response.root_cause,
-                "corrective_action": response.corrective_action,
-                "responsible": response.responsible,
-                "target_date": response.target_date,
-                "submitted_by": person_name(response.submitted_by),
-                "submitted_on": _local_date(response.submitted_at),
-                "files": files_by_response.get(response.pk, []),
-                "decision": response.decision,
-                "decision_label": str(DECISION_WORDS.get(response.decision, "")),
-                "review_comment": response.review_comment,
-                "reviewed_by": person_name(response.reviewed_by),
-                "reviewed_on": _local_date(response.reviewed_at),
-            }
+            _response_values(response, files=files_by_response.get(response.pk, []))
             for response in nonconformity.responses.all()
         ],
-        "verification": {
-            "method_label": str(nonconformity.get_verification_method_display())
-            if nonconformity.verification_method
-            else "",
-            "comment": nonconformity.verification_comment,
-            "by": person_name(nonconformity.closed_by),
-            "on": _local_date(nonconformity.closed_at),
-            "files": files_by_response.get(None, []),
-        }
+        "verification": _verification_values(nonconformity, files=files_by_response.get(None, []))
         if closed
         else None,
+    }
+
+
+def _response_values(response, *, files: list[str]) -> dict:
+    return {
+        "round": response.round,
+        "correction": response.correction,
+        "root_cause": response.root_cause,
+        "corrective_action": response.corrective_action,
+        "responsible": response.responsible,
+        "target_date": response.target_date,
+        "submitted_by": person_name(response.submitted_by),
+        "submitted_on": _local_date(response.submitted_at),
+        "files": files,
+        "decision": response.decision,
+        "decision_label": str(DECISION_WORDS.get(response.decision, "")),
+        "review_comment": response.review_comment,
+        "reviewed_by": person_name(response.reviewed_by),
+        "reviewed_on": _local_date(response.reviewed_at),
+    }
+
+
+def _verification_values(nonconformity: Nonconformity, *, files: list[str]) -> dict:
+    return {
+        "method_label": str(nonconformity.get_verification_method_display())
+        if nonconformity.verification_method
+        else "",
+        "comment": nonconformity.verification_comment,
+        "by": person_name(nonconformity.closed_by),
+        "on": _local_date(nonconformity.closed_at),
+        "files": files,
     }
 
 
