@@ -318,41 +318,43 @@ def _audits(organization: Organization, files: _Files) -> list[dict]:
                 {**_person(member.user), "role": member.role, "added_at": member.added_at}
                 for member in audit.team.all()
             ],
-            "plan": [
-                {
-                    "date": day.date,
-                    "site": {"id": day.site_id, "name": day.site.name},
-                    "slots": [
-                        {
-                            "start": slot.start,
-                            "end": slot.end,
-                            "by": _person(slot.member.user),
-                            "activity": slot.activity,
-                            "clauses": [clause.number for clause in slot.clauses.all()],
-                        }
-                        for slot in day.slots.all()
-                    ],
-                }
-                for day in audit.days.all()
-            ],
-            "documents": [
-                {
-                    "kind": document.kind,
-                    "template_version": document.template_version,
-                    "data_digest": document.data_digest,
-                    "size": document.size,
-                    "created_at": document.created_at,
-                    "file": files.add(
-                        document.file,
-                        f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
-                        source=f"audit {audit.pk} document {document.pk}",
-                    ),
-                }
-                for document in audit.documents.all()
-            ],
+            "plan": [_plan_day(day) for day in audit.days.all()],
+            "documents": [_audit_document(audit, document, files) for document in audit.documents.all()],
         }
         for audit in audits
     ]
+
+
+def _plan_day(day: AuditDay) -> dict:
+    return {
+        "date": day.date,
+        "site": {"id": day.site_id, "name": day.site.name},
+        "slots": [
+            {
+                "start": slot.start,
+                "end": slot.end,
+                "by": _person(slot.member.user),
+                "activity": slot.activity,
+                "clauses": [clause.number for clause in slot.clauses.all()],
+            }
+            for slot in day.slots.all()
+        ],
+    }
+
+
+def _audit_document(audit: Audit, document, files: _Files) -> dict:
+    return {
+        "kind": document.kind,
+        "template_version": document.template_version,
+        "data_digest": document.data_digest,
+        "size": document.size,
+        "created_at": document.created_at,
+        "file": files.add(
+            document.file,
+            f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
+            source=f"audit {audit.pk} document {document.pk}",
+        ),
+    }
 
 
 def _findings(organization: Organization, files: _Files, include_internal: bool) -> list[dict]:
@@ -607,19 +609,7 @@ def _certificates(organization: Organization, files: _Files) -> list[dict]:
                     for entry in certificate.sites.all()
                 ],
                 "revisions": [
-                    {
-                        "revision": revision.revision,
-                        "issue_date": revision.issue_date,
-                        "reason": revision.reason,
-                        "contents": revision.snapshot,
-                        "template_version": revision.template_version,
-                        "created_at": revision.created_at,
-                        "file": files.add(
-                            revision.file,
-                            f"certificates/{number}-rev{revision.revision}.pdf",
-                            source=f"certificate {certificate.number} revision {revision.revision}",
-                        ),
-                    }
+                    _certificate_revision(certificate, revision, number, files)
                     for revision in certificate.revisions.all()
                 ],
                 "events": [
@@ -635,6 +625,23 @@ def _certificates(organization: Organization, files: _Files) -> list[dict]:
             }
         )
     return rows
+
+
+def _certificate_revision(certificate: Certificate, revision, number: str, files: _Files) -> dict:
+    """One revision and its PDF, filed as certificates/<number>-rev<n>.pdf (`number` made file-safe)."""
+    return {
+        "revision": revision.revision,
+        "issue_date": revision.issue_date,
+        "reason": revision.reason,
+        "contents": revision.snapshot,
+        "template_version": revision.template_version,
+        "created_at": revision.created_at,
+        "file": files.add(
+            revision.file,
+            f"certificates/{number}-rev{revision.revision}.pdf",
+            source=f"certificate {certificate.number} revision {revision.revision}",
+        ),
+    }
 
 
 def default_directory(organization: Organization, base: Path) -> Path:
