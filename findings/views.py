@@ -86,6 +86,7 @@ def checklist(request, pk):
         # The next clause among those shown: with "my slots today", the next of mine.
         "next_open": data.next_open,
         "can_write": can_record_findings(request.user, audit) and audit.status in OPEN_STATES,
+        "can_see_history": can_see_history(request.user, audit),
     }
     return render(request, "findings/checklist.html", context)
 
