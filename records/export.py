@@ -345,15 +345,23 @@ def _plan_day(day: AuditDay) -> dict:
 def _audit_document(audit: Audit, document, files: _Files) -> dict:
     return {
         "kind": document.kind,
+        **_document(
+            document,
+            files,
+            path=f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
+            source=f"audit {audit.pk} document {document.pk}",
+        ),
+    }
+
+
+def _document(document, files: _Files, *, path: str, source: str) -> dict:
+    """A generated PDF: the template and data that made it, and its file in the export."""
+    return {
         "template_version": document.template_version,
         "data_digest": document.data_digest,
         "size": document.size,
         "created_at": document.created_at,
-        "file": files.add(
-            document.file,
-            f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
-            source=f"audit {audit.pk} document {document.pk}",
-        ),
+        "file": files.add(document.file, path, source=source),
     }
 
 
@@ -539,17 +547,12 @@ def _nc_event(event) -> dict:
 
 
 def _nc_document(nc: Nonconformity, document, folder: str, files: _Files) -> dict:
-    return {
-        "template_version": document.template_version,
-        "data_digest": document.data_digest,
-        "size": document.size,
-        "created_at": document.created_at,
-        "file": files.add(
-            document.file,
-            f"{folder}/ncr-{document.pk}.pdf",
-            source=f"nonconformity {nc.number} document {document.pk}",
-        ),
-    }
+    return _document(
+        document,
+        files,
+        path=f"{folder}/ncr-{document.pk}.pdf",
+        source=f"nonconformity {nc.number} document {document.pk}",
+    )
 
 
 def _decisions(organization: Organization) -> list[dict]:
