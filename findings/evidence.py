@@ -86,25 +86,7 @@ def evidence_add(
             evidence.file.save(inspected.original_name, upload, save=False)
             stored_name = evidence.file.name
             evidence.save()
-            FindingChange.objects.create(
-                audit=finding.audit,
-                finding=finding,
-                evidence=evidence,
-                action=ChangeAction.EVIDENCE_ADDED,
-                changes={
-                    name: [None, getattr(evidence, name)]
-                    for name in (
-                        "original_name",
-                        "content_type",
-                        "size",
-                        "sha256",
-                        "description",
-                        "visibility",
-                    )
-                },
-                version=finding.version,
-                changed_by=user,
-            )
+            _record_added(evidence, finding=finding, user=user)
             if inspected.kind.mime in THUMBNAIL_TYPES:
                 # Made once the upload commits, through the outbox.
                 thumbnail_queue(evidence=evidence)
@@ -113,6 +95,22 @@ def evidence_add(
             evidence.file.storage.delete(stored_name)
         raise
     return evidence
+
+
+def _record_added(evidence: Evidence, *, finding: Finding, user) -> None:
+    """The addition in the audit's history of changes, with what was stored."""
+    FindingChange.objects.create(
+        audit=finding.audit,
+        finding=finding,
+        evidence=evidence,
+        action=ChangeAction.EVIDENCE_ADDED,
+        changes={
+            name: [None, getattr(evidence, name)]
+            for name in ("original_name", "content_type", "size", "sha256", "description", "visibility")
+        },
+        version=finding.version,
+        changed_by=user,
+    )
 
 
 def _lock_evidence(evidence: Evidence, user) -> Evidence:
