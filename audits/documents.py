@@ -150,39 +150,48 @@ def plan_data(audit: Audit) -> dict:
             "address": organization.full_address,
             "contact_name": organization.contact_name,
         },
-        "standards": [
-            {"code": standard.code, "title": standard.title, "edition": standard.edition}
-            for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
-        ],
+        "standards": standard_values(audit),
         "sites": [
             {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")}
             for site in sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
         ],
-        "team": [
-            {"name": person_name(member.user), "role": str(member.get_role_display())}
-            for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
-        ],
+        "team": team_values(audit),
         "sampling_seed": audit.sampling_seed,
         "justification": [str(line) for line in calculation.get("justification", [])],
-        "days": [
+        "days": [_plan_day_values(day) for day in audit.days.all()],
+    }
+
+
+def standard_values(audit: Audit) -> list[dict]:
+    """The audit's standards as the plan and the report print them, by code."""
+    return [
+        {"code": standard.code, "title": standard.title, "edition": standard.edition}
+        for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
+    ]
+
+
+def team_values(audit: Audit) -> list[dict]:
+    """The audit team as the plan and the report print it: the lead first, then by role."""
+    return [
+        {"name": person_name(member.user), "role": str(member.get_role_display())}
+        for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
+    ]
+
+
+def _plan_day_values(day) -> dict:
+    return {
+        "date": day.date,
+        "site": day.site.name,
+        "city": day.site.city,
+        "slots": [
             {
-                "date": day.date,
-                "site": day.site.name,
-                "city": day.site.city,
-                "slots": [
-                    {
-                        "start": slot.start,
-                        "end": slot.end,
-                        "activity": slot.activity,
-                        "clauses": sorted(
-                            (clause.number for clause in slot.clauses.all()), key=_clause_sort_key
-                        ),
-                        "member": person_name(slot.member.user),
-                    }
-                    for slot in day.slots.all()
-                ],
+                "start": slot.start,
+                "end": slot.end,
+                "activity": slot.activity,
+                "clauses": sorted((clause.number for clause in slot.clauses.all()), key=_clause_sort_key),
+                "member": person_name(slot.member.user),
             }
-            for day in audit.days.all()
+            for slot in day.slots.all()
         ],
     }
 

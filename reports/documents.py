@@ -17,7 +17,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits.documents import TEAM_ROLE_ORDER, calculation_in_language, document_store
+from audits.documents import calculation_in_language, document_store, standard_values, team_values
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
 from core import pdf
 from core.errors import ConflictError
@@ -122,14 +122,8 @@ def report_data(audit: Audit) -> dict:
             "org_number": organization.org_number,
             "address": organization.full_address,
         },
-        "standards": [
-            {"code": standard.code, "title": standard.title, "edition": standard.edition}
-            for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
-        ],
-        "team": [
-            {"name": person_name(member.user), "role": str(member.get_role_display())}
-            for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
-        ],
+        "standards": standard_values(audit),
+        "team": team_values(audit),
         "sites": [
             {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")} for site in sites
         ],
