@@ -15,7 +15,10 @@ def invitation_link(user) -> str:
 
 
 def invitation_email_send(*, user) -> None:
-    """E-mail a new user a link to choose a password, in the user's own language."""
+    """E-mail a new user a link to choose a password, in the user's own language.
+
+    A system service: the outbox runs it for client_user_create, which checked who acted.
+    """
     with translation.override(user.language):
         context = {
             "user": user,

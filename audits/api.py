@@ -11,11 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_auditor, is_staff_member
 from audits import services
 from audits.audit_time import (
     INITIAL,
@@ -27,7 +25,8 @@ from audits.audit_time import (
 )
 from audits.document_views import plan_pdf_response
 from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, TeamMember
-from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
+from audits.permissions import can_use_calculator, require_can_manage_audits, require_can_plan
+from audits.selectors import audits_for_user, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
@@ -113,13 +112,17 @@ class AuditSerializer(serializers.ModelSerializer):
             organization=validated_data.pop("organization"), audit_type=validated_data.pop("audit_type")
         )
         audit.standards.set(standards)
-        return services.audit_update(audit=audit, sites=sites, **validated_data)
+        return services.audit_update(
+            actor=self.context["request"].user, audit=audit, sites=sites, **validated_data
+        )
 
     def update(self, instance, validated_data):
         validated_data.pop("standards", None)
         validated_data.pop("audit_type", None)
         sites = validated_data.pop("sites", None)
-        return services.audit_update(audit=instance, sites=sites, **validated_data)
+        return services.audit_update(
+            actor=self.context["request"].user, audit=instance, sites=sites, **validated_data
+        )
 
 
 @extend_schema_field(
@@ -226,14 +229,10 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
     """Audits: staff create and edit; the team and the client's users read; others get 404."""
 
     def _require_staff(self):
-        if not is_staff_member(self.request.user):
-            raise PermissionDenied("Only certification staff may do this.")
+        require_can_manage_audits(self.request.user)
 
     def _require_planner(self, audit):
-        if not (is_staff_member(self.request.user) or is_lead_auditor(self.request.user, audit)):
-            raise PermissionDenied(
-                "Only certification staff and the audit's lead auditor may change the plan."
-            )
+        require_can_plan(self.request.user, audit)
 
     def create(self, request, *args, **kwargs):
         self._require_staff()
@@ -275,13 +274,16 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
             data = TeamMemberSerializer(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
             services.team_member_add(
-                audit=audit, user=data.validated_data["user"], role=data.validated_data["role"]
+                actor=request.user,
+                audit=audit,
+                user=data.validated_data["user"],
+                role=data.validated_data["role"],
             )
         elif request.method == "DELETE":
             data = TeamRemoveInput(data=request.data or request.query_params)
             data.is_valid(raise_exception=True)
             member = get_object_or_404(audit.team, user_id=data.validated_data["user"])
-            services.team_member_remove(member=member)
+            services.team_member_remove(actor=request.user, member=member)
         members = audit.team.select_related("user")
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
         return Response(TeamMemberSerializer(members, many=True).data, status=code)
@@ -331,7 +333,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         data = DayInput(data=request.data)
         data.is_valid(raise_exception=True)
         site = get_object_or_404(audit.organization.sites, pk=data.validated_data["site"])
-        services.plan_day_add(audit=audit, date=data.validated_data["date"], site=site)
+        services.plan_day_add(actor=request.user, audit=audit, date=data.validated_data["date"], site=site)
         return Response(self._plan(audit), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SlotInput, responses={201: PlanSerializer})
@@ -351,6 +353,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         if unknown:
             raise serializers.ValidationError({"clauses": [f"Unknown clause {sorted(unknown)[0]}."]})
         services.plan_slot_add(
+            actor=request.user,
             day=day,
             start=values["start"],
             end=values["end"],
@@ -367,7 +370,9 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         self._require_planner(audit)
         data = ConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.plan_confirm(audit=audit, justification=data.validated_data["justification"])
+        services.plan_confirm(
+            actor=request.user, audit=audit, justification=data.validated_data["justification"]
+        )
         return Response(self._plan(audit))
 
     @extend_schema(request=None)
@@ -376,7 +381,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         """Compute the audit time and choose the sites; kept with the audit as its justification."""
         audit = self.get_object()
         self._require_planner(audit)
-        services.audit_compute_time(audit=audit)
+        services.audit_compute_time(actor=request.user, audit=audit)
         return Response(
             AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
         )
@@ -389,7 +394,7 @@ class IsStaffOrAuditor(permissions.BasePermission):
     """Planning figures are for the certification body's own people, not for clients."""
 
     def has_permission(self, request, view):
-        return is_staff_member(request.user) or is_auditor(request.user)
+        return can_use_calculator(request.user)
 
 
 def _parse_adjustment(text: str) -> Adjustment:

@@ -313,11 +313,7 @@ def calculate_audit_time(
     rule = _audit_rule(audit_type)
     _check_sites(sites)
     personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
-    persons = _whole_persons(personnel)
-    adjustments = tuple(adjustments)
-    if not all(isinstance(adjustment, Adjustment) for adjustment in adjustments):
-        raise AuditTimeError(_("Adjustments must be given as Adjustment(percent, justification)."))
-    _check_reductions(scheme, adjustments)
+    adjustments = _checked_adjustments(scheme, adjustments)
     sampling_allowed = (
         scheme.multi_site_sampling_allowed
         if multi_site_sampling_allowed is None
@@ -327,7 +323,64 @@ def calculate_audit_time(
     justification: list[str] = []
     warnings: list[str] = []
 
-    # 1. The table.
+    table = _table_days(scheme, personnel, code, justification)
+    adjusted = _adjusted_days(table, adjustments, justification)
+    site_days = _initial_site_days(scheme, rule, sites, sampling_allowed, justification)
+    initial = _initial_days(scheme, adjusted, site_days, justification)
+    stage1 = stage2 = None
+    if rule == INITIAL:
+        stage1, stage2 = _stages(scheme, initial, audit_type, justification, warnings)
+        days = initial
+        onsite = initial - stage1 if scheme.stage1_remote_allowed else initial
+    else:
+        days = _later_audit_days(scheme, rule, initial, audit_type, justification)
+        onsite = days
+    # The sample for this audit (the initial audit's is already told in the site step).
+    sample = sampling.sample_size(
+        non_central_sites=sites - 1, audit_type=rule, sampling_allowed=sampling_allowed
+    )
+    if rule != INITIAL:
+        justification.append(
+            _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
+        )
+    warnings += _length_warnings(scheme, rule, days=days, stage2=stage2, onsite=onsite)
+
+    return AuditTimeResult(
+        audit_type=audit_type,
+        calculated_as=rule,
+        standard=code,
+        personnel=personnel,
+        sites=sites,
+        adjustments=adjustments,
+        sampling_allowed=sampling_allowed,
+        table_days=table,
+        adjusted_days=adjusted,
+        initial_days=initial,
+        days=days,
+        stage1_days=stage1,
+        stage2_days=stage2,
+        onsite_days=onsite,
+        sampled_sites=sample,
+        visited_sites=sample + 1,
+        warnings=warnings,
+        justification=justification,
+    )
+
+
+# -- The steps of calculate_audit_time, in order; each adds its lines to the justification. --------
+
+
+def _checked_adjustments(scheme, adjustments: Sequence[Adjustment]) -> tuple[Adjustment, ...]:
+    adjustments = tuple(adjustments)
+    if not all(isinstance(adjustment, Adjustment) for adjustment in adjustments):
+        raise AuditTimeError(_("Adjustments must be given as Adjustment(percent, justification)."))
+    _check_reductions(scheme, adjustments)
+    return adjustments
+
+
+def _table_days(scheme, personnel: Decimal, code: str, justification: list[str]) -> Decimal:
+    """1. The table value for the effective personnel, counted in whole persons."""
+    persons = _whole_persons(personnel)
     table, row = _table_lookup(scheme, persons)
     counted = (
         _number(personnel)
@@ -347,8 +400,11 @@ def calculate_audit_time(
             "row": row,
         }
     )
+    return table
 
-    # 2. Adjustments, all applied to the table value.
+
+def _adjusted_days(table: Decimal, adjustments: tuple, justification: list[str]) -> Decimal:
+    """2. Adjustments, all applied to the table value."""
     for adjustment in adjustments:
         template = (
             _("Increase of %(percent)s %%: %(why)s")
@@ -372,11 +428,15 @@ def calculate_audit_time(
         )
     else:
         justification.append(_("No adjustments to the table value."))
+    return adjusted
 
-    # 3. Sites: the initial audit's sample sets the initial time, whatever audit this is.
-    others = sites - 1
+
+def _initial_site_days(
+    scheme, rule: str, sites: int, sampling_allowed: bool, justification: list[str]
+) -> Decimal:
+    """3. Sites: the initial audit's sample sets the initial time, whatever audit this is."""
     initial_sample = sampling.sample_size(
-        non_central_sites=others, audit_type=INITIAL, sampling_allowed=sampling_allowed
+        non_central_sites=sites - 1, audit_type=INITIAL, sampling_allowed=sampling_allowed
     )
     justification.append(
         _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
@@ -396,8 +456,11 @@ def calculate_audit_time(
             template
             % {"days": _computed_days(site_days), "count": initial_sample, "each": _policy_days(per_site)}
         )
+    return site_days
 
-    # 4. Rounding and the floor.
+
+def _initial_days(scheme, adjusted: Decimal, site_days: Decimal, justification: list[str]) -> Decimal:
+    """4. The initial audit time: rounded to the half day, and at least the scheme's minimum."""
     unrounded = adjusted + site_days
     rounded = round_half_up(unrounded)
     minimum = Decimal(scheme.min_audit_days)
@@ -414,67 +477,68 @@ def calculate_audit_time(
     if initial > rounded:
         line += _(", raised to the scheme's minimum of %(minimum)s") % {"minimum": _policy_days(minimum)}
     justification.append(line + ".")
+    return initial
 
-    stage1 = stage2 = None
-    if rule == INITIAL:
-        # 5. Stage 1 and stage 2.
-        stage1, stage1_reason = _stage1(scheme, initial)
-        stage2 = initial - stage1
-        justification.append(
-            _("Stage 1: %(stage1)s; stage 2: the remaining %(stage2)s.")
-            % {"stage1": stage1_reason, "stage2": _computed_days(stage2)}
+
+def _stages(
+    scheme, initial: Decimal, audit_type: str, justification: list[str], warnings: list[str]
+) -> tuple[Decimal, Decimal]:
+    """5. For the initial audit: (stage 1 days, stage 2 days)."""
+    stage1, stage1_reason = _stage1(scheme, initial)
+    stage2 = initial - stage1
+    justification.append(
+        _("Stage 1: %(stage1)s; stage 2: the remaining %(stage2)s.")
+        % {"stage1": stage1_reason, "stage2": _computed_days(stage2)}
+    )
+    if scheme.stage1_remote_allowed:
+        justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
+    if stage2 <= 0:
+        warnings.append(
+            _("Stage 1 takes all %(initial)s of the initial audit time and leaves none for stage 2.")
+            % {"initial": _computed_days(initial)}
         )
-        if scheme.stage1_remote_allowed:
-            justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
-        if stage2 <= 0:
-            warnings.append(
-                _("Stage 1 takes all %(initial)s of the initial audit time and leaves none for stage 2.")
-                % {"initial": _computed_days(initial)}
-            )
-        days = initial
-        onsite = initial - stage1 if scheme.stage1_remote_allowed else initial
-        if audit_type in ("stage1", "stage2"):
-            justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
-    else:
-        # 5. Surveillance or recertification: a share of the initial time.
-        factor = Decimal(
-            scheme.surveillance_factor if rule == SURVEILLANCE else scheme.recertification_factor
+    if audit_type in ("stage1", "stage2"):
+        justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
+    return stage1, stage2
+
+
+def _later_audit_days(
+    scheme, rule: str, initial: Decimal, audit_type: str, justification: list[str]
+) -> Decimal:
+    """5. Surveillance or recertification: a share of the initial time, at least the minimum."""
+    minimum = Decimal(scheme.min_audit_days)
+    factor = Decimal(scheme.surveillance_factor if rule == SURVEILLANCE else scheme.recertification_factor)
+    raw = initial * factor
+    days = max(minimum, round_half_up(raw))
+    justification.append(
+        _(
+            "%(audit)s: %(factor)s × %(initial)s = %(raw)s, to the nearest half day: %(days)s "
+            "(at least %(minimum)s)."
         )
-        raw = initial * factor
-        days = max(minimum, round_half_up(raw))
+        % {
+            "audit": _("Surveillance audit") if rule == SURVEILLANCE else _("Recertification audit"),
+            "factor": _number(factor),
+            "initial": _computed_days(initial),
+            "raw": _number(raw),
+            "days": _computed_days(days),
+            "minimum": _policy_days(minimum),
+        }
+    )
+    if audit_type == "special":
         justification.append(
             _(
-                "%(audit)s: %(factor)s × %(initial)s = %(raw)s, to the nearest half day: %(days)s "
-                "(at least %(minimum)s)."
+                "A special audit is sized like a surveillance audit; record a justification when its "
+                "scope needs more or less time."
             )
-            % {
-                "audit": _("Surveillance audit") if rule == SURVEILLANCE else _("Recertification audit"),
-                "factor": _number(factor),
-                "initial": _computed_days(initial),
-                "raw": _number(raw),
-                "days": _computed_days(days),
-                "minimum": _policy_days(minimum),
-            }
         )
-        if audit_type == "special":
-            justification.append(
-                _(
-                    "A special audit is sized like a surveillance audit; record a justification when its "
-                    "scope needs more or less time."
-                )
-            )
-        onsite = days
+    return days
 
-    # 6. The sample for this audit.
-    sample = sampling.sample_size(
-        non_central_sites=others, audit_type=rule, sampling_allowed=sampling_allowed
-    )
-    if rule != INITIAL:
-        justification.append(
-            _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
-        )
 
-    # Warnings: one audit's length and the share on site.
+def _length_warnings(
+    scheme, rule: str, *, days: Decimal, stage2: Decimal | None, onsite: Decimal
+) -> list[str]:
+    """6. Warnings: one audit's length and the share on site."""
+    warnings = []
     longest = scheme.max_days_per_audit
     if longest is not None:
         longest = Decimal(longest)
@@ -509,27 +573,7 @@ def calculate_audit_time(
                 "min": scheme.min_onsite_percent,
             }
         )
-
-    return AuditTimeResult(
-        audit_type=audit_type,
-        calculated_as=rule,
-        standard=code,
-        personnel=personnel,
-        sites=sites,
-        adjustments=adjustments,
-        sampling_allowed=sampling_allowed,
-        table_days=table,
-        adjusted_days=adjusted,
-        initial_days=initial,
-        days=days,
-        stage1_days=stage1,
-        stage2_days=stage2,
-        onsite_days=onsite,
-        sampled_sites=sample,
-        visited_sites=sample + 1,
-        warnings=warnings,
-        justification=justification,
-    )
+    return warnings
 
 
 def _stage1(scheme, initial: Decimal) -> tuple[Decimal, str]:

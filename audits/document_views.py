@@ -10,19 +10,18 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.roles import is_staff_member
 from audits.documents import document_filename, latest_document, programme_quote, quote_pdf_render
 from audits.models import Audit, AuditStatus, CertificationProgramme, DocumentKind
+from audits.permissions import can_see_quote
 from audits.selectors import audits_for_user
-from clients.selectors import membership_of, organizations_for_user
+from clients.selectors import organizations_for_user
 from core.errors import DomainError
 
 
 def _get_programme_for_quote(user, pk) -> CertificationProgramme:
     """The programme, or 404 for anyone who may not see its client; 403 for those who may not see prices.
 
-    Prices are commercial: staff and the client's own users see them; an auditor on the client's
-    team sees the client but not what the certification body charges it.
+    Who sees prices is audits.permissions.can_see_quote.
     """
     programme = get_object_or_404(
         CertificationProgramme.objects.filter(organization__in=organizations_for_user(user)).select_related(
@@ -30,9 +29,7 @@ def _get_programme_for_quote(user, pk) -> CertificationProgramme:
         ),
         pk=pk,
     )
-    membership = membership_of(user)
-    is_client = membership is not None and membership.organization_id == programme.organization_id
-    if not (is_staff_member(user) or is_client):
+    if not can_see_quote(user, programme):
         raise PermissionDenied
     return programme
 

@@ -39,7 +39,7 @@ from audits.models import (
     TeamMember,
     TeamRole,
 )
-from audits.services import AUDIT_TYPE_FOR_TIME, primary_standard
+from audits.services import AUDIT_TYPE_FOR_TIME, days_of_audit, primary_standard
 from core import pdf
 from core.errors import ConflictError, DomainError
 from core.pdf import (
@@ -61,16 +61,6 @@ CENT = Decimal("0.01")
 
 
 # -- Wording shared by the documents ------------------------------------------------------------
-
-
-def audit_label(audit: Audit) -> str:
-    """'Stage 1', 'Surveillance 2', 'Recertification': how the client names the audit."""
-    label = audit.get_audit_type_display()
-    if audit.audit_type == AuditType.SURVEILLANCE or (
-        audit.audit_type == AuditType.SPECIAL and audit.sequence > 1
-    ):
-        label = f"{label} {audit.sequence}"
-    return str(label)
 
 
 # The sample's reasons are stored in English as codes; the client reads them in its language.
@@ -141,7 +131,7 @@ def plan_data(audit: Audit) -> dict:
         "certification_body": settings.CERTIFICATION_BODY_NAME,
         "audit": {
             "id": audit.pk,
-            "label": audit_label(audit),
+            "label": audit.label,
             "mode": audit.mode,
             "mode_label": str(audit.get_mode_display()),
             "start_date": audit.start_date,
@@ -160,39 +150,48 @@ def plan_data(audit: Audit) -> dict:
             "address": organization.full_address,
             "contact_name": organization.contact_name,
         },
-        "standards": [
-            {"code": standard.code, "title": standard.title, "edition": standard.edition}
-            for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
-        ],
+        "standards": standard_values(audit),
         "sites": [
             {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")}
             for site in sorted(audit.sites.all(), key=lambda site: (not site.is_central_function, site.name))
         ],
-        "team": [
-            {"name": person_name(member.user), "role": str(member.get_role_display())}
-            for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
-        ],
+        "team": team_values(audit),
         "sampling_seed": audit.sampling_seed,
         "justification": [str(line) for line in calculation.get("justification", [])],
-        "days": [
+        "days": [_plan_day_values(day) for day in audit.days.all()],
+    }
+
+
+def standard_values(audit: Audit) -> list[dict]:
+    """The audit's standards as the plan and the report print them, by code."""
+    return [
+        {"code": standard.code, "title": standard.title, "edition": standard.edition}
+        for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
+    ]
+
+
+def team_values(audit: Audit) -> list[dict]:
+    """The audit team as the plan and the report print it: the lead first, then by role."""
+    return [
+        {"name": person_name(member.user), "role": str(member.get_role_display())}
+        for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
+    ]
+
+
+def _plan_day_values(day) -> dict:
+    return {
+        "date": day.date,
+        "site": day.site.name,
+        "city": day.site.city,
+        "slots": [
             {
-                "date": day.date,
-                "site": day.site.name,
-                "city": day.site.city,
-                "slots": [
-                    {
-                        "start": slot.start,
-                        "end": slot.end,
-                        "activity": slot.activity,
-                        "clauses": sorted(
-                            (clause.number for clause in slot.clauses.all()), key=_clause_sort_key
-                        ),
-                        "member": person_name(slot.member.user),
-                    }
-                    for slot in day.slots.all()
-                ],
+                "start": slot.start,
+                "end": slot.end,
+                "activity": slot.activity,
+                "clauses": sorted((clause.number for clause in slot.clauses.all()), key=_clause_sort_key),
+                "member": person_name(slot.member.user),
             }
-            for day in audit.days.all()
+            for slot in day.slots.all()
         ],
     }
 
@@ -201,7 +200,8 @@ def _clause_sort_key(number: str):
     return [int(part) if part.isdigit() else 0 for part in number.split(".")], number
 
 
-def _render_plan(data: dict) -> bytes:
+def _plan_summary_story(data: dict) -> list:
+    """The title, the summary table, the objectives, scope and criteria."""
     audit = data["audit"]
     client = data["client"]
     story = [
@@ -233,7 +233,12 @@ def _render_plan(data: dict) -> bytes:
     story += pdf.bullets(standards)
     if audit["criteria"]:
         story += pdf.paragraphs(audit["criteria"])
+    return story
 
+
+def _plan_sites_and_team_story(data: dict) -> list:
+    """The sites to visit, and why, and the audit team."""
+    story = []
     story.append(pdf.para(_("Sites"), "h2"))
     story.append(
         pdf.data_table(
@@ -251,7 +256,13 @@ def _render_plan(data: dict) -> bytes:
             widths=[0.55, 0.45],
         )
     )
+    return story
 
+
+def _plan_methods_story(data: dict) -> list:
+    """How the team audits, how the time and the sample were found, and remote parts."""
+    audit = data["audit"]
+    story = []
     story.append(pdf.para(_("Methods, sampling and audit time"), "h2"))
     story.append(
         pdf.para(
@@ -279,7 +290,13 @@ def _render_plan(data: dict) -> bytes:
                 )
             )
         )
+    return story
 
+
+def _plan_days_story(data: dict) -> list:
+    """The plan day by day, and why its hours differ from the computed time."""
+    audit = data["audit"]
+    story = []
     story.append(pdf.para(_("Plan day by day"), "h2"))
     if not data["days"]:
         story.append(pdf.para(_("No days planned.")))
@@ -306,7 +323,18 @@ def _render_plan(data: dict) -> bytes:
             pdf.para(_("Why the plan's hours differ from the computed audit time"), "h2"),
             *pdf.paragraphs(audit["plan_justification"]),
         ]
+    return story
 
+
+def _render_plan(data: dict) -> bytes:
+    audit = data["audit"]
+    client = data["client"]
+    story = [
+        *_plan_summary_story(data),
+        *_plan_sites_and_team_story(data),
+        *_plan_methods_story(data),
+        *_plan_days_story(data),
+    ]
     story += [
         pdf.para(_("Confidentiality"), "h2"),
         pdf.para(
@@ -391,7 +419,7 @@ def plan_email_send(*, audit: Audit, document: AuditDocument) -> bool:
     context = {
         "organization": organization,
         "contact_name": organization.contact_name,
-        "audit_label": audit_label(audit),
+        "audit_label": audit.label,
         "dates": format_dates(audit.start_date, audit.end_date),
         "sites": sites,
         "site_url": settings.SITE_URL,
@@ -440,12 +468,7 @@ def _computed_days(audit: Audit, *, scheme, personnel: Decimal, sites: int, resu
     rule = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
     if rule not in results:
         results[rule] = calculate_audit_time(scheme=scheme, personnel=personnel, sites=sites, audit_type=rule)
-    result = results[rule]
-    if audit.audit_type == AuditType.STAGE1:
-        return result.stage1_days
-    if audit.audit_type == AuditType.STAGE2:
-        return result.stage2_days
-    return result.days
+    return days_of_audit(audit, results[rule])
 
 
 def _when(audit: Audit) -> str:
@@ -473,15 +496,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
     audits = list(programme.audits.exclude(status=AuditStatus.CANCELLED).order_by("id"))
     personnel, site_count = Decimal(0), 0
     if any(audit.planned_days is None for audit in audits):
-        site_personnel = list(programme.organization.sites.values_list("effective_personnel", flat=True))
-        personnel, site_count = sum(site_personnel, Decimal(0)), len(site_personnel)
-        if not site_count or personnel <= 0:
-            raise DomainError(
-                _(
-                    "Register the organisation's sites and their effective personnel first: the days of "
-                    "audits not yet planned are computed from them."
-                )
-            )
+        personnel, site_count = _personnel_and_sites(programme)
     results = {}
     lines = []
     for audit in audits:
@@ -494,7 +509,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
         lines.append(
             QuoteLine(
                 audit_id=audit.pk,
-                label=audit_label(audit),
+                label=audit.label,
                 when=_when(audit),
                 days=days,
                 day_rate=day_rate,
@@ -502,6 +517,34 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
                 estimated=estimated,
             )
         )
+    return Quote(
+        programme=programme,
+        standards=[standard.code for standard in programme.standards.order_by("code")],
+        lines=lines,
+        total_days=sum((line.days for line in lines), Decimal(0)),
+        total_amount=sum((line.amount for line in lines), Decimal(0)).quantize(CENT),
+        day_rate=day_rate,
+        currency=scheme.currency,
+        notes=_quote_notes(lines, scheme=scheme, personnel=personnel, site_count=site_count),
+        issued_on=timezone.localdate(),
+    )
+
+
+def _personnel_and_sites(programme: CertificationProgramme) -> tuple[Decimal, int]:
+    """The organisation's effective personnel and site count, from which unplanned audits are sized."""
+    site_personnel = list(programme.organization.sites.values_list("effective_personnel", flat=True))
+    personnel, site_count = sum(site_personnel, Decimal(0)), len(site_personnel)
+    if not site_count or personnel <= 0:
+        raise DomainError(
+            _(
+                "Register the organisation's sites and their effective personnel first: the days of "
+                "audits not yet planned are computed from them."
+            )
+        )
+    return personnel, site_count
+
+
+def _quote_notes(lines: list[QuoteLine], *, scheme, personnel: Decimal, site_count: int) -> list[str]:
     notes = [_("Travel time, travel and accommodation expenses are not included; they are invoiced at cost.")]
     if any(line.estimated for line in lines):
         notes.append(
@@ -520,17 +563,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
                 "standard": scheme.standard.code,
             }
         )
-    return Quote(
-        programme=programme,
-        standards=[standard.code for standard in programme.standards.order_by("code")],
-        lines=lines,
-        total_days=sum((line.days for line in lines), Decimal(0)),
-        total_amount=sum((line.amount for line in lines), Decimal(0)).quantize(CENT),
-        day_rate=day_rate,
-        currency=scheme.currency,
-        notes=notes,
-        issued_on=timezone.localdate(),
-    )
+    return notes
 
 
 def quote_pdf_render(*, programme: CertificationProgramme) -> bytes:

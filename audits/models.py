@@ -12,7 +12,10 @@ from core.limits import LONG_TEXT_MAX_LENGTH
 from standards.models import Clause, Standard
 
 
-class CompetenceRole(models.TextChoices):
+class TeamRole(models.TextChoices):
+    """A role on an audit team, and the competence that qualifies a person for it (one vocabulary:
+    which competences qualify for which role is audits.team_rules.QUALIFYING_COMPETENCES)."""
+
     LEAD_AUDITOR = "lead_auditor", _("Lead auditor")
     AUDITOR = "auditor", _("Auditor")
     TECHNICAL_EXPERT = "technical_expert", _("Technical expert")
@@ -29,7 +32,7 @@ class Competence(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competences")
     standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="competences")
-    role = models.CharField(_("role"), max_length=20, choices=CompetenceRole.choices)
+    role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -237,10 +240,21 @@ class Audit(models.Model):
         ]
 
     def __str__(self):
-        label = self.get_audit_type_display()
-        if self.audit_type == AuditType.SURVEILLANCE:
+        return f"{self.label} – {self.organization}"
+
+    @property
+    def label(self) -> str:
+        """'Stage 1', 'Surveillance 2', 'Special / short-notice 2': how pages, documents and the
+        client name the audit, in the active language (documents render under the recipient's).
+
+        Surveillances are numbered, as a programme has several; a special audit from its second.
+        """
+        label = str(self.get_audit_type_display())
+        if self.audit_type == AuditType.SURVEILLANCE or (
+            self.audit_type == AuditType.SPECIAL and self.sequence > 1
+        ):
             label = f"{label} {self.sequence}"
-        return f"{label} – {self.organization}"
+        return label
 
     @property
     def report_issued(self) -> bool:
@@ -272,12 +286,6 @@ class AuditSite(models.Model):
 
     def __str__(self):
         return f"{self.site} – {self.audit}"
-
-
-class TeamRole(models.TextChoices):
-    LEAD_AUDITOR = "lead_auditor", _("Lead auditor")
-    AUDITOR = "auditor", _("Auditor")
-    TECHNICAL_EXPERT = "technical_expert", _("Technical expert")
 
 
 class TeamMember(models.Model):

@@ -31,14 +31,6 @@ def programmes_for_user(user) -> QuerySet[CertificationProgramme]:
     return CertificationProgramme.objects.filter(organization__in=organizations_for_user(user))
 
 
-def is_on_team(user, audit: Audit) -> bool:
-    return audit.team.filter(user=user).exists()
-
-
-def is_lead_auditor(user, audit: Audit) -> bool:
-    return audit.team.filter(user=user, role="lead_auditor").exists()
-
-
 def audits_needing_attention(today: datetime.date) -> QuerySet[Audit]:
     """Open audits past their due date, or due soon without a confirmed plan (staff's home page)."""
     soon = today + datetime.timedelta(days=AT_RISK_DAYS)

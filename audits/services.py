@@ -1,4 +1,5 @@
-"""Writes for programmes, audits, teams and plans. Each checks its rule, then saves."""
+"""Writes for programmes, audits, teams and plans. Each checks who acts (audits.permissions) and
+its rule, then saves."""
 
 import datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import SecurityEventKind
 from accounts.security import record
+from audits import permissions
 from audits.audit_time import calculate_audit_time
 from audits.cycle import cycle_dates
 from audits.deliveries import plan_pdf_queue
@@ -28,6 +30,7 @@ from audits.sampling import SiteChoice, new_seed, select_sites
 from audits.team_rules import competence_problems, conflict_problems
 from clients.models import Organization
 from clients.services import organization_grant_view, organization_revoke_view
+from core.actors import check
 from core.errors import ConflictError, DomainError
 from standards.models import Standard
 
@@ -58,8 +61,11 @@ def primary_standard(audit_or_programme) -> Standard:
 
 
 @transaction.atomic
-def programme_create(*, organization: Organization, standards: list[Standard]) -> CertificationProgramme:
+def programme_create(
+    *, actor, organization: Organization, standards: list[Standard]
+) -> CertificationProgramme:
     """A programme with its five audits: stage 1, stage 2, two surveillances, recertification."""
+    check(actor, permissions.require_can_create_programmes)
     if not standards:
         raise DomainError(_("Choose at least one standard."), field="standards")
     missing = [standard.code for standard in standards if not hasattr(standard, "scheme")]
@@ -87,8 +93,9 @@ def programme_create(*, organization: Organization, standards: list[Standard]) -
 
 
 @transaction.atomic
-def programme_set_decision(*, programme: CertificationProgramme, decision_date: datetime.date) -> None:
+def programme_set_decision(*, actor, programme: CertificationProgramme, decision_date: datetime.date) -> None:
     """Record the decision that starts the cycle and set the due dates that follow from it."""
+    check(actor, permissions.require_can_change_programmes)
     scheme = primary_standard(programme).scheme
     dates = cycle_dates(decision_date=decision_date, scheme=scheme)
     programme.decision_date = decision_date
@@ -107,8 +114,11 @@ def programme_set_decision(*, programme: CertificationProgramme, decision_date: 
 
 
 @transaction.atomic
-def programme_next_cycle(*, programme: CertificationProgramme, decision_date: datetime.date) -> list[Audit]:
+def programme_next_cycle(
+    *, actor, programme: CertificationProgramme, decision_date: datetime.date
+) -> list[Audit]:
     """After a renewal: the next cycle's two surveillances and recertification, due from the decision."""
+    check(actor, permissions.require_can_change_programmes)
     dates = cycle_dates(decision_date=decision_date, scheme=primary_standard(programme).scheme)
     programme.decision_date = decision_date
     programme.save(update_fields=["decision_date"])
@@ -132,9 +142,15 @@ def programme_next_cycle(*, programme: CertificationProgramme, decision_date: da
 
 @transaction.atomic
 def audit_add(
-    *, programme: CertificationProgramme, audit_type: str = AuditType.SPECIAL, due_date=None, scope: str = ""
+    *,
+    actor,
+    programme: CertificationProgramme,
+    audit_type: str = AuditType.SPECIAL,
+    due_date=None,
+    scope: str = "",
 ) -> Audit:
     """A special or short-notice audit added to a programme."""
+    check(actor, permissions.require_can_add_audits)
     audit = Audit.objects.create(
         organization=programme.organization,
         programme=programme,
@@ -159,7 +175,8 @@ AUDIT_FIELDS = ("mode", "start_date", "end_date", "objectives", "scope", "criter
 
 
 @transaction.atomic
-def audit_update(*, audit: Audit, sites=None, **data) -> Audit:
+def audit_update(*, actor, audit: Audit, sites=None, **data) -> Audit:
+    check(actor, permissions.require_can_manage_audits)
     _require_editable(audit)
     unknown = set(data) - set(AUDIT_FIELDS)
     if unknown:
@@ -184,11 +201,12 @@ def audit_update(*, audit: Audit, sites=None, **data) -> Audit:
 
 
 @transaction.atomic
-def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None) -> Audit:
+def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None = None) -> Audit:
     """Compute the audit time and choose the sites to visit; keep both as the justification record.
 
     The seed of the random part of the sample is stored, so the choice can be reproduced.
     """
+    check(actor, permissions.require_can_plan, audit)
     _require_editable(audit)
     standard = primary_standard(audit)
     sites = list(audit.organization.sites.all())
@@ -209,39 +227,15 @@ def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None)
         )
 
     result = calculate()
-    # The justification and warnings are words: kept in every language, each reader sees their own.
-    wording = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            worded = calculate()
-            wording[language] = {
-                "justification": [str(line) for line in worded.justification],
-                "warnings": [str(line) for line in worded.warnings],
-            }
+    wording = _in_every_language(calculate)
     seed = new_seed() if seed is None else seed
-    visits = {}
-    if audit.programme_id:
-        for site_id in (
-            Audit.sites.through.objects.filter(
-                audit__programme_id=audit.programme_id,
-                audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.CLOSED],
-            )
-            .exclude(audit=audit)
-            .values_list("site_id", flat=True)
-        ):
-            visits[site_id] = visits.get(site_id, 0) + 1
     chosen = select_sites(
         sites=[SiteChoice(site.pk, site.name, site.is_central_function) for site in sites],
         sample=result.sampled_sites,
         seed=seed,
-        visits_in_cycle=visits,
+        visits_in_cycle=_visits_in_cycle(audit),
     )
-    if audit.audit_type == AuditType.STAGE1:
-        days = result.stage1_days
-    elif audit.audit_type == AuditType.STAGE2:
-        days = result.stage2_days
-    else:
-        days = result.days
+    days = days_of_audit(audit, result)
     audit.planned_days = days
     audit.sampling_seed = seed
     audit.time_calculation = {
@@ -261,12 +255,53 @@ def audit_compute_time(*, audit: Audit, adjustments=(), seed: int | None = None)
     return audit
 
 
+def _in_every_language(calculate) -> dict:
+    """The justification and warnings are words: kept in every language, each reader sees their own."""
+    wording = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            worded = calculate()
+            wording[language] = {
+                "justification": [str(line) for line in worded.justification],
+                "warnings": [str(line) for line in worded.warnings],
+            }
+    return wording
+
+
+def _visits_in_cycle(audit: Audit) -> dict[int, int]:
+    """How often each site was visited by the programme's other confirmed or closed audits."""
+    visits: dict[int, int] = {}
+    if audit.programme_id:
+        for site_id in (
+            Audit.sites.through.objects.filter(
+                audit__programme_id=audit.programme_id,
+                audit__status__in=[AuditStatus.CONFIRMED, AuditStatus.CLOSED],
+            )
+            .exclude(audit=audit)
+            .values_list("site_id", flat=True)
+        ):
+            visits[site_id] = visits.get(site_id, 0) + 1
+    return visits
+
+
+def days_of_audit(audit: Audit, result) -> Decimal:
+    """Stage 1 and stage 2 each plan their share of the initial time; the others their whole time."""
+    if audit.audit_type == AuditType.STAGE1:
+        return result.stage1_days
+    if audit.audit_type == AuditType.STAGE2:
+        return result.stage2_days
+    return result.days
+
+
 # -- Team ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def team_member_add(*, audit: Audit, user, role: str, today: datetime.date | None = None) -> TeamMember:
-    """Add a member after the competence and impartiality checks; grant them the audit."""
+def team_member_add(
+    *, actor, audit: Audit, user, role: str, today: datetime.date | None = None
+) -> TeamMember:
+    """Add a member (`user`) after the competence and impartiality checks; grant them the audit."""
+    check(actor, permissions.require_can_manage_audits)
     _require_editable(audit)
     today = today or timezone.localdate()
     if role not in TeamRole.values:
@@ -297,7 +332,8 @@ def team_member_add(*, audit: Audit, user, role: str, today: datetime.date | Non
 
 
 @transaction.atomic
-def team_member_remove(*, member: TeamMember) -> None:
+def team_member_remove(*, actor, member: TeamMember) -> None:
+    check(actor, permissions.require_can_manage_audits)
     audit = member.audit
     _require_editable(audit)
     if member.slots.exists():
@@ -344,7 +380,8 @@ def _overlap(day_date, start, end, *, user, exclude_slot=None):
 
 
 @transaction.atomic
-def plan_day_add(*, audit: Audit, date: datetime.date, site) -> AuditDay:
+def plan_day_add(*, actor, audit: Audit, date: datetime.date, site) -> AuditDay:
+    check(actor, permissions.require_can_plan, audit)
     _require_editable(audit)
     if not audit.sites.filter(pk=site.pk).exists():
         raise DomainError(
@@ -367,7 +404,8 @@ def plan_day_add(*, audit: Audit, date: datetime.date, site) -> AuditDay:
 
 
 @transaction.atomic
-def plan_day_remove(*, day: AuditDay) -> None:
+def plan_day_remove(*, actor, day: AuditDay) -> None:
+    check(actor, permissions.require_can_plan, day.audit)
     _require_editable(day.audit)
     _reopen_plan(day.audit)
     day.delete()
@@ -375,9 +413,17 @@ def plan_day_remove(*, day: AuditDay) -> None:
 
 @transaction.atomic
 def plan_slot_add(
-    *, day: AuditDay, start: datetime.time, end: datetime.time, member: TeamMember, activity: str, clauses=()
+    *,
+    actor,
+    day: AuditDay,
+    start: datetime.time,
+    end: datetime.time,
+    member: TeamMember,
+    activity: str,
+    clauses=(),
 ) -> PlanSlot:
     audit = day.audit
+    check(actor, permissions.require_can_plan, audit)
     _require_editable(audit)
     if end <= start:
         raise DomainError(_("A slot must end after it starts."), field="end")
@@ -415,7 +461,8 @@ def plan_slot_add(
 
 
 @transaction.atomic
-def plan_slot_remove(*, slot: PlanSlot) -> None:
+def plan_slot_remove(*, actor, slot: PlanSlot) -> None:
+    check(actor, permissions.require_can_plan, slot.day.audit)
     _require_editable(slot.day.audit)
     _reopen_plan(slot.day.audit)
     slot.delete()
@@ -455,7 +502,8 @@ def plan_problems(audit: Audit) -> list[str]:
 
 
 @transaction.atomic
-def plan_confirm(*, audit: Audit, justification: str = "") -> Audit:
+def plan_confirm(*, actor, audit: Audit, justification: str = "") -> Audit:
+    check(actor, permissions.require_can_plan, audit)
     _require_editable(audit)
     if audit.status != AuditStatus.PLANNED:
         raise ConflictError(_("The plan is already confirmed."))

@@ -5,17 +5,17 @@ import datetime
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, Competence, CompetenceRole, TeamRole
+from audits.models import Audit, Competence, TeamRole
 from clients.models import ConsultancyDeclaration
 
 # A competence role qualifies for these team roles: a lead auditor may also serve as auditor.
 QUALIFYING_COMPETENCES = {
-    TeamRole.LEAD_AUDITOR: {CompetenceRole.LEAD_AUDITOR},
-    TeamRole.AUDITOR: {CompetenceRole.LEAD_AUDITOR, CompetenceRole.AUDITOR},
+    TeamRole.LEAD_AUDITOR: {TeamRole.LEAD_AUDITOR},
+    TeamRole.AUDITOR: {TeamRole.LEAD_AUDITOR, TeamRole.AUDITOR},
     TeamRole.TECHNICAL_EXPERT: {
-        CompetenceRole.LEAD_AUDITOR,
-        CompetenceRole.AUDITOR,
-        CompetenceRole.TECHNICAL_EXPERT,
+        TeamRole.LEAD_AUDITOR,
+        TeamRole.AUDITOR,
+        TeamRole.TECHNICAL_EXPERT,
     },
 }
 COOLING_OFF_YEARS = 2

@@ -12,9 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import is_auditor, is_staff_member
 from accounts.submissions import submitted_once
-from audits import services
+from audits import permissions, services
 from audits.audit_time import calculate_audit_time
 from audits.cycle import audit_flags
 from audits.documents import calculation_in_language
@@ -34,10 +33,9 @@ from audits.forms import (
     plan_day_label,
 )
 from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
-from audits.selectors import audits_for_user, is_lead_auditor, programmes_for_user
-from clients.selectors import membership_of
+from audits.selectors import audits_for_user, programmes_for_user
 from core.errors import DomainError
-from core.views import require_perm, save_with_service
+from core.views import save_with_service
 from standards.models import Clause
 
 CLOSED_STATES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
@@ -74,9 +72,8 @@ def programme_detail(request, pk):
     coverage = [{"clause": clause, "audits": sorted(covered.get(clause.pk, ()))} for clause in clauses]
     context = {
         "programme": programme,
-        "can_change": request.user.has_perm("audits.change_certificationprogramme"),
-        "can_quote": is_staff_member(request.user)
-        or getattr(membership_of(request.user), "organization_id", None) == programme.organization_id,
+        "can_change": permissions.can_change_programmes(request.user),
+        "can_quote": permissions.can_see_quote(request.user, programme),
         "rows": rows,
         "coverage": coverage,
         "uncovered": sum(1 for row in coverage if not row["audits"]),
@@ -96,11 +93,13 @@ def _programme_for_user(user, pk) -> CertificationProgramme:
 @require_http_methods(["GET", "POST"])
 @submitted_once
 def programme_create(request):
-    require_perm(request.user, "audits.add_certificationprogramme")
+    permissions.require_can_create_programmes(request.user)
     initial = {"organization": request.GET.get("organization")} if request.method == "GET" else None
     form = ProgrammeForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        programme = save_with_service(form, lambda: services.programme_create(**form.cleaned_data))
+        programme = save_with_service(
+            form, lambda: services.programme_create(actor=request.user, **form.cleaned_data)
+        )
         if programme is not None:
             messages.success(
                 request, _("Programme created with its five audits, from stage 1 to recertification.")
@@ -113,14 +112,14 @@ def programme_create(request):
 @require_http_methods(["GET", "POST"])
 def programme_decision(request, pk):
     programme = _programme_for_user(request.user, pk)
-    require_perm(request.user, "audits.change_certificationprogramme")
+    permissions.require_can_change_programmes(request.user)
     form = DecisionDateForm(request.POST or None, initial={"decision_date": programme.decision_date})
     if request.method == "POST" and form.is_valid():
         saved = save_with_service(
             form,
             lambda: (
                 services.programme_set_decision(
-                    programme=programme, decision_date=form.cleaned_data["decision_date"]
+                    actor=request.user, programme=programme, decision_date=form.cleaned_data["decision_date"]
                 )
                 or programme
             ),
@@ -137,10 +136,12 @@ def programme_decision(request, pk):
 def audit_create(request, pk):
     """A special or short-notice audit added to a programme."""
     programme = _programme_for_user(request.user, pk)
-    require_perm(request.user, "audits.add_audit")
+    permissions.require_can_add_audits(request.user)
     form = SpecialAuditForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        audit = save_with_service(form, lambda: services.audit_add(programme=programme, **form.cleaned_data))
+        audit = save_with_service(
+            form, lambda: services.audit_add(actor=request.user, programme=programme, **form.cleaned_data)
+        )
         if audit is not None:
             messages.success(request, _("Special audit added."))
             return redirect("audits:audit-detail", pk=audit.pk)
@@ -155,21 +156,15 @@ def _audit_for_user(user, pk) -> Audit:
     return get_object_or_404(audits_for_user(user).select_related("organization", "programme"), pk=pk)
 
 
-def _can_plan(user, audit) -> bool:
-    return is_staff_member(user) or is_lead_auditor(user, audit)
-
-
 def _planner_audit(request, pk) -> Audit:
     audit = _audit_for_user(request.user, pk)
-    if not _can_plan(request.user, audit):
-        raise PermissionDenied
+    permissions.require_can_plan(request.user, audit)
     return audit
 
 
 def _staff_audit(request, pk) -> Audit:
     audit = _audit_for_user(request.user, pk)
-    if not is_staff_member(request.user):
-        raise PermissionDenied
+    permissions.require_can_manage_audits(request.user)
     return audit
 
 
@@ -214,7 +209,7 @@ def audit_detail(request, pk):
     asks them through their template tags, so audits imports neither.
     """
     audit = _audit_for_user(request.user, pk)
-    can_plan = _can_plan(request.user, audit)
+    can_plan = permissions.can_plan(request.user, audit)
     days = list(_plan_days(audit))
     has_report_pdf = audit.documents.filter(kind="report").exists()
     context = {
@@ -226,7 +221,7 @@ def audit_detail(request, pk):
         "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
         "calculation": calculation_in_language(audit.time_calculation),
         "can_plan": can_plan and audit.status == AuditStatus.PLANNED,
-        "can_edit": is_staff_member(request.user) and audit.status not in CLOSED_STATES,
+        "can_edit": permissions.can_manage_audits(request.user) and audit.status not in CLOSED_STATES,
         "problems": services.plan_problems(audit) if can_plan and audit.status == AuditStatus.PLANNED else [],
         "has_plan_pdf": audit.documents.filter(kind="plan").exists(),
         "has_report_pdf": has_report_pdf,
@@ -234,10 +229,10 @@ def audit_detail(request, pk):
             audit.nonconformities.select_related("finding__clause", "audit__organization").order_by("number")
         ),
         "can_close": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
-        and is_lead_auditor(request.user, audit),
+        and permissions.can_close(request.user, audit),
         # The checklist opens once the plan is confirmed; the client's users read it after closing.
         "can_checklist": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS, AuditStatus.CLOSED)
-        and (membership_of(request.user) is None or audit.report_issued),
+        and permissions.can_read_findings(request.user, audit),
     }
     return render(request, "audits/audit_detail.html", context)
 
@@ -250,7 +245,10 @@ def audit_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in AuditForm.Meta.fields}
         saved = save_with_service(
-            form, lambda: services.audit_update(audit=audit, sites=form.cleaned_data["sites"], **data)
+            form,
+            lambda: services.audit_update(
+                actor=request.user, audit=audit, sites=form.cleaned_data["sites"], **data
+            ),
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))
@@ -276,7 +274,7 @@ def audit_time(request, pk):
         saved = save_with_service(
             form,
             lambda: services.audit_compute_time(
-                audit=audit, adjustments=adjustments_from(formset), seed=seed
+                actor=request.user, audit=audit, adjustments=adjustments_from(formset), seed=seed
             ),
         )
         if saved is not None:
@@ -302,7 +300,9 @@ def audit_team(request, pk):
     audit = _staff_audit(request, pk)
     form = TeamMemberForm(request.POST or None, audit=audit)
     if request.method == "POST" and form.is_valid():
-        member = save_with_service(form, lambda: services.team_member_add(audit=audit, **form.cleaned_data))
+        member = save_with_service(
+            form, lambda: services.team_member_add(actor=request.user, audit=audit, **form.cleaned_data)
+        )
         if member is not None:
             messages.success(
                 request,
@@ -319,7 +319,7 @@ def audit_team_remove(request, pk, member_pk):
     audit = _staff_audit(request, pk)
     member = get_object_or_404(audit.team.select_related("user"), pk=member_pk)
     try:
-        services.team_member_remove(member=member)
+        services.team_member_remove(actor=request.user, member=member)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -337,12 +337,16 @@ def audit_plan(request, pk):
     day_form = PlanDayForm(request.POST if posted == "day" else None, audit=audit, prefix="day")
     slot_form = PlanSlotForm(request.POST if posted == "slot" else None, audit=audit, prefix="slot")
     if posted == "day" and day_form.is_valid():
-        day = save_with_service(day_form, lambda: services.plan_day_add(audit=audit, **day_form.cleaned_data))
+        day = save_with_service(
+            day_form, lambda: services.plan_day_add(actor=request.user, audit=audit, **day_form.cleaned_data)
+        )
         if day is not None:
             messages.success(request, _("Day added: %(day)s.") % {"day": plan_day_label(day)})
             return redirect("audits:audit-plan", pk=audit.pk)
     if posted == "slot" and slot_form.is_valid():
-        slot = save_with_service(slot_form, lambda: services.plan_slot_add(**slot_form.cleaned_data))
+        slot = save_with_service(
+            slot_form, lambda: services.plan_slot_add(actor=request.user, **slot_form.cleaned_data)
+        )
         if slot is not None:
             described = f"{plan_day_label(slot.day)} · {slot.start:%H:%M}–{slot.end:%H:%M} {slot.activity}"
             messages.success(request, _("Slot added: %(slot)s.") % {"slot": described})
@@ -376,7 +380,7 @@ def _remove(request, audit, remove, what):
 def plan_day_remove(request, pk, day_pk):
     audit = _planner_audit(request, pk)
     day = get_object_or_404(audit.days.select_related("site", "audit"), pk=day_pk)
-    return _remove(request, audit, lambda: services.plan_day_remove(day=day), str(day))
+    return _remove(request, audit, lambda: services.plan_day_remove(actor=request.user, day=day), str(day))
 
 
 @login_required
@@ -386,7 +390,9 @@ def plan_slot_remove(request, pk, slot_pk):
     slot = get_object_or_404(
         PlanSlot.objects.filter(day__audit=audit).select_related("day__audit"), pk=slot_pk
     )
-    return _remove(request, audit, lambda: services.plan_slot_remove(slot=slot), slot.activity)
+    return _remove(
+        request, audit, lambda: services.plan_slot_remove(actor=request.user, slot=slot), slot.activity
+    )
 
 
 @login_required
@@ -397,7 +403,9 @@ def audit_plan_confirm(request, pk):
     if form.is_valid():
         confirmed = save_with_service(
             form,
-            lambda: services.plan_confirm(audit=audit, justification=form.cleaned_data["justification"]),
+            lambda: services.plan_confirm(
+                actor=request.user, audit=audit, justification=form.cleaned_data["justification"]
+            ),
         )
         if confirmed is not None:
             messages.success(
@@ -416,7 +424,7 @@ def audit_plan_confirm(request, pk):
 @login_required
 def calculator(request):
     """The audit-time calculator for planners: the numbers and justification, nothing saved."""
-    if not (is_staff_member(request.user) or is_auditor(request.user)):
+    if not permissions.can_use_calculator(request.user):
         raise PermissionDenied
     submitted = "standard" in request.GET
     form = CalculatorForm(request.GET if submitted else None)

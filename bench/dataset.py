@@ -58,6 +58,8 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.actors import SYSTEM
+
 PASSWORD = "bench-password-1"  # noqa: S105 - the benchmark users are throwaway accounts
 STAFF_USERNAME = "bench-staff"
 LEAD_USERNAME = "bench-lead"
@@ -381,15 +383,15 @@ def _organizations(rng: random.Random, size: Size):
 
 
 def _client_and_competence(client, lead, organization, standard, today: datetime.date) -> None:
-    from audits.models import Competence, CompetenceRole
+    from audits.models import Competence, TeamRole
     from clients.models import ClientRole
     from clients.services import client_membership_create
 
-    client_membership_create(user=client, organization=organization, role=ClientRole.ADMIN)
+    client_membership_create(actor=SYSTEM, user=client, organization=organization, role=ClientRole.ADMIN)
     Competence.objects.create(
         user=lead,
         standard=standard,
-        role=CompetenceRole.LEAD_AUDITOR,
+        role=TeamRole.LEAD_AUDITOR,
         valid_from=today.replace(day=1) - _days(3 * 365),
         valid_to=today + _days(3 * 365),
         notes="Benchmark lead auditor.",
@@ -418,10 +420,10 @@ def _big_programme(rng: random.Random, organization, sites, standard, lead, toda
         team_member_add,
     )
 
-    programme = programme_create(organization=organization, standards=[standard])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standard])
     audits = {(audit.audit_type, audit.sequence): audit for audit in programme.audits.all()}
     decided_on = add_months(today, -33)  # the recertification falls due in a few months
-    programme_set_decision(programme=programme, decision_date=decided_on)
+    programme_set_decision(actor=SYSTEM, programme=programme, decision_date=decided_on)
     surveillance_1 = Audit.objects.get(pk=audits[(AuditType.SURVEILLANCE, 1)].pk)
     surveillance_2 = Audit.objects.get(pk=audits[(AuditType.SURVEILLANCE, 2)].pk)
     central, *others = sites
@@ -461,6 +463,7 @@ def _big_programme(rng: random.Random, organization, sites, standard, lead, toda
     big = audits[(AuditType.RECERTIFICATION, 1)]
     big.refresh_from_db()
     audit_update(
+        actor=SYSTEM,
         audit=big,
         mode=AuditMode.ON_SITE,
         start_date=today,
@@ -469,19 +472,23 @@ def _big_programme(rng: random.Random, organization, sites, standard, lead, toda
         objectives=OBJECTIVES,
         criteria=CRITERIA,
     )
-    member = team_member_add(audit=big, user=lead, role=TeamRole.LEAD_AUDITOR, today=today)
-    audit_compute_time(audit=big, seed=rng.randrange(1, 2**31))
+    member = team_member_add(actor=SYSTEM, audit=big, user=lead, role=TeamRole.LEAD_AUDITOR, today=today)
+    audit_compute_time(actor=SYSTEM, audit=big, seed=rng.randrange(1, 2**31))
     if set(big.sites.values_list("pk", flat=True)) != {site.pk for site in sites}:
-        audit_update(audit=big, sites=sites)  # the sample took fewer: this audit visits them all
+        audit_update(
+            actor=SYSTEM, audit=big, sites=sites
+        )  # the sample took fewer: this audit visits them all
     clauses = list(standard.clauses.filter(auditable=True).order_by("order"))
     half = len(clauses) // 2
     for i, site in enumerate(sites):
-        day = plan_day_add(audit=big, date=today + _days(i), site=site)
+        day = plan_day_add(actor=SYSTEM, audit=big, date=today + _days(i), site=site)
         for start, end, activity, chosen in (
             (datetime.time(9), datetime.time(12), "Customer relationship and organisation", clauses[:half]),
             (datetime.time(13), datetime.time(16, 30), "Operations and improvement", clauses[half:]),
         ):
-            plan_slot_add(day=day, start=start, end=end, member=member, activity=activity, clauses=chosen)
+            plan_slot_add(
+                actor=SYSTEM, day=day, start=start, end=end, member=member, activity=activity, clauses=chosen
+            )
     Audit.objects.filter(pk=big.pk).update(
         status=AuditStatus.IN_PROGRESS,
         confirmed_at=_at(today - _days(14), 10),

@@ -1,6 +1,5 @@
 """/api/v1/certificates/: certificates and their life over the API. The rules: certificates.services."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -10,10 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.roles import is_staff_member
 from audits.api import AuditScopedViewSet
 from certificates import services
 from certificates.models import (
@@ -25,6 +22,7 @@ from certificates.models import (
     Decision,
     DecisionOutcome,
 )
+from certificates.permissions import require_can_change_certificates, require_can_decide
 from certificates.selectors import certificates_for_user
 from certificates.views import revision_pdf_response
 from clients.selectors import organizations_for_user
@@ -274,14 +272,10 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         """One change: 404 for outsiders, then 403 for anyone but staff, then the body, then the service."""
         certificate = self.get_object()
         # The role comes before the body: a reader who may not act learns nothing from a 400.
-        if not is_staff_member(request.user):
-            raise PermissionDenied(_("Only certification staff change certificates."))
+        require_can_change_certificates(request.user)
         data = data_class(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            perform(certificate, data.validated_data)
-        except DjangoPermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None  # DRF would replace the reason with its own
+        perform(certificate, data.validated_data)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
@@ -360,8 +354,7 @@ class AuditDecisionViewSet(AuditScopedViewSet):
         """
         audit = self.get_object()
         # 403 before any 400: a body is only worth validating from the one who may decide.
-        if not is_staff_member(request.user):
-            raise PermissionDenied(_("Only certification staff make certification decisions."))
+        require_can_decide(request.user)
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.decision_record(audit=audit, user=request.user, **data.validated_data)

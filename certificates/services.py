@@ -8,14 +8,12 @@ who and why, and a change of contents is a new revision whose PDF is made by a C
 import datetime
 from typing import Literal, overload
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import SecurityEventKind
-from accounts.roles import is_staff_member
 from accounts.security import record
 from audits.cycle import add_months, cycle_dates
 from audits.models import Audit, AuditStatus, AuditType, TeamMember
@@ -32,6 +30,7 @@ from certificates.models import (
     Decision,
     DecisionOutcome,
 )
+from certificates.permissions import require_can_change_certificates, require_can_decide
 from core.errors import ConflictError, DomainError
 from findings.ncr import open_majors
 
@@ -102,8 +101,7 @@ def decision_record(
     *, audit: Audit, user, outcome: str, rationale: str, decided_on: datetime.date | None = None
 ) -> Decision:
     """Record the decision; a grant issues the certificate, a renewal renews it."""
-    if not is_staff_member(user):
-        raise PermissionDenied(_("Only certification staff make certification decisions."))
+    require_can_decide(user)
     # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
     audit = (
         Audit.objects.select_for_update(of=("self",))
@@ -144,12 +142,12 @@ def decision_record(
         decided_on=decided_on,
     )
     if outcome == DecisionOutcome.GRANT:
-        programme_set_decision(programme=programme, decision_date=decided_on)
+        programme_set_decision(actor=user, programme=programme, decision_date=decided_on)
         certificate_issue(decision=decision, user=user)
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
-        programme_next_cycle(programme=programme, decision_date=decided_on)
+        programme_next_cycle(actor=user, programme=programme, decision_date=decided_on)
     elif outcome == DecisionOutcome.MAINTAIN:
         maintained = _current_certificate(audit, required=False)
         if maintained is not None:
@@ -253,6 +251,7 @@ def _set_sites(certificate: Certificate, site_scopes) -> None:
 
 def certificate_issue(*, decision: Decision, user) -> Certificate:
     """The certificate a grant decision issues, with revision 1 and its PDF to come."""
+    require_can_change_certificates(user)
     audit = decision.audit
     programme = audit.programme
     if programme is None:  # decision_record refuses such an audit before it comes here
@@ -287,11 +286,6 @@ def _lock(certificate: Certificate) -> Certificate:
     return Certificate.objects.select_for_update().get(pk=certificate.pk)
 
 
-def _require_staff(user) -> None:
-    if not is_staff_member(user):
-        raise PermissionDenied(_("Only certification staff change certificates."))
-
-
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -320,7 +314,7 @@ def _require_not_expired(certificate: Certificate, today: datetime.date) -> None
 def certificate_suspend(
     *, certificate: Certificate, user, reason: str, until: datetime.date | None = None
 ) -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("suspended"))
@@ -348,7 +342,7 @@ def certificate_suspend(
 
 @transaction.atomic
 def certificate_restore(*, certificate: Certificate, user, reason: str = "") -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.SUSPENDED:
         raise _refuse(certificate, _("restored"))
@@ -363,7 +357,7 @@ def certificate_restore(*, certificate: Certificate, user, reason: str = "") -> 
 
 @transaction.atomic
 def certificate_withdraw(*, certificate: Certificate, user, reason: str) -> Certificate:
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status not in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED):
         raise _refuse(certificate, _("withdrawn"))
@@ -381,7 +375,7 @@ def certificate_change_scope(
     *, certificate: Certificate, user, reason: str, scope: str, site_scopes
 ) -> Certificate:
     """Reduce or extend the scope and sites: a new revision with today's issue date."""
-    _require_staff(user)
+    require_can_change_certificates(user)
     certificate = _lock(certificate)
     if certificate.status != CertificateStatus.ACTIVE:
         raise _refuse(certificate, _("changed"))
@@ -413,6 +407,7 @@ def certificate_change_scope(
 
 def certificate_renew(*, certificate: Certificate, decision: Decision, user) -> Certificate:
     """Renewal on recertification: same number, new expiry, a new revision."""
+    require_can_change_certificates(user)
     if certificate.status == CertificateStatus.WITHDRAWN:
         raise _refuse(certificate, _("renewed"))
     scheme = primary_standard(certificate).scheme
@@ -433,7 +428,10 @@ def certificate_renew(*, certificate: Certificate, decision: Decision, user) -> 
 
 @transaction.atomic
 def certificates_daily(*, today: datetime.date) -> dict:
-    """Expire certificates past their expiry date; flag suspensions past their end, once each."""
+    """Expire certificates past their expiry date; flag suspensions past their end, once each.
+
+    A system service: celery beat runs it each morning; no person acts.
+    """
     expired = 0
     for certificate in Certificate.objects.select_for_update().filter(
         status__in=[CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED], expiry_date__lt=today

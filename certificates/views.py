@@ -3,20 +3,23 @@ read and download their own certificates."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.roles import is_staff_member
 from accounts.submissions import submitted_once
 from audits.selectors import audits_for_user
 from certificates import services
 from certificates.documents import revision_has_pdf, revision_pdf_store
 from certificates.forms import DecisionForm, ReasonForm, RestoreForm, ScopeForm, SuspendForm
 from certificates.models import Certificate, CertificateRevision, CertificateStatus, DecisionOutcome
+from certificates.permissions import (
+    can_change_certificates,
+    require_can_change_certificates,
+    require_can_decide,
+)
 from certificates.selectors import certificates_for_user
 from core.views import save_with_service
 
@@ -31,8 +34,7 @@ def decision(request, pk):
     audit = get_object_or_404(
         audits_for_user(request.user).select_related("organization", "programme"), pk=pk
     )
-    if not is_staff_member(request.user):
-        raise PermissionDenied
+    require_can_decide(request.user)
     outcomes = [DecisionOutcome(value) for value in services.OUTCOMES_FOR.get(audit.audit_type, ())]
     problems = services.decision_problems(audit=audit, user=request.user)
     form = DecisionForm(request.POST or None, outcomes=outcomes)
@@ -94,7 +96,7 @@ def _certificate(request, pk) -> Certificate:
 
 
 def _context(request, certificate, **forms):
-    staff = is_staff_member(request.user)
+    staff = can_change_certificates(request.user)
     context = {
         "certificate": certificate,
         "sites": list(certificate.sites.all()),
@@ -134,8 +136,7 @@ def certificate_detail(request, pk):
 def _act(request, pk, form, form_name, act, success):
     """One lifecycle step from its form; a refusal shows the page again with the reason and the text."""
     certificate = _certificate(request, pk)
-    if not is_staff_member(request.user):
-        raise PermissionDenied
+    require_can_change_certificates(request.user)
     form = form(certificate)
     if form.is_valid():
         done = save_with_service(form, lambda: act(certificate, form))

@@ -35,10 +35,12 @@ class OrganizationSerializer(SharedReadFieldsMixin, serializers.ModelSerializer)
         return normalize_swedish_org_number(value or "")
 
     def create(self, validated_data):
-        return services.organization_create(**validated_data)
+        return services.organization_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return services.organization_update(organization=instance, **validated_data)
+        return services.organization_update(
+            actor=self.context["request"].user, organization=instance, **validated_data
+        )
 
 
 @functools.cache
@@ -95,11 +97,11 @@ class SiteSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return services.site_create(**validated_data)
+        return services.site_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("organization", None)
-        return services.site_update(site=instance, **validated_data)
+        return services.site_update(actor=self.context["request"].user, site=instance, **validated_data)
 
 
 class SiteFilter(FilterSet):
@@ -122,4 +124,4 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     @transaction.atomic
     def perform_destroy(self, instance):
-        services.site_delete(site=instance)
+        services.site_delete(actor=self.request.user, site=instance)

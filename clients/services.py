@@ -1,4 +1,5 @@
-"""Writes to organisations, sites, declarations and client users. Each checks and then saves."""
+"""Writes to organisations, sites, declarations and client users. Each checks who acts
+(clients.permissions) and the record, then saves."""
 
 from decimal import Decimal
 
@@ -14,6 +15,8 @@ from accounts.models import SecurityEventKind
 from accounts.roles import CLIENT_USERS, role_group
 from accounts.security import record
 from clients.models import ClientMembership, ClientRole, ConsultancyDeclaration, Organization, Site
+from clients.permissions import require_can_change
+from core.actors import check
 from core.errors import ConflictError
 
 ORGANIZATION_FIELDS = (
@@ -53,27 +56,32 @@ def _apply(instance, fields: tuple[str, ...], data: dict):
 
 
 @transaction.atomic
-def organization_create(**data) -> Organization:
+def organization_create(*, actor, **data) -> Organization:
+    check(actor, require_can_change, "add", Organization)
     return _apply(Organization(), ORGANIZATION_FIELDS, data)
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, **data) -> Organization:
+def organization_update(*, actor, organization: Organization, **data) -> Organization:
+    check(actor, require_can_change, "change", Organization)
     return _apply(organization, ORGANIZATION_FIELDS, data)
 
 
 @transaction.atomic
-def site_create(*, organization: Organization, **data) -> Site:
+def site_create(*, actor, organization: Organization, **data) -> Site:
+    check(actor, require_can_change, "add", Site)
     return _apply(Site(organization=organization), SITE_FIELDS, data)
 
 
 @transaction.atomic
-def site_update(*, site: Site, **data) -> Site:
+def site_update(*, actor, site: Site, **data) -> Site:
+    check(actor, require_can_change, "change", Site)
     return _apply(site, SITE_FIELDS, data)
 
 
 @transaction.atomic
-def site_delete(*, site: Site) -> None:
+def site_delete(*, actor, site: Site) -> None:
+    check(actor, require_can_change, "delete", Site)
     # Audits record which sites they visited; that history must stay intact.
     if site.audits.exists():
         raise ConflictError(
@@ -93,7 +101,8 @@ def organization_personnel(organization: Organization) -> Decimal:
 
 
 @transaction.atomic
-def declaration_create(*, organization: Organization, **data) -> ConsultancyDeclaration:
+def declaration_create(*, actor, organization: Organization, **data) -> ConsultancyDeclaration:
+    check(actor, require_can_change, "add", ConsultancyDeclaration)
     declaration = ConsultancyDeclaration(organization=organization, **data)
     declaration.full_clean()
     declaration.save()
@@ -101,7 +110,11 @@ def declaration_create(*, organization: Organization, **data) -> ConsultancyDecl
 
 
 def organization_grant_view(*, user, organization: Organization) -> None:
-    """Let a user (an auditor on its audit team, or a client user) see the organisation."""
+    """Let a user (an auditor on its audit team, or a client user) see the organisation.
+
+    With organization_revoke_view, a step of the services that checked who acts
+    (team_member_add and _remove, client_membership_create and _delete), never called alone.
+    """
     assign_perm("clients.view_organization", user, organization)
     record(
         SecurityEventKind.PERMISSION_GRANTED,
@@ -124,6 +137,7 @@ def organization_revoke_view(*, user, organization: Organization) -> None:
 @transaction.atomic
 def client_user_create(
     *,
+    actor,
     organization: Organization,
     username: str,
     email: str,
@@ -139,6 +153,7 @@ def client_user_create(
     Without a password the account can only be entered through the invitation's set-password
     link, so nobody at the certification body ever knows a client's password.
     """
+    check(actor, require_can_change, "add", ClientMembership)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "This username is already taken."})
@@ -151,7 +166,7 @@ def client_user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    client_membership_create(user=user, organization=organization, role=role)
+    client_membership_create(actor=actor, user=user, organization=organization, role=role)
     if send_invitation and email:
         # Recorded with the user, sent once this commits (or once the broker is back).
         invitation_queue(user=user)
@@ -159,7 +174,8 @@ def client_user_create(
 
 
 @transaction.atomic
-def client_membership_create(*, user, organization: Organization, role: str) -> ClientMembership:
+def client_membership_create(*, actor, user, organization: Organization, role: str) -> ClientMembership:
+    check(actor, require_can_change, "add", ClientMembership)
     if ClientMembership.objects.filter(user=user).exists():
         raise ConflictError(f"{user} already belongs to a client organisation.")
     membership = ClientMembership(user=user, organization=organization, role=role)
@@ -171,7 +187,8 @@ def client_membership_create(*, user, organization: Organization, role: str) -> 
 
 
 @transaction.atomic
-def client_membership_delete(*, membership: ClientMembership) -> None:
+def client_membership_delete(*, actor, membership: ClientMembership) -> None:
+    check(actor, require_can_change, "delete", ClientMembership)
     organization_revoke_view(user=membership.user, organization=membership.organization)
     membership.user.groups.remove(role_group(CLIENT_USERS))
     membership.delete()

@@ -9,14 +9,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.submissions import submitted_once
 from clients import services
 from clients.forms import ClientUserForm, DeclarationForm, OrganizationForm, SiteForm
-from clients.models import Site
+from clients.models import ClientMembership, ConsultancyDeclaration, Organization, Site
+from clients.permissions import can_change, require_can_change
 from clients.selectors import (
     get_organization_for_user,
     organization_declarations,
     organization_memberships,
     organizations_for_user,
 )
-from core.views import require_perm, save_with_service
+from core.views import save_with_service
 
 
 @login_required
@@ -34,14 +35,14 @@ def organization_list(request):
 @login_required
 def organization_detail(request, pk):
     organization = get_organization_for_user(request.user, pk)
-    can_change = request.user.has_perm("clients.change_organization")
+    may_change = can_change(request.user, "change", Organization)
     context = {
         "organization": organization,
         "sites": organization.sites.all(),
         "programmes": organization.programmes.prefetch_related("standards"),
-        "can_change": can_change,
+        "can_change": may_change,
     }
-    if can_change:
+    if may_change:
         # Who the client's users are and who advised it is internal to the certification body.
         context["memberships"] = organization_memberships(organization)
         context["declarations"] = organization_declarations(organization)
@@ -52,10 +53,12 @@ def organization_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 @submitted_once
 def organization_create(request):
-    require_perm(request.user, "clients.add_organization")
+    require_can_change(request.user, "add", Organization)
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = save_with_service(form, lambda: services.organization_create(**form.cleaned_data))
+        organization = save_with_service(
+            form, lambda: services.organization_create(actor=request.user, **form.cleaned_data)
+        )
         if organization is not None:
             messages.success(request, _("Organisation %(name)s added.") % {"name": organization})
             return redirect("clients:detail", pk=organization.pk)
@@ -66,11 +69,14 @@ def organization_create(request):
 @require_http_methods(["GET", "POST"])
 def organization_edit(request, pk):
     organization = get_organization_for_user(request.user, pk)
-    require_perm(request.user, "clients.change_organization")
+    require_can_change(request.user, "change", Organization)
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         saved = save_with_service(
-            form, lambda: services.organization_update(organization=organization, **form.cleaned_data)
+            form,
+            lambda: services.organization_update(
+                actor=request.user, organization=organization, **form.cleaned_data
+            ),
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))
@@ -83,11 +89,12 @@ def organization_edit(request, pk):
 @submitted_once
 def site_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
-    require_perm(request.user, "clients.add_site")
+    require_can_change(request.user, "add", Site)
     form = SiteForm(request.POST or None, instance=Site(organization=organization))
     if request.method == "POST" and form.is_valid():
         site = save_with_service(
-            form, lambda: services.site_create(organization=organization, **form.cleaned_data)
+            form,
+            lambda: services.site_create(actor=request.user, organization=organization, **form.cleaned_data),
         )
         if site is not None:
             messages.success(request, _("Site %(name)s added.") % {"name": site.name})
@@ -100,10 +107,12 @@ def site_create(request, pk):
 def site_edit(request, pk, site_pk):
     organization = get_organization_for_user(request.user, pk)
     site = get_object_or_404(organization.sites, pk=site_pk)
-    require_perm(request.user, "clients.change_site")
+    require_can_change(request.user, "change", Site)
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
-        saved = save_with_service(form, lambda: services.site_update(site=site, **form.cleaned_data))
+        saved = save_with_service(
+            form, lambda: services.site_update(actor=request.user, site=site, **form.cleaned_data)
+        )
         if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("clients:detail", pk=organization.pk)
@@ -117,11 +126,14 @@ def site_edit(request, pk, site_pk):
 @submitted_once
 def declaration_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
-    require_perm(request.user, "clients.add_consultancydeclaration")
+    require_can_change(request.user, "add", ConsultancyDeclaration)
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         saved = save_with_service(
-            form, lambda: services.declaration_create(organization=organization, **form.cleaned_data)
+            form,
+            lambda: services.declaration_create(
+                actor=request.user, organization=organization, **form.cleaned_data
+            ),
         )
         if saved is not None:
             messages.success(request, _("Declaration recorded."))
@@ -134,11 +146,14 @@ def declaration_create(request, pk):
 @submitted_once
 def client_user_create(request, pk):
     organization = get_organization_for_user(request.user, pk)
-    require_perm(request.user, "clients.add_clientmembership")
+    require_can_change(request.user, "add", ClientMembership)
     form = ClientUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = save_with_service(
-            form, lambda: services.client_user_create(organization=organization, **form.cleaned_data)
+            form,
+            lambda: services.client_user_create(
+                actor=request.user, organization=organization, **form.cleaned_data
+            ),
         )
         if user is not None:
             messages.success(

@@ -3,6 +3,7 @@
 import json
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django_filters import rest_framework as filters
@@ -41,12 +42,18 @@ class ScopedReadStaffWrite(permissions.BasePermission):
 
 
 def exception_handler(exc, context):
-    """Domain refusals and model validation become 400/409 with a message, never a 500."""
+    """Domain refusals and model validation become 400/409 with a message, never a 500.
+
+    A refusal by a permissions rule (Django's PermissionDenied with its reason) is a 403 that keeps
+    the reason: DRF alone would replace it with its own.
+    """
     if isinstance(exc, DomainError):
         response = drf_exception_handler(exceptions.APIException(exc.message), context)
         response.status_code = exc.status_code
         response.data = {"detail": exc.message} if not exc.field else {exc.field: [exc.message]}
         return response
+    if isinstance(exc, DjangoPermissionDenied) and str(exc):
+        exc = exceptions.PermissionDenied(str(exc))
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)

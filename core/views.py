@@ -1,12 +1,6 @@
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from core.errors import DomainError
-
-
-def require_perm(user, perm: str) -> None:
-    """403 for a signed-in user who may see a record but not change it."""
-    if not user.has_perm(perm):
-        raise PermissionDenied
 
 
 def save_with_service(form, save):

@@ -3,7 +3,6 @@
 from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -15,7 +14,8 @@ from clients.selectors import sites_for_user
 from core.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
 from findings import services
 from findings.models import Finding, Grade
-from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user
+from findings.permissions import require_can_record_findings
+from findings.selectors import audits_with_readable_findings, findings_for_user
 from standards.models import Clause
 
 
@@ -157,8 +157,7 @@ class FindingViewSet(viewsets.ModelViewSet):
     def _require_writer(self, audit):
         # The audit is one the caller may see (the serializer's field, or the finding's own): the
         # rest learn of it no more than of an audit that does not exist.
-        if not can_write_findings(self.request.user, audit):
-            raise PermissionDenied("Only the audit's team records findings.")
+        require_can_record_findings(self.request.user, audit)
 
     @extend_schema(
         responses={

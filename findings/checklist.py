@@ -77,41 +77,10 @@ def build_checklist(
         Finding.objects.current().filter(audit=audit).values_list("clause_id", "site_id", "grade")
     )
 
-    day_by_id = {day.pk: day for day in days}
-    user_id = user.pk  # a property: read once, not once per planned clause
-    planned_by_site: dict[int, set[int]] = {}
-    planned_by_day: dict[int, set[int]] = {}
-    mine_today: set[tuple[int, int]] = set()
-    for day_id, clause_id, member_user_id in planned_rows:
-        day = day_by_id[day_id]
-        planned_by_site.setdefault(day.site_id, set()).add(clause_id)
-        planned_by_day.setdefault(day_id, set()).add(clause_id)
-        if member_user_id == user_id and day.date == today:
-            mine_today.add((clause_id, day.site_id))
-
-    grades_at: dict[tuple[int, int | None], list[str]] = {}
-    grades_by_clause: dict[int, list[str]] = {}
-    for clause_id, finding_site_id, grade in findings:
-        grades_at.setdefault((clause_id, finding_site_id), []).append(grade)
-        grades_by_clause.setdefault(clause_id, []).append(grade)
-    audited_at: dict[int | None, set[int]] = {}
-    for clause_id, finding_site_id in grades_at:
-        audited_at.setdefault(finding_site_id, set()).add(clause_id)
-
-    auditable_ids = {clause.id for clause in clauses if clause.auditable}
+    planned_by_site, planned_by_day, mine_today = _plan_index(planned_rows, days, user=user, today=today)
+    grades_at, grades_by_clause, audited_at = _grade_index(findings)
     checklist = Checklist(audit=audit, site_id=site_id, sites=sites, days=days)
-    for site in sites:
-        # With no clauses named in the plan for a site, every auditable clause is planned there.
-        planned = planned_by_site.get(site.pk) or auditable_ids
-        checklist.site_progress.append(
-            Progress(site.name, len(planned), len(planned & audited_at.get(site.pk, set())), key=str(site.pk))
-        )
-    for day in days:
-        planned = planned_by_day.get(day.pk, set())
-        label = plan_day_label(day)
-        checklist.day_progress.append(
-            Progress(label, len(planned), len(planned & audited_at.get(day.site_id, set())), key=str(day.pk))
-        )
+    _add_progress(checklist, clauses, planned_by_site, planned_by_day, audited_at)
 
     if site_id is None:
         grades_here = grades_by_clause
@@ -124,6 +93,52 @@ def build_checklist(
         checklist, clauses, only=only, grades_here=grades_here, planned_here=planned_here, mine_here=mine_here
     )
     return checklist
+
+
+def _plan_index(planned_rows, days, *, user, today: datetime.date):
+    """The clauses planned at each site and on each day, and (clause, site) in the user's slots today."""
+    day_by_id = {day.pk: day for day in days}
+    user_id = user.pk  # a property: read once, not once per planned clause
+    planned_by_site: dict[int, set[int]] = {}
+    planned_by_day: dict[int, set[int]] = {}
+    mine_today: set[tuple[int, int]] = set()
+    for day_id, clause_id, member_user_id in planned_rows:
+        day = day_by_id[day_id]
+        planned_by_site.setdefault(day.site_id, set()).add(clause_id)
+        planned_by_day.setdefault(day_id, set()).add(clause_id)
+        if member_user_id == user_id and day.date == today:
+            mine_today.add((clause_id, day.site_id))
+    return planned_by_site, planned_by_day, mine_today
+
+
+def _grade_index(findings):
+    """The grades found per (clause, site) and per clause, and the clauses audited at each site."""
+    grades_at: dict[tuple[int, int | None], list[str]] = {}
+    grades_by_clause: dict[int, list[str]] = {}
+    for clause_id, finding_site_id, grade in findings:
+        grades_at.setdefault((clause_id, finding_site_id), []).append(grade)
+        grades_by_clause.setdefault(clause_id, []).append(grade)
+    audited_at: dict[int | None, set[int]] = {}
+    for clause_id, finding_site_id in grades_at:
+        audited_at.setdefault(finding_site_id, set()).add(clause_id)
+    return grades_at, grades_by_clause, audited_at
+
+
+def _add_progress(checklist: Checklist, clauses, planned_by_site, planned_by_day, audited_at) -> None:
+    """Progress per site and per day: the planned clauses, and how many of them have a finding."""
+    auditable_ids = {clause.id for clause in clauses if clause.auditable}
+    for site in checklist.sites:
+        # With no clauses named in the plan for a site, every auditable clause is planned there.
+        planned = planned_by_site.get(site.pk) or auditable_ids
+        checklist.site_progress.append(
+            Progress(site.name, len(planned), len(planned & audited_at.get(site.pk, set())), key=str(site.pk))
+        )
+    for day in checklist.days:
+        planned = planned_by_day.get(day.pk, set())
+        label = plan_day_label(day)
+        checklist.day_progress.append(
+            Progress(label, len(planned), len(planned & audited_at.get(day.site_id, set())), key=str(day.pk))
+        )
 
 
 def _add_rows(checklist: Checklist, clauses, *, only: str, grades_here, planned_here, mine_here) -> None:

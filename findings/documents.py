@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits.documents import audit_label, document_store
+from audits.documents import document_store
 from audits.models import Audit, AuditDocument, AuditStatus, DocumentKind
 from core import pdf
 from core.errors import ConflictError
@@ -93,7 +93,7 @@ def nc_data(nonconformity: Nonconformity) -> dict:
         "number": nonconformity.number,
         "client": audit.organization.legal_name,
         "audit": {
-            "label": audit_label(audit),
+            "label": audit.label,
             "start_date": audit.start_date,
             "end_date": audit.end_date,
         },
@@ -116,35 +116,43 @@ def nc_data(nonconformity: Nonconformity) -> dict:
         "accepted_on": _local_date(nonconformity.accepted_at),
         "accepted_by": person_name(nonconformity.accepted_by),
         "responses": [
-            {
-                "round": response.round,
-                "correction": response.correction,
-                "root_cause": response.root_cause,
-                "corrective_action": response.corrective_action,
-                "responsible": response.responsible,
-                "target_date": response.target_date,
-                "submitted_by": person_name(response.submitted_by),
-                "submitted_on": _local_date(response.submitted_at),
-                "files": files_by_response.get(response.pk, []),
-                "decision": response.decision,
-                "decision_label": str(DECISION_WORDS.get(response.decision, "")),
-                "review_comment": response.review_comment,
-                "reviewed_by": person_name(response.reviewed_by),
-                "reviewed_on": _local_date(response.reviewed_at),
-            }
+            _response_values(response, files=files_by_response.get(response.pk, []))
             for response in nonconformity.responses.all()
         ],
-        "verification": {
-            "method_label": str(nonconformity.get_verification_method_display())
-            if nonconformity.verification_method
-            else "",
-            "comment": nonconformity.verification_comment,
-            "by": person_name(nonconformity.closed_by),
-            "on": _local_date(nonconformity.closed_at),
-            "files": files_by_response.get(None, []),
-        }
+        "verification": _verification_values(nonconformity, files=files_by_response.get(None, []))
         if closed
         else None,
+    }
+
+
+def _response_values(response, *, files: list[str]) -> dict:
+    return {
+        "round": response.round,
+        "correction": response.correction,
+        "root_cause": response.root_cause,
+        "corrective_action": response.corrective_action,
+        "responsible": response.responsible,
+        "target_date": response.target_date,
+        "submitted_by": person_name(response.submitted_by),
+        "submitted_on": _local_date(response.submitted_at),
+        "files": files,
+        "decision": response.decision,
+        "decision_label": str(DECISION_WORDS.get(response.decision, "")),
+        "review_comment": response.review_comment,
+        "reviewed_by": person_name(response.reviewed_by),
+        "reviewed_on": _local_date(response.reviewed_at),
+    }
+
+
+def _verification_values(nonconformity: Nonconformity, *, files: list[str]) -> dict:
+    return {
+        "method_label": str(nonconformity.get_verification_method_display())
+        if nonconformity.verification_method
+        else "",
+        "comment": nonconformity.verification_comment,
+        "by": person_name(nonconformity.closed_by),
+        "on": _local_date(nonconformity.closed_at),
+        "files": files,
     }
 
 
@@ -213,7 +221,25 @@ def _render_nc(data: dict) -> bytes:
             ]
         ),
         pdf.para(_("Dates"), "h2"),
+        pdf.summary_table(_dates(data)),
+        *_answers_story(data),
+        *_verification_story(data["verification"]),
     ]
+    story.append(Spacer(1, 8))
+    story.append(
+        pdf.para(
+            _("Status: %(status)s. This report shows the nonconformity as it stood when the PDF was made.")
+            % {"status": data["status_label"]},
+            "small",
+        )
+    )
+    return pdf.build_pdf(
+        story, title=_("Nonconformity report"), subject=f"{data['number']} – {data['client']}"
+    )
+
+
+def _dates(data: dict) -> list[tuple]:
+    """Raised, due, to be closed and (once accepted) accepted by whom."""
     dates = [
         (_("Raised"), format_date(data["raised_on"])),
         (_("Answer due by"), format_date(data["response_due"])),
@@ -227,9 +253,12 @@ def _render_nc(data: dict) -> bytes:
                 % {"date": format_date(data["accepted_on"]), "person": data["accepted_by"]},
             )
         )
-    story.append(pdf.summary_table(dates))
+    return dates
 
-    story.append(pdf.para(_("Answers and reviews"), "h2"))
+
+def _answers_story(data: dict) -> list:
+    """Each answer with its review, or what the client must send and by when."""
+    story = [pdf.para(_("Answers and reviews"), "h2")]
     if not data["responses"]:
         story.append(
             pdf.para(
@@ -244,9 +273,11 @@ def _render_nc(data: dict) -> bytes:
         if index:
             story.append(Spacer(1, 8))
         story += _response_story(response)
+    return story
 
-    story.append(pdf.para(_("Verification"), "h2"))
-    verification = data["verification"]
+
+def _verification_story(verification: dict | None) -> list:
+    story = [pdf.para(_("Verification"), "h2")]
     if verification is None:
         story.append(pdf.para(_("Not yet verified.")))
     else:
@@ -264,17 +295,7 @@ def _render_nc(data: dict) -> bytes:
                 ]
             )
         )
-    story.append(Spacer(1, 8))
-    story.append(
-        pdf.para(
-            _("Status: %(status)s. This report shows the nonconformity as it stood when the PDF was made.")
-            % {"status": data["status_label"]},
-            "small",
-        )
-    )
-    return pdf.build_pdf(
-        story, title=_("Nonconformity report"), subject=f"{data['number']} – {data['client']}"
-    )
+    return story
 
 
 def nc_pdf_render(*, nonconformity: Nonconformity) -> bytes:
@@ -337,7 +358,7 @@ def nc_summary_data(audit: Audit) -> dict:
         "client": audit.organization.legal_name,
         "audit": {
             "id": audit.pk,
-            "label": audit_label(audit),
+            "label": audit.label,
             "start_date": audit.start_date,
             "end_date": audit.end_date,
             "closed_on": _local_date(audit.closed_at),

@@ -5,25 +5,18 @@ records the change in the finding's history. A refused upload leaves nothing beh
 checked before anything is written and deleted again if the database write fails.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits.models import Audit
 from core.errors import ConflictError, DomainError
 from findings.deliveries import thumbnail_queue
 from findings.models import ChangeAction, Evidence, Finding, FindingChange, Visibility
-from findings.selectors import can_write_findings
+from findings.permissions import require_can_handle_evidence
 from findings.services import require_open_for_findings
 from findings.uploads import THUMBNAIL_TYPES, inspect_upload
 
 DESCRIPTION_MAX_LENGTH = 500  # Evidence.description
-
-
-def _require_team(user, audit: Audit) -> None:
-    if not can_write_findings(user, audit):
-        raise PermissionDenied(_("Only the audit's team may add or change evidence."))
 
 
 def _clean_description(description: str) -> str:
@@ -66,7 +59,7 @@ def evidence_add(
     would stay on disk unreferenced; no caller does that.)
     """
     audit = finding.audit
-    _require_team(user, audit)
+    require_can_handle_evidence(user, audit)
     require_open_for_findings(audit)
     _require_current(finding)
     description = _clean_description(description)
@@ -93,25 +86,7 @@ def evidence_add(
             evidence.file.save(inspected.original_name, upload, save=False)
             stored_name = evidence.file.name
             evidence.save()
-            FindingChange.objects.create(
-                audit=finding.audit,
-                finding=finding,
-                evidence=evidence,
-                action=ChangeAction.EVIDENCE_ADDED,
-                changes={
-                    name: [None, getattr(evidence, name)]
-                    for name in (
-                        "original_name",
-                        "content_type",
-                        "size",
-                        "sha256",
-                        "description",
-                        "visibility",
-                    )
-                },
-                version=finding.version,
-                changed_by=user,
-            )
+            _record_added(evidence, finding=finding, user=user)
             if inspected.kind.mime in THUMBNAIL_TYPES:
                 # Made once the upload commits, through the outbox.
                 thumbnail_queue(evidence=evidence)
@@ -122,9 +97,25 @@ def evidence_add(
     return evidence
 
 
+def _record_added(evidence: Evidence, *, finding: Finding, user) -> None:
+    """The addition in the audit's history of changes, with what was stored."""
+    FindingChange.objects.create(
+        audit=finding.audit,
+        finding=finding,
+        evidence=evidence,
+        action=ChangeAction.EVIDENCE_ADDED,
+        changes={
+            name: [None, getattr(evidence, name)]
+            for name in ("original_name", "content_type", "size", "sha256", "description", "visibility")
+        },
+        version=finding.version,
+        changed_by=user,
+    )
+
+
 def _lock_evidence(evidence: Evidence, user) -> Evidence:
     stored = Evidence.objects.select_for_update().select_related("finding", "audit").get(pk=evidence.pk)
-    _require_team(user, stored.audit)
+    require_can_handle_evidence(user, stored.audit)
     require_open_for_findings(stored.audit)
     _require_current(stored.finding)
     if stored.removed_at is not None:

@@ -1,15 +1,12 @@
 """/api/v1/nonconformities/: the NCR thread over the API. Who may act and what is allowed: findings.ncr."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Value
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
@@ -17,7 +14,7 @@ from audits.selectors import audits_for_user
 from core.api import FilterSet, readable_choice_filter
 from core.errors import DomainError
 from core.limits import LONG_TEXT_MAX_LENGTH
-from findings import ncr
+from findings import ncr, permissions
 from findings.models import (
     NONCONFORMITY_GRADES,
     InternalNote,
@@ -34,10 +31,10 @@ from findings.models import (
 
 
 def internal_visible(user, nonconformity_prefix: str = ""):
-    """ncr.can_see_internal as an SQL expression, so a whole list is decided in its one query.
+    """permissions.can_see_internal as an SQL expression, so a whole list is decided in its one query.
 
     Staff, or a member of the nonconformity's audit team or of a later audit of the same programme
-    (see ncr.can_review; tests/findings/test_nc_api.py holds the two to the same answers).
+    (see permissions.can_review; tests/findings/test_nc_api.py holds the two to the same answers).
     """
     if not user.is_authenticated:
         return Value(False)
@@ -45,7 +42,7 @@ def internal_visible(user, nonconformity_prefix: str = ""):
         return Value(True)
     audit = f"{nonconformity_prefix}audit"
     return Exists(
-        ncr.reviewer_teams(
+        permissions.reviewer_teams(
             user,
             audit_id=OuterRef(f"{audit}_id"),
             programme_id=OuterRef(f"{audit}__programme_id"),
@@ -308,18 +305,15 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-is_overdue", "response_due", "number")
         )
 
-    def _step(self, request, *, allowed, refusal, data_class, perform, created=False):
+    def _step(self, request, *, require, data_class, perform, created=False):
         """One step: 404 for outsiders, then 403 for the wrong role, then the body, then the service."""
         nonconformity = self.get_object()
         # The role comes before the body: a reader who may not act learns nothing from a 400.
-        if not allowed(request.user, nonconformity):
-            raise PermissionDenied(refusal)
+        require(request.user, nonconformity)
         data = data_class(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             perform(nonconformity, data.validated_data)
-        except DjangoPermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None  # DRF would replace the reason with its own
         except DomainError as error:
             # The upload checks name their one `file`; here the field the caller sent is `files`.
             if error.field != "file":
@@ -343,8 +337,7 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
 
         return self._step(
             request,
-            allowed=ncr.is_client_of,
-            refusal=_("Only the client's users answer a nonconformity."),
+            require=permissions.require_can_answer,
             data_class=RespondUpload,
             perform=perform,
             created=True,
@@ -360,8 +353,7 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
 
         return self._step(
             request,
-            allowed=ncr.can_review,
-            refusal=_("Only the audit team reviews answers."),
+            require=permissions.require_can_review,
             data_class=ReviewInput,
             perform=perform,
         )
@@ -379,8 +371,7 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
 
         return self._step(
             request,
-            allowed=ncr.can_review,
-            refusal=_("Only the audit team verifies nonconformities."),
+            require=permissions.require_can_verify,
             data_class=VerifyUpload,
             perform=perform,
         )
@@ -395,8 +386,7 @@ class NonconformityViewSet(viewsets.ReadOnlyModelViewSet):
 
         return self._step(
             request,
-            allowed=ncr.can_see_internal,
-            refusal=_("Only the certification body writes internal notes."),
+            require=permissions.require_can_write_internal_note,
             data_class=NoteInput,
             perform=perform,
             created=True,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.submissions import submitted_once
 from clients.selectors import membership_of
 from core.views import save_with_service
-from findings import ncr
+from findings import ncr, permissions
 from findings.forms import (
     InternalNoteForm,
     NonconformityAnswerForm,
@@ -74,10 +74,10 @@ def _detail_context(request, nonconformity, **forms):
     responses = nonconformity.responses.select_related("submitted_by", "reviewed_by").prefetch_related(
         Prefetch("attachments", queryset=NonconformityAttachment.objects.order_by("id"))
     )
-    internal = ncr.can_see_internal(user, nonconformity)
+    internal = permissions.can_see_internal(user, nonconformity)
     status = nonconformity.status
-    is_client = ncr.is_client_of(user, nonconformity)
-    reviewer = ncr.can_review(user, nonconformity)
+    is_client = permissions.is_client_of(user, nonconformity)
+    reviewer = permissions.can_review(user, nonconformity)
     context = {
         "nc": nonconformity,
         "finding": nonconformity.finding,

@@ -5,17 +5,15 @@ awaiting_response with the reviewer's reasons. Each step is a NonconformityEvent
 attributed) and queues the e-mail for that step once the transaction commits.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import is_staff_member
-from audits.models import Audit, TeamMember
+from audits.models import Audit
 from audits.selectors import audits_for_user
-from clients.selectors import membership_of
 from core.errors import ConflictError, DomainError
+from findings import permissions
 from findings.deliveries import nonconformity_step_queue
 from findings.models import (
     AttachmentPurpose,
@@ -43,35 +41,6 @@ def nonconformities_for_user(user) -> QuerySet[Nonconformity]:
     return Nonconformity.objects.filter(audit__in=audits_for_user(user).values("pk"))
 
 
-def is_client_of(user, nonconformity: Nonconformity) -> bool:
-    membership = membership_of(user)
-    return membership is not None and membership.organization_id == nonconformity.audit.organization_id
-
-
-def reviewer_teams(user, *, audit_id, programme_id, created_at):
-    """The user's team places that let them review: on the NC's audit, or on a later audit of its
-    programme (which verifies minors). The values may be OuterRefs, for use as a subquery, where a
-    NULL programme matches no row as NULL equals nothing in SQL.
-    """
-    later = Q(audit__programme_id=programme_id, audit__created_at__gte=created_at)
-    if programme_id is None:
-        # In Python, `programme_id=None` would mean IS NULL: an audit outside a programme has no later one.
-        later = Q(pk__in=[])
-    return TeamMember.objects.filter(user=user).filter(Q(audit_id=audit_id) | later)
-
-
-def can_review(user, nonconformity: Nonconformity) -> bool:
-    """The audit's team, and the team of a later audit of the same programme."""
-    audit = nonconformity.audit
-    return reviewer_teams(
-        user, audit_id=audit.pk, programme_id=audit.programme_id, created_at=audit.created_at
-    ).exists()
-
-
-def can_see_internal(user, nonconformity: Nonconformity) -> bool:
-    return is_staff_member(user) or can_review(user, nonconformity)
-
-
 def is_overdue(nonconformity: Nonconformity, today) -> bool:
     """The same rule as Nonconformity.objects.overdue(), for one record in hand."""
     if nonconformity.status == NonconformityStatus.CLOSED:
@@ -83,11 +52,6 @@ def is_overdue(nonconformity: Nonconformity, today) -> bool:
         nonconformity.grade == Grade.MAJOR and nonconformity.close_due and nonconformity.close_due < today
     )
     return bool(late_answer or late_close)
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _lock(nonconformity: Nonconformity) -> Nonconformity:
@@ -184,7 +148,7 @@ def nonconformity_respond(
     files=(),
 ) -> NonconformityResponse:
     """The client's answer: a new round each time, never an edit of an earlier one."""
-    _require(is_client_of(user, nonconformity), _("Only the client's users answer a nonconformity."))
+    permissions.require_can_answer(user, nonconformity)
     correction = _text(correction, field="correction", label=_("The correction"))
     root_cause = _text(root_cause, field="root_cause", label=_("The root cause"))
     corrective_action = _text(corrective_action, field="corrective_action", label=_("The corrective action"))
@@ -226,7 +190,7 @@ def nonconformity_review(
     *, nonconformity: Nonconformity, user, decision: str, comment: str = ""
 ) -> Nonconformity:
     """Accept the latest answer, or reject it with the reasons the client will read."""
-    _require(can_review(user, nonconformity), _("Only the audit team reviews answers."))
+    permissions.require_can_review(user, nonconformity)
     locked = _lock(nonconformity)
     _require_state(locked, NonconformityStatus.AWAITING_REVIEW, action=_("reviewed"))
     if decision not in ReviewDecision.values:
@@ -257,7 +221,7 @@ def nonconformity_verify(
     *, nonconformity: Nonconformity, user, comment: str, method: str = VerificationMethod.DESK, files=()
 ) -> Nonconformity:
     """Verify the accepted correction and action were implemented and work; close the NCR."""
-    _require(can_review(user, nonconformity), _("Only the audit team verifies nonconformities."))
+    permissions.require_can_verify(user, nonconformity)
     comment = _text(comment, field="comment", label=_("What was verified"))
     if method not in VerificationMethod.values:
         raise DomainError(_("Say whether it was verified at the desk or on site."), field="method")
@@ -288,7 +252,7 @@ def nonconformity_verify(
 
 
 def internal_note_add(*, nonconformity: Nonconformity, user, text: str) -> InternalNote:
-    _require(can_see_internal(user, nonconformity), _("Only the certification body writes internal notes."))
+    permissions.require_can_write_internal_note(user, nonconformity)
     return InternalNote.objects.create(
         nonconformity=nonconformity, author=user, text=_text(text, field="text", label=_("The note"))
     )

@@ -1,4 +1,6 @@
-"""Reads for findings and evidence: who may see and write what, derived from the audit."""
+"""Reads for findings and evidence: what each person may see, derived from the audits they see.
+
+Who may write is findings.permissions."""
 
 from django.db.models import QuerySet
 
@@ -11,18 +13,6 @@ from findings.models import Evidence, Finding, Visibility
 
 def is_client_user(user) -> bool:
     return membership_of(user) is not None
-
-
-def can_read_findings(user, audit: Audit) -> bool:
-    """Staff and the team always; the client's users once the audit report is issued."""
-    if is_client_user(user):
-        return audit.report_issued
-    return True  # the caller already found the audit through audits_for_user
-
-
-def can_write_findings(user, audit: Audit) -> bool:
-    """Only the audit's team writes findings, and only while the audit is under way."""
-    return audit.team.filter(user=user).exists()
 
 
 def audits_with_readable_findings(user) -> QuerySet[Audit]:

@@ -1,4 +1,5 @@
-"""Writes for findings: each checks the audit's state and the version, then records the change."""
+"""Writes for findings: each checks who acts (findings.permissions), the audit's state and the version,
+then records the change."""
 
 import uuid
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from audits.models import Audit, AuditSite, AuditStandard, AuditStatus
 from core.errors import ConflictError, DomainError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
+from findings.permissions import require_can_record_findings
 
 FINDING_FIELDS = ("clause", "site", "grade", "statement", "evidence", "interviewee_role")
 # Grades that must say what was required and what was observed.
@@ -76,6 +78,7 @@ def finding_create(
     interviewee_role: str = "",
     client_uuid: uuid.UUID | None = None,
 ) -> Finding:
+    require_can_record_findings(user, audit)
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     require_open_for_findings(audit)
     statement, evidence, interviewee_role = statement.strip(), evidence.strip(), interviewee_role.strip()
@@ -105,12 +108,13 @@ def finding_create(
 
 
 @transaction.atomic
-def finding_create_once(*, audit: Audit, client_uuid: uuid.UUID, **fields) -> tuple[Finding, bool]:
+def finding_create_once(*, audit: Audit, user, client_uuid: uuid.UUID, **fields) -> tuple[Finding, bool]:
     """finding_create, once per id the recording device gave the finding: (finding, created).
 
     Sent again with the same id (a retry after a dropped connection, a device syncing what it
     recorded offline), the finding that id recorded is answered, unchanged, and nothing is saved.
     """
+    require_can_record_findings(user, audit)
     # The audit's row lock, taken first as finding_create takes it, makes a repeat sent at the same
     # moment wait for the first to commit and then find its finding.
     Audit.objects.select_for_update().filter(pk=audit.pk).exists()
@@ -118,7 +122,7 @@ def finding_create_once(*, audit: Audit, client_uuid: uuid.UUID, **fields) -> tu
     if recorded is None:
         try:
             with transaction.atomic():
-                return finding_create(audit=audit, client_uuid=client_uuid, **fields), True
+                return finding_create(audit=audit, user=user, client_uuid=client_uuid, **fields), True
         except IntegrityError:
             # A database without row locks (SQLite) lets the two meet at the unique index instead.
             recorded = Finding.objects.get(audit=audit, client_uuid=client_uuid)
@@ -151,6 +155,7 @@ def _lock_current(finding: Finding, version: int) -> Finding:
 @transaction.atomic
 def finding_update(*, finding: Finding, user, version: int, **data) -> Finding:
     """Save changes over the version the user read; a newer stored version wins and this is refused."""
+    require_can_record_findings(user, finding.audit)
     unknown = set(data) - set(FINDING_FIELDS)
     if unknown:
         raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
@@ -186,6 +191,7 @@ def finding_update(*, finding: Finding, user, version: int, **data) -> Finding:
 @transaction.atomic
 def finding_remove(*, finding: Finding, user, version: int) -> Finding:
     """Take a finding off the checklist; it stays on record with its history."""
+    require_can_record_findings(user, finding.audit)
     stored = _lock_current(finding, version)
     stored.removed_at = timezone.now()
     stored.version += 1

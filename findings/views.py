@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import is_staff_member
 from accounts.submissions import submitted_once
 from audits.models import AuditStatus
+from audits.permissions import can_read_findings
 from audits.selectors import audits_for_user
 from clients.models import Site
 from core.errors import DomainError
@@ -24,7 +24,8 @@ from findings.checklist import FILTERS, build_checklist
 from findings.evidence import evidence_add
 from findings.forms import EditFindingForm, EvidenceForm, NewFindingForm, RemoveFindingForm
 from findings.models import Finding, FindingChange, Grade, Visibility
-from findings.selectors import can_write_findings, evidence_for_user, is_client_user
+from findings.permissions import can_record_findings, can_see_history
+from findings.selectors import evidence_for_user
 from standards.models import Clause
 
 OPEN_STATES = (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
@@ -33,7 +34,7 @@ OPEN_STATES = (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS)
 def _audit_with_findings(request, pk):
     """The audit, if the user may read its findings: staff and team always, clients after the report."""
     audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
-    if is_client_user(request.user) and not audit.report_issued:
+    if not can_read_findings(request.user, audit):
         raise PermissionDenied
     return audit
 
@@ -48,7 +49,7 @@ def _finding_for_user(request, pk) -> Finding:
 
 
 def _require_writer(request, audit) -> None:
-    if not can_write_findings(request.user, audit):
+    if not can_record_findings(request.user, audit):
         raise PermissionDenied
 
 
@@ -85,7 +86,8 @@ def checklist(request, pk):
         "show": only,
         # The next clause among those shown: with "my slots today", the next of mine.
         "next_open": data.next_open,
-        "can_write": can_write_findings(request.user, audit) and audit.status in OPEN_STATES,
+        "can_write": can_record_findings(request.user, audit) and audit.status in OPEN_STATES,
+        "can_see_history": can_see_history(request.user, audit),
     }
     return render(request, "findings/checklist.html", context)
 
@@ -107,6 +109,30 @@ def _add_file(finding, user, *, upload, description, visibility):
     )
 
 
+def _create_with_file(user, audit, clause, form) -> Finding:
+    """The new finding and its file, if one came; a refused file takes the finding back with it (one
+    transaction), and the form keeps the text."""
+    data = {name: form.cleaned_data[name] for name in ("grade", "site", "statement", "evidence")}
+    data["interviewee_role"] = form.cleaned_data["interviewee_role"]
+    with transaction.atomic():
+        finding = services.finding_create(audit=audit, user=user, clause=clause, **data)
+        if form.cleaned_data.get("file"):
+            try:
+                _add_file(
+                    finding,
+                    user,
+                    upload=form.cleaned_data["file"],
+                    description=form.cleaned_data["file_description"],
+                    visibility=Visibility.CLIENT
+                    if form.cleaned_data["share_with_client"]
+                    else Visibility.TEAM,
+                )
+            except DomainError as error:
+                error.field = "file"
+                raise
+    return finding
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @submitted_once
@@ -117,7 +143,7 @@ def clause_focus(request, pk, clause_pk):
         Clause.objects.filter(standard__in=audit.standards.all(), auditable=True).select_related("standard"),
         pk=clause_pk,
     )
-    writer = can_write_findings(request.user, audit)
+    writer = can_record_findings(request.user, audit)
     can_write = writer and audit.status in OPEN_STATES
     site_id = _site_param(request)
     if request.method == "POST" and not writer:
@@ -131,30 +157,7 @@ def clause_focus(request, pk, clause_pk):
             request.POST or None, request.FILES or None, audit=audit, initial={"site": site_id}
         )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in ("grade", "site", "statement", "evidence")}
-        data["interviewee_role"] = form.cleaned_data["interviewee_role"]
-
-        def save():
-            # One transaction: a refused file takes the finding back with it, and the form keeps the text.
-            with transaction.atomic():
-                finding = services.finding_create(audit=audit, user=request.user, clause=clause, **data)
-                if form.cleaned_data.get("file"):
-                    try:
-                        _add_file(
-                            finding,
-                            request.user,
-                            upload=form.cleaned_data["file"],
-                            description=form.cleaned_data["file_description"],
-                            visibility=Visibility.CLIENT
-                            if form.cleaned_data["share_with_client"]
-                            else Visibility.TEAM,
-                        )
-                    except DomainError as error:
-                        error.field = "file"
-                        raise
-                return finding
-
-        finding = save_with_service(form, save)
+        finding = save_with_service(form, lambda: _create_with_file(request.user, audit, clause, form))
         if finding is not None:
             messages.success(
                 request,
@@ -261,7 +264,7 @@ def finding_evidence_add(request, pk):
 def audit_history(request, pk):
     """Every change to the audit's findings and evidence: who, when, what. Staff and the team."""
     audit = get_object_or_404(audits_for_user(request.user).select_related("organization"), pk=pk)
-    if not (is_staff_member(request.user) or audit.team.filter(user=request.user).exists()):
+    if not can_see_history(request.user, audit):
         raise PermissionDenied
     changes = list(
         FindingChange.objects.filter(audit=audit)

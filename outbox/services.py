@@ -7,8 +7,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.actors import check
 from core.errors import ConflictError
 from outbox.models import MessageState, OutboxMessage
+from outbox.permissions import require_can_retry
 from outbox.registry import is_registered
 from outbox.tasks import message_dispatch
 
@@ -16,6 +18,8 @@ from outbox.tasks import message_dispatch
 def message_enqueue(*, task: str, args: Sequence = (), subject: object = "") -> OutboxMessage:
     """Record that `task` is to run with `args`, in the caller's transaction; hand it to a worker
     once that commits. `subject` (a record or text) tells staff what it is about.
+
+    A system service: no person acts here; it is called by services that checked theirs.
     """
     if not is_registered(task):
         # A programming error, caught by the tests: an unregistered row could never run.
@@ -31,10 +35,11 @@ def message_enqueue(*, task: str, args: Sequence = (), subject: object = "") -> 
 
 
 @transaction.atomic
-def message_retry(*, message: OutboxMessage) -> OutboxMessage:
+def message_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
     """Run a failed (or still waiting) row again, at once. A done row is refused: an e-mail is
     never sent twice.
     """
+    check(actor, require_can_retry)
     message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
     if message.state == MessageState.DONE:
         raise ConflictError(_("This was already delivered; it is not sent again."))

@@ -1,6 +1,7 @@
 """What every page's menu needs: the person's roles and the section of the page being shown."""
 
 from accounts.roles import is_auditor, is_staff_member
+from audits.permissions import can_use_calculator
 from clients.selectors import membership_of
 
 # The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
@@ -33,9 +34,15 @@ def nav_section(request):
 def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"is_staff_member": False, "is_auditor": False, "is_client_user": False}
+        return {
+            "is_staff_member": False,
+            "is_auditor": False,
+            "is_client_user": False,
+            "can_use_calculator": False,
+        }
     return {
         "is_staff_member": is_staff_member(user),
         "is_auditor": is_auditor(user),
         "is_client_user": membership_of(user) is not None,
+        "can_use_calculator": can_use_calculator(user),
     }

@@ -20,7 +20,6 @@ from audits.models import (
     AuditType,
     CertificationProgramme,
     Competence,
-    CompetenceRole,
     TeamRole,
 )
 from audits.services import (
@@ -35,6 +34,7 @@ from audits.services import (
 from certificates.services import decision_record
 from clients.models import ClientMembership, ClientRole, Organization, Site
 from clients.services import client_membership_create
+from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Finding, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
@@ -108,11 +108,11 @@ ORGANIZATIONS = [
 ]
 
 COMPETENCES = [
-    ("lead", ISO_18295_1, CompetenceRole.LEAD_AUDITOR),
-    ("lead", ISO_18295_2, CompetenceRole.LEAD_AUDITOR),
-    ("lead", ISO_9001, CompetenceRole.LEAD_AUDITOR),
-    ("auditor", ISO_18295_1, CompetenceRole.AUDITOR),
-    ("auditor", ISO_18295_2, CompetenceRole.AUDITOR),
+    ("lead", ISO_18295_1, TeamRole.LEAD_AUDITOR),
+    ("lead", ISO_18295_2, TeamRole.LEAD_AUDITOR),
+    ("lead", ISO_9001, TeamRole.LEAD_AUDITOR),
+    ("auditor", ISO_18295_1, TeamRole.AUDITOR),
+    ("auditor", ISO_18295_2, TeamRole.AUDITOR),
 ]
 
 
@@ -161,7 +161,9 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
             )
         admin = users[spec["admin"]]
         if not ClientMembership.objects.filter(user=admin).exists():
-            client_membership_create(user=admin, organization=organization, role=ClientRole.ADMIN)
+            client_membership_create(
+                actor=SYSTEM, user=admin, organization=organization, role=ClientRole.ADMIN
+            )
 
     standards = {standard.code: standard for standard in Standard.objects.all()}
     valid_from = datetime.date(today.year - 2, 1, 1)
@@ -185,10 +187,18 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     organization = Organization.objects.get(org_number="556677-8816")
     if CertificationProgramme.objects.filter(organization=organization).exists():
         return
-    programme = programme_create(organization=organization, standards=[standards[ISO_18295_1]])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standards[ISO_18295_1]])
+    _seed_nordkontakt_stage1(programme, users=users, today=today)
+    _seed_nordkontakt_stage2(programme, users=users, standard=standards[ISO_18295_1], today=today)
+
+
+def _seed_nordkontakt_stage1(programme, *, users, today: datetime.date) -> None:
+    """Nordkontakt's stage 1 a month ago, remote at the central function, closed."""
+    organization = programme.organization
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=30)
     audit_update(
+        actor=SYSTEM,
         audit=stage1,
         mode="remote",
         start_date=stage1_day,
@@ -198,8 +208,10 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
         criteria=ISO_18295_1,
         sites=[organization.sites.get(is_central_function=True)],
     )
-    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
-    audit_compute_time(audit=stage1, seed=20261)
+    team_member_add(
+        actor=SYSTEM, audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage1, seed=20261)
     # Closed as it was then, before findings were kept in Certdesk: no findings, no report.
     stage1.status = AuditStatus.CLOSED
     stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(16)))
@@ -208,10 +220,14 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
     stage1.conclusion = "Ready for stage 2."
     stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation", "conclusion"])
 
+
+def _seed_nordkontakt_stage2(programme, *, users, standard, today: datetime.date) -> None:
+    """Nordkontakt's stage 2, under way: three days, one per site, two slots a day."""
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     # Under way: it began yesterday at the central function and goes on today and tomorrow.
     first_day = today - datetime.timedelta(days=1)
     audit_update(
+        actor=SYSTEM,
         audit=stage2,
         start_date=first_day,
         end_date=first_day + datetime.timedelta(days=2),
@@ -219,15 +235,22 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
         scope="Customer contact centre services: inbound, outbound and chat.",
         criteria=ISO_18295_1,
     )
-    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today)
-    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today)
-    audit_compute_time(audit=stage2, seed=20262)
-    clauses = {clause.number: clause for clause in standards[ISO_18295_1].clauses.filter(auditable=True)}
+    lead = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today
+    )
+    auditor = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=today
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage2, seed=20262)
+    clauses = {clause.number: clause for clause in standard.clauses.filter(auditable=True)}
     morning = [clauses[n] for n in ("4.1", "4.2", "4.3", "4.4", "4.5") if n in clauses]
     afternoon = [clause for number, clause in clauses.items() if number.startswith(("6", "7", "8"))][:6]
     for offset, site in enumerate(stage2.sites.order_by("-is_central_function", "name")):
-        day = plan_day_add(audit=stage2, date=first_day + datetime.timedelta(days=offset), site=site)
+        day = plan_day_add(
+            actor=SYSTEM, audit=stage2, date=first_day + datetime.timedelta(days=offset), site=site
+        )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(8),
             end=datetime.time(12),
@@ -236,6 +259,7 @@ def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> No
             clauses=morning,
         )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(13),
             end=datetime.time(17),
@@ -301,7 +325,7 @@ def _seed_stage2_findings(*, users, today: datetime.date) -> None:
     if stage2 is None or Finding.objects.filter(audit=stage2).exists():
         return
     if stage2.status == AuditStatus.PLANNED:
-        plan_confirm(audit=stage2)
+        plan_confirm(actor=SYSTEM, audit=stage2)
     central = stage2.sites.get(is_central_function=True)
     clauses = {clause.number: clause for clause in stage2.standards.get().clauses.filter(auditable=True)}
     for number, grade, statement, evidence in DEMO_FINDINGS:
@@ -327,35 +351,36 @@ def _seed_stage2_findings(*, users, today: datetime.date) -> None:
             )
 
 
-def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
-    """Kundtjänst Norr AB: stage 1 done, stage 2 closed at Luleå with two minors answered by `other`.
-
-    One minor was accepted and verified closed; the other's plan was accepted and waits for the
-    next audit. Its whole history is there to read.
-    """
-
-    organization = Organization.objects.get(org_number="559100-2349")
-    if CertificationProgramme.objects.filter(organization=organization).exists():
-        return
-    standard = standards[ISO_18295_1]
-    programme = programme_create(organization=organization, standards=[standard])
-    lulea = organization.sites.get()
+def _seed_norr_stage1(programme, *, users, today: datetime.date) -> None:
+    """Kundtjänst Norr's stage 1, held remotely two months ago and closed."""
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     stage1_day = today - datetime.timedelta(days=60)
     audit_update(
-        audit=stage1, mode="remote", start_date=stage1_day, end_date=stage1_day, criteria=ISO_18295_1
+        actor=SYSTEM,
+        audit=stage1,
+        mode="remote",
+        start_date=stage1_day,
+        end_date=stage1_day,
+        criteria=ISO_18295_1,
     )
-    team_member_add(audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day)
-    audit_compute_time(audit=stage1, seed=20263)
+    team_member_add(
+        actor=SYSTEM, audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=stage1_day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage1, seed=20263)
     stage1.status = AuditStatus.CLOSED
     stage1.closed_at = timezone.make_aware(datetime.datetime.combine(stage1_day, datetime.time(15)))
     stage1.closed_by = users["lead"]
     stage1.recommendation = "certify"
     stage1.save(update_fields=["status", "closed_at", "closed_by", "recommendation"])
 
+
+def _seed_norr_stage2(programme, *, users, standard, today: datetime.date):
+    """Kundtjänst Norr's stage 2 three weeks ago at Luleå: planned, findings recorded, closed."""
+    lulea = programme.organization.sites.get()
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     day = today - datetime.timedelta(days=21)
     audit_update(
+        actor=SYSTEM,
         audit=stage2,
         start_date=day,
         end_date=day,
@@ -363,12 +388,17 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         scope="Inbound customer service by telephone and e-mail.",
         criteria=ISO_18295_1,
     )
-    lead = team_member_add(audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=day)
-    auditor = team_member_add(audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=day)
-    audit_compute_time(audit=stage2, seed=20264)
+    lead = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=day
+    )
+    auditor = team_member_add(
+        actor=SYSTEM, audit=stage2, user=users["auditor"], role=TeamRole.AUDITOR, today=day
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage2, seed=20264)
     clauses = {clause.number: clause for clause in standard.clauses.filter(auditable=True)}
-    plan_day = plan_day_add(audit=stage2, date=day, site=lulea)
+    plan_day = plan_day_add(actor=SYSTEM, audit=stage2, date=day, site=lulea)
     plan_slot_add(
+        actor=SYSTEM,
         day=plan_day,
         start=datetime.time(8),
         end=datetime.time(12),
@@ -377,6 +407,7 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         clauses=[clauses[n] for n in ("4.1", "4.2", "4.3", "4.4") if n in clauses],
     )
     plan_slot_add(
+        actor=SYSTEM,
         day=plan_day,
         start=datetime.time(13),
         end=datetime.time(17),
@@ -384,7 +415,19 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         activity="People and operations",
         clauses=[clauses[n] for n in ("6.1", "6.2", "7.1") if n in clauses],
     )
-    plan_confirm(audit=stage2)
+    plan_confirm(actor=SYSTEM, audit=stage2)
+    _seed_norr_findings(stage2, lead=users["lead"], site=lulea, clauses=clauses)
+    audit_close(
+        audit=stage2,
+        user=users["lead"],
+        recommendation="certify",
+        conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
+    )
+    return stage2
+
+
+def _seed_norr_findings(stage2, *, lead, site, clauses) -> None:
+    """What the lead recorded at Luleå: two minors and an OFI among conforming clauses."""
     grades = {
         "4.1": ("conforming", ""),
         "4.2": ("conforming", ""),
@@ -398,19 +441,17 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         if number in clauses:
             finding_create(
                 audit=stage2,
-                user=users["lead"],
+                user=lead,
                 clause=clauses[number],
-                site=lulea,
+                site=site,
                 grade=grade,
                 statement=statement,
                 evidence="Seen on site." if statement else "",
             )
-    audit_close(
-        audit=stage2,
-        user=users["lead"],
-        recommendation="certify",
-        conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
-    )
+
+
+def _seed_norr_answers(stage2, *, users) -> None:
+    """`other` answers both minors; the lead accepts both and verifies the survey one closed."""
     survey, coaching = stage2.nonconformities.order_by("number")
     for nonconformity, correction, cause, action in (
         (
@@ -441,6 +482,23 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         method="desk",
         comment="October survey results and the calendar entry seen.",
     )
+
+
+def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
+    """Kundtjänst Norr AB: stage 1 done, stage 2 closed at Luleå with two minors answered by `other`.
+
+    One minor was accepted and verified closed; the other's plan was accepted and waits for the
+    next audit. Its whole history is there to read.
+    """
+
+    organization = Organization.objects.get(org_number="559100-2349")
+    if CertificationProgramme.objects.filter(organization=organization).exists():
+        return
+    standard = standards[ISO_18295_1]
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[standard])
+    _seed_norr_stage1(programme, users=users, today=today)
+    stage2 = _seed_norr_stage2(programme, users=users, standard=standard, today=today)
+    _seed_norr_answers(stage2, users=users)
     # Certified: `staff`, who was on no audit team, grants it; the public page works at once.
 
     decision_record(

@@ -318,41 +318,51 @@ def _audits(organization: Organization, files: _Files) -> list[dict]:
                 {**_person(member.user), "role": member.role, "added_at": member.added_at}
                 for member in audit.team.all()
             ],
-            "plan": [
-                {
-                    "date": day.date,
-                    "site": {"id": day.site_id, "name": day.site.name},
-                    "slots": [
-                        {
-                            "start": slot.start,
-                            "end": slot.end,
-                            "by": _person(slot.member.user),
-                            "activity": slot.activity,
-                            "clauses": [clause.number for clause in slot.clauses.all()],
-                        }
-                        for slot in day.slots.all()
-                    ],
-                }
-                for day in audit.days.all()
-            ],
-            "documents": [
-                {
-                    "kind": document.kind,
-                    "template_version": document.template_version,
-                    "data_digest": document.data_digest,
-                    "size": document.size,
-                    "created_at": document.created_at,
-                    "file": files.add(
-                        document.file,
-                        f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
-                        source=f"audit {audit.pk} document {document.pk}",
-                    ),
-                }
-                for document in audit.documents.all()
-            ],
+            "plan": [_plan_day(day) for day in audit.days.all()],
+            "documents": [_audit_document(audit, document, files) for document in audit.documents.all()],
         }
         for audit in audits
     ]
+
+
+def _plan_day(day: AuditDay) -> dict:
+    return {
+        "date": day.date,
+        "site": {"id": day.site_id, "name": day.site.name},
+        "slots": [
+            {
+                "start": slot.start,
+                "end": slot.end,
+                "by": _person(slot.member.user),
+                "activity": slot.activity,
+                "clauses": [clause.number for clause in slot.clauses.all()],
+            }
+            for slot in day.slots.all()
+        ],
+    }
+
+
+def _audit_document(audit: Audit, document, files: _Files) -> dict:
+    return {
+        "kind": document.kind,
+        **_document(
+            document,
+            files,
+            path=f"audits/{audit.pk}/{document.kind}-{document.pk}.pdf",
+            source=f"audit {audit.pk} document {document.pk}",
+        ),
+    }
+
+
+def _document(document, files: _Files, *, path: str, source: str) -> dict:
+    """A generated PDF: the template and data that made it, and its file in the export."""
+    return {
+        "template_version": document.template_version,
+        "data_digest": document.data_digest,
+        "size": document.size,
+        "created_at": document.created_at,
+        "file": files.add(document.file, path, source=source),
+    }
 
 
 def _findings(organization: Organization, files: _Files, include_internal: bool) -> list[dict]:
@@ -474,68 +484,10 @@ def _nonconformities(organization: Organization, files: _Files, include_internal
             "verification_comment": nc.verification_comment,
             "closed_at": nc.closed_at,
             "closed_by": _person(nc.closed_by),
-            "responses": [
-                {
-                    "id": response.pk,
-                    "round": response.round,
-                    "correction": response.correction,
-                    "root_cause": response.root_cause,
-                    "corrective_action": response.corrective_action,
-                    "responsible": response.responsible,
-                    "target_date": response.target_date,
-                    "submitted_by": _person(response.submitted_by),
-                    "submitted_at": response.submitted_at,
-                    "decision": response.decision,
-                    "review_comment": response.review_comment,
-                    "reviewed_by": _person(response.reviewed_by),
-                    "reviewed_at": response.reviewed_at,
-                }
-                for response in nc.responses.all()
-            ],
-            "files": [
-                {
-                    "id": attachment.pk,
-                    "response": attachment.response_id,
-                    "purpose": attachment.purpose,
-                    "original_name": attachment.original_name,
-                    "content_type": attachment.content_type,
-                    "size": attachment.size,
-                    "sha256": attachment.sha256,
-                    "uploaded_by": _person(attachment.uploaded_by),
-                    "uploaded_at": attachment.uploaded_at,
-                    "file": files.add(
-                        attachment.file,
-                        f"{folder}/{attachment.pk}-{_safe(attachment.original_name)}",
-                        source=f"nonconformity {nc.number} file {attachment.pk}",
-                        recorded_sha256=attachment.sha256,
-                    ),
-                }
-                for attachment in nc.attachments.all()
-            ],
-            "events": [
-                {
-                    "kind": event.kind,
-                    "by": _person(event.by),
-                    "at": event.at,
-                    "response": event.response_id,
-                    "comment": event.comment,
-                }
-                for event in nc.events.all()
-            ],
-            "documents": [
-                {
-                    "template_version": document.template_version,
-                    "data_digest": document.data_digest,
-                    "size": document.size,
-                    "created_at": document.created_at,
-                    "file": files.add(
-                        document.file,
-                        f"{folder}/ncr-{document.pk}.pdf",
-                        source=f"nonconformity {nc.number} document {document.pk}",
-                    ),
-                }
-                for document in nc.documents.all()
-            ],
+            "responses": [_nc_response(response) for response in nc.responses.all()],
+            "files": [_nc_file(nc, attachment, folder, files) for attachment in nc.attachments.all()],
+            "events": [_nc_event(event) for event in nc.events.all()],
+            "documents": [_nc_document(nc, document, folder, files) for document in nc.documents.all()],
         }
         if include_internal:
             row["internal_notes"] = [
@@ -544,6 +496,63 @@ def _nonconformities(organization: Organization, files: _Files, include_internal
             ]
         rows.append(row)
     return rows
+
+
+def _nc_response(response: NonconformityResponse) -> dict:
+    return {
+        "id": response.pk,
+        "round": response.round,
+        "correction": response.correction,
+        "root_cause": response.root_cause,
+        "corrective_action": response.corrective_action,
+        "responsible": response.responsible,
+        "target_date": response.target_date,
+        "submitted_by": _person(response.submitted_by),
+        "submitted_at": response.submitted_at,
+        "decision": response.decision,
+        "review_comment": response.review_comment,
+        "reviewed_by": _person(response.reviewed_by),
+        "reviewed_at": response.reviewed_at,
+    }
+
+
+def _nc_file(nc: Nonconformity, attachment: NonconformityAttachment, folder: str, files: _Files) -> dict:
+    return {
+        "id": attachment.pk,
+        "response": attachment.response_id,
+        "purpose": attachment.purpose,
+        "original_name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_by": _person(attachment.uploaded_by),
+        "uploaded_at": attachment.uploaded_at,
+        "file": files.add(
+            attachment.file,
+            f"{folder}/{attachment.pk}-{_safe(attachment.original_name)}",
+            source=f"nonconformity {nc.number} file {attachment.pk}",
+            recorded_sha256=attachment.sha256,
+        ),
+    }
+
+
+def _nc_event(event) -> dict:
+    return {
+        "kind": event.kind,
+        "by": _person(event.by),
+        "at": event.at,
+        "response": event.response_id,
+        "comment": event.comment,
+    }
+
+
+def _nc_document(nc: Nonconformity, document, folder: str, files: _Files) -> dict:
+    return _document(
+        document,
+        files,
+        path=f"{folder}/ncr-{document.pk}.pdf",
+        source=f"nonconformity {nc.number} document {document.pk}",
+    )
 
 
 def _decisions(organization: Organization) -> list[dict]:
@@ -603,19 +612,7 @@ def _certificates(organization: Organization, files: _Files) -> list[dict]:
                     for entry in certificate.sites.all()
                 ],
                 "revisions": [
-                    {
-                        "revision": revision.revision,
-                        "issue_date": revision.issue_date,
-                        "reason": revision.reason,
-                        "contents": revision.snapshot,
-                        "template_version": revision.template_version,
-                        "created_at": revision.created_at,
-                        "file": files.add(
-                            revision.file,
-                            f"certificates/{number}-rev{revision.revision}.pdf",
-                            source=f"certificate {certificate.number} revision {revision.revision}",
-                        ),
-                    }
+                    _certificate_revision(certificate, revision, number, files)
                     for revision in certificate.revisions.all()
                 ],
                 "events": [
@@ -631,6 +628,23 @@ def _certificates(organization: Organization, files: _Files) -> list[dict]:
             }
         )
     return rows
+
+
+def _certificate_revision(certificate: Certificate, revision, number: str, files: _Files) -> dict:
+    """One revision and its PDF, filed as certificates/<number>-rev<n>.pdf (`number` made file-safe)."""
+    return {
+        "revision": revision.revision,
+        "issue_date": revision.issue_date,
+        "reason": revision.reason,
+        "contents": revision.snapshot,
+        "template_version": revision.template_version,
+        "created_at": revision.created_at,
+        "file": files.add(
+            revision.file,
+            f"certificates/{number}-rev{revision.revision}.pdf",
+            source=f"certificate {certificate.number} revision {revision.revision}",
+        ),
+    }
 
 
 def default_directory(organization: Organization, base: Path) -> Path:

@@ -1,17 +1,16 @@
 """The audit's closing and its report over the API: POST /api/v1/audits/{id}/close/ and
 GET /api/v1/audits/{id}/report/, answered here beside audits' own viewset (config/api_urls.py)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from audits.api import AuditScopedViewSet
 from audits.models import Audit, Recommendation
+from audits.permissions import require_can_close
 from core.api import PDFRenderer
 from core.limits import LONG_TEXT_MAX_LENGTH
 from findings.models import Nonconformity
@@ -64,10 +63,7 @@ class AuditReportViewSet(AuditScopedViewSet):
         """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?}."""
         audit = self.get_object()
         # 403 before any 400: a body is only worth validating from the one who may close.
-        try:
-            services.require_lead(request.user, audit)
-        except DjangoPermissionDenied as refusal:
-            raise PermissionDenied(str(refusal)) from None  # DRF would replace the reason with its own
+        require_can_close(request.user, audit)
         data = CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.audit_close(audit=audit, user=request.user, **data.validated_data)

@@ -17,7 +17,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
-from audits.documents import TEAM_ROLE_ORDER, audit_label, calculation_in_language, document_store
+from audits.documents import calculation_in_language, document_store, standard_values, team_values
 from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
 from core import pdf
 from core.errors import ConflictError
@@ -116,37 +116,14 @@ def report_data(audit: Audit) -> dict:
         # The wording depends on the language, so a report in another language is another document.
         "language_code": get_language(),
         "certification_body": settings.CERTIFICATION_BODY_NAME,
-        "audit": {
-            "id": audit.pk,
-            "label": audit_label(audit),
-            "mode_label": str(audit.get_mode_display()),
-            "start_date": audit.start_date,
-            "end_date": audit.end_date,
-            "language": audit.language,
-            "objectives": audit.objectives,
-            "scope": audit.scope,
-            "criteria": audit.criteria,
-            "planned_days": audit.planned_days,
-            "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
-            "closed_by": person_name(audit.closed_by),
-            "recommendation": audit.recommendation,
-            "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
-            "conclusion": audit.conclusion,
-            "plan_deviations": audit.plan_deviations,
-        },
+        "audit": _audit_values(audit),
         "client": {
             "name": organization.legal_name,
             "org_number": organization.org_number,
             "address": organization.full_address,
         },
-        "standards": [
-            {"code": standard.code, "title": standard.title, "edition": standard.edition}
-            for standard in sorted(audit.standards.all(), key=lambda standard: standard.code)
-        ],
-        "team": [
-            {"name": person_name(member.user), "role": str(member.get_role_display())}
-            for member in sorted(audit.team.all(), key=lambda member: TEAM_ROLE_ORDER.index(member.role))
-        ],
+        "standards": standard_values(audit),
+        "team": team_values(audit),
         "sites": [
             {"name": site.name, "city": site.city, "reason": reasons.get(site.pk, "")} for site in sites
         ],
@@ -156,53 +133,82 @@ def report_data(audit: Audit) -> dict:
         "sampling_seed": audit.sampling_seed,
         "justification": [str(line) for line in calculation.get("justification", [])],
         "findings": [
-            {
-                "clause": finding.clause.number,
-                "clause_title": finding.clause.title,
-                "standard": finding.clause.standard.code if several_standards else "",
-                "site": finding.site.name if finding.site_id else "",
-                "grade": finding.grade,
-                "grade_label": grade_labels[finding.grade],
-                "statement": finding.statement,
-                "evidence": finding.evidence,
-                "interviewee_role": finding.interviewee_role,
-                "nonconformity": finding.nonconformity.number if hasattr(finding, "nonconformity") else "",
-                # The report goes to the client: files kept for the team are counted, not named.
-                "files": [
-                    {"name": item.original_name, "description": item.description}
-                    for item in finding.current_attachments
-                    if item.visibility == Visibility.CLIENT
-                ],
-                "team_files": sum(
-                    1 for item in finding.current_attachments if item.visibility != Visibility.CLIENT
-                ),
-            }
+            _finding_values(finding, grade_label=grade_labels[finding.grade], standard=several_standards)
             for finding in findings
         ],
-        "nonconformities": [
-            {
-                "number": finding.nonconformity.number,
-                "clause": clause_label(finding.clause),
-                "site": finding.site.name if finding.site_id else "",
-                "grade_label": grade_words(finding.nonconformity.grade),
-                "response_due": finding.nonconformity.response_due,
-                "close_due": finding.nonconformity.close_due,
-            }
-            for finding in nonconformities
-        ],
+        "nonconformities": [_nonconformity_values(finding) for finding in nonconformities],
         "unaudited_clauses": [clause_label(clause) for clause in unaudited_clauses],
         "unaudited_sites": [site.name for site in unaudited_sites],
         "earlier_nonconformities": [
-            {
-                "number": nonconformity.number,
-                "audit": audit_label(nonconformity.audit),
-                "clause": clause_label(nonconformity.finding.clause),
-                "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
-                "grade_label": grade_words(nonconformity.grade),
-                "status_label": str(nonconformity.get_status_display()),
-            }
-            for nonconformity in _earlier_nonconformities(audit)
+            _earlier_nonconformity_values(nonconformity) for nonconformity in _earlier_nonconformities(audit)
         ],
+    }
+
+
+def _audit_values(audit: Audit) -> dict:
+    return {
+        "id": audit.pk,
+        "label": audit.label,
+        "mode_label": str(audit.get_mode_display()),
+        "start_date": audit.start_date,
+        "end_date": audit.end_date,
+        "language": audit.language,
+        "objectives": audit.objectives,
+        "scope": audit.scope,
+        "criteria": audit.criteria,
+        "planned_days": audit.planned_days,
+        "closed_on": timezone.localdate(audit.closed_at) if audit.closed_at else None,
+        "closed_by": person_name(audit.closed_by),
+        "recommendation": audit.recommendation,
+        "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
+        "conclusion": audit.conclusion,
+        "plan_deviations": audit.plan_deviations,
+    }
+
+
+def _finding_values(finding, *, grade_label: str, standard: bool) -> dict:
+    """One finding; `standard`: name the clause's standard (the audit has several)."""
+    return {
+        "clause": finding.clause.number,
+        "clause_title": finding.clause.title,
+        "standard": finding.clause.standard.code if standard else "",
+        "site": finding.site.name if finding.site_id else "",
+        "grade": finding.grade,
+        "grade_label": grade_label,
+        "statement": finding.statement,
+        "evidence": finding.evidence,
+        "interviewee_role": finding.interviewee_role,
+        "nonconformity": finding.nonconformity.number if hasattr(finding, "nonconformity") else "",
+        # The report goes to the client: files kept for the team are counted, not named.
+        "files": [
+            {"name": item.original_name, "description": item.description}
+            for item in finding.current_attachments
+            if item.visibility == Visibility.CLIENT
+        ],
+        "team_files": sum(1 for item in finding.current_attachments if item.visibility != Visibility.CLIENT),
+    }
+
+
+def _nonconformity_values(finding) -> dict:
+    """The nonconformity this audit raised from `finding`."""
+    return {
+        "number": finding.nonconformity.number,
+        "clause": clause_label(finding.clause),
+        "site": finding.site.name if finding.site_id else "",
+        "grade_label": grade_words(finding.nonconformity.grade),
+        "response_due": finding.nonconformity.response_due,
+        "close_due": finding.nonconformity.close_due,
+    }
+
+
+def _earlier_nonconformity_values(nonconformity) -> dict:
+    return {
+        "number": nonconformity.number,
+        "audit": nonconformity.audit.label,
+        "clause": clause_label(nonconformity.finding.clause),
+        "site": nonconformity.finding.site.name if nonconformity.finding.site_id else "",
+        "grade_label": grade_words(nonconformity.grade),
+        "status_label": str(nonconformity.get_status_display()),
     }
 
 
@@ -258,7 +264,8 @@ def _findings_story(data: dict) -> list:
     return story
 
 
-def _render_report(data: dict) -> bytes:
+def _summary_story(data: dict) -> list:
+    """The title, the summary table, the objectives, scope and criteria."""
     audit = data["audit"]
     client = data["client"]
     standards = [standard_line(standard) for standard in data["standards"]]
@@ -289,7 +296,12 @@ def _render_report(data: dict) -> bytes:
     story += pdf.bullets(standards or [_("Not recorded.")])
     if audit["criteria"]:
         story += pdf.paragraphs(audit["criteria"])
+    return story
 
+
+def _team_and_sites_story(data: dict) -> list:
+    """The team, the days and sites, and the sites in the sample."""
+    story = []
     story.append(pdf.para(_("Audit team"), "h2"))
     story.append(
         pdf.data_table(
@@ -316,7 +328,12 @@ def _render_report(data: dict) -> bytes:
             widths=[0.35, 0.25, 0.40],
         )
     )
+    return story
 
+
+def _sampling_story(data: dict) -> list:
+    """How the sample and the audit time were found."""
+    story = []
     story.append(pdf.para(_("Sampling and audit time"), "h2"))
     story += pdf.bullets(data["justification"] or [_("The audit time was not computed.")])
     if data["sampling_seed"] is not None:
@@ -327,9 +344,12 @@ def _render_report(data: dict) -> bytes:
                 "small",
             )
         )
+    return story
 
-    story += _findings_story(data)
 
+def _nonconformities_story(data: dict) -> list:
+    """The nonconformities raised, with what the client must do."""
+    story = []
     story.append(pdf.para(_("Nonconformities"), "h2"))
     if data["nonconformities"]:
         story.append(
@@ -362,7 +382,13 @@ def _render_report(data: dict) -> bytes:
         )
     else:
         story.append(pdf.para(_("None: no nonconformity was found.")))
+    return story
 
+
+def _conclusion_story(data: dict) -> list:
+    """The team's conclusions and recommendation."""
+    story = []
+    audit = data["audit"]
     story += [
         pdf.para(_("Conclusions and recommendation"), "h2"),
         *pdf.paragraphs(audit["conclusion"] or _("No conclusion recorded.")),
@@ -371,7 +397,13 @@ def _render_report(data: dict) -> bytes:
             % {"recommendation": audit["recommendation_label"] or _("not yet given")}
         ),
     ]
+    return story
 
+
+def _deviations_story(data: dict) -> list:
+    """Deviations from the plan: those recorded and the planned clauses and sites with no finding."""
+    story = []
+    audit = data["audit"]
     story.append(pdf.para(_("Deviations from the plan"), "h2"))
     deviations = []
     if audit["plan_deviations"]:
@@ -388,7 +420,12 @@ def _render_report(data: dict) -> bytes:
         story += pdf.bullets(deviations)
     elif not audit["plan_deviations"]:
         story.append(pdf.para(_("None: the audit followed the plan.")))
+    return story
 
+
+def _follow_up_story(data: dict) -> list:
+    """The follow-up of earlier nonconformities of the programme."""
+    story = []
     story.append(pdf.para(_("Follow-up of earlier nonconformities"), "h2"))
     if data["earlier_nonconformities"]:
         story.append(
@@ -410,7 +447,22 @@ def _render_report(data: dict) -> bytes:
         )
     else:
         story.append(pdf.para(_("None")))
+    return story
 
+
+def _render_report(data: dict) -> bytes:
+    audit = data["audit"]
+    client = data["client"]
+    story = [
+        *_summary_story(data),
+        *_team_and_sites_story(data),
+        *_sampling_story(data),
+        *_findings_story(data),
+        *_nonconformities_story(data),
+        *_conclusion_story(data),
+        *_deviations_story(data),
+        *_follow_up_story(data),
+    ]
     story.append(
         pdf.para(
             _(

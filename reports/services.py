@@ -12,14 +12,13 @@ numbered nonconformity with the scheme's deadlines, and the audit report PDF is 
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditStatus, Recommendation
 from audits.numbering import next_number
-from audits.selectors import is_lead_auditor
+from audits.permissions import require_can_close
 from core.errors import ConflictError, DomainError
 from findings.models import NONCONFORMITY_GRADES, Finding, Grade, Nonconformity
 from findings.ncr import nonconformity_issued
@@ -31,12 +30,6 @@ NC_SERIES = "NC"
 
 
 # -- Who and when -------------------------------------------------------------------------------
-
-
-def require_lead(user, audit: Audit) -> None:
-    """Only the audit's lead auditor closes it: the recommendation is the team's, signed by its lead."""
-    if not is_lead_auditor(user, audit):
-        raise PermissionDenied(_("Only the audit's lead auditor may close it."))
 
 
 def require_closable(audit: Audit) -> None:
@@ -87,7 +80,7 @@ def audit_close(
     """Close the audit with the team's recommendation and raise a nonconformity per minor/major finding."""
     # Locked so no finding is recorded, and no second close runs, between reading and closing.
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
-    require_lead(user, audit)
+    require_can_close(user, audit)
     require_closable(audit)
     if recommendation not in Recommendation.values:
         raise DomainError(_("Choose the team's recommendation."), field="recommendation")

@@ -13,6 +13,7 @@ from accounts.submissions import submitted_once
 from audits.document_views import audit_document_download, stored_document_response
 from audits.documents import latest_document
 from audits.models import Audit, AuditStatus, DocumentKind
+from audits.permissions import require_can_close
 from audits.selectors import audits_for_user
 from core.errors import DomainError
 from core.views import save_with_service
@@ -31,7 +32,7 @@ def audit_close(request, pk):
     audit = get_object_or_404(
         audits_for_user(request.user).select_related("organization", "programme"), pk=pk
     )
-    services.require_lead(request.user, audit)
+    require_can_close(request.user, audit)
     form = CloseAuditForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         closed = save_with_service(

@@ -34,7 +34,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import AUDITORS, STAFF, role_group
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -47,6 +47,7 @@ from certificates.models import Certificate
 from certificates.services import decision_record
 from clients.models import ClientRole, Organization
 from clients.services import client_membership_create, organization_grant_view
+from core.actors import SYSTEM
 from findings.models import Nonconformity
 from findings.services import finding_create
 from reports.services import audit_close
@@ -243,9 +244,9 @@ def cast(db) -> Cast:
     )
 
     client = UserFactory(username="client")
-    client_membership_create(user=client, organization=org_a, role=ClientRole.ADMIN)
+    client_membership_create(actor=SYSTEM, user=client, organization=org_a, role=ClientRole.ADMIN)
     other = UserFactory(username="other")
-    client_membership_create(user=other, organization=org_b, role=ClientRole.ADMIN)
+    client_membership_create(actor=SYSTEM, user=other, organization=org_b, role=ClientRole.ADMIN)
     organization_grant_view(user=lead, organization=org_a)
 
     standard = StandardFactory(code="ISO 18295-1:2017", title="Customer contact centres")
@@ -284,16 +285,17 @@ def api():
 @pytest.fixture
 def onsite_audit(cast):
     """Nordkontakt's stage 2, plan confirmed, the lead on the team with 4.1 planned at Stockholm today."""
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     today = timezone.localdate()
-    audit_update(audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
-    audit_compute_time(audit=audit, seed=5)
+    audit_update(actor=SYSTEM, audit=audit, start_date=today, end_date=today + datetime.timedelta(days=2))
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    audit.lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=5)
     audit.stockholm = cast.org_a.sites.get(name="Stockholm")
-    day = plan_day_add(audit=audit, date=today, site=audit.stockholm)
+    day = plan_day_add(actor=SYSTEM, audit=audit, date=today, site=audit.stockholm)
     plan_slot_add(
+        actor=SYSTEM,
         day=day,
         start=datetime.time(9),
         end=datetime.time(12),
@@ -311,7 +313,9 @@ def onsite_audit(cast):
 @pytest.fixture
 def closed_audit(cast, onsite_audit):
     """onsite_audit with its scope, closed by the lead with one minor nonconformity at 4.1 (no major)."""
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    audit_update(
+        actor=SYSTEM, audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat."
+    )
     finding_create(
         audit=onsite_audit,
         user=cast.lead,
@@ -341,7 +345,7 @@ def certificate(cast, closed_audit):
 @pytest.fixture
 def programme(cast):
     """Nordkontakt AB's certification programme for the cast's standard, stage 1 to recertification."""
-    return programme_create(organization=cast.org_a, standards=[cast.standard])
+    return programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
 
 
 @pytest.fixture
@@ -349,9 +353,11 @@ def stage2(cast, programme):
     """Nordkontakt's stage 2, 1-3 Feb 2027, computed, the lead on the team, Monday at Stockholm planned."""
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     monday = datetime.date(2027, 2, 1)
-    audit_update(audit=audit, start_date=monday, end_date=datetime.date(2027, 2, 3))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    audit.lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
-    audit_compute_time(audit=audit, seed=11)
-    audit.first_day = plan_day_add(audit=audit, date=monday, site=cast.org_a.sites.get(name="Stockholm"))
+    audit_update(actor=SYSTEM, audit=audit, start_date=monday, end_date=datetime.date(2027, 2, 3))
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    audit.lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=11)
+    audit.first_day = plan_day_add(
+        actor=SYSTEM, audit=audit, date=monday, site=cast.org_a.sites.get(name="Stockholm")
+    )
     return audit

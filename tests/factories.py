@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
-from audits.models import Competence, CompetenceRole
+from audits.models import Competence, TeamRole
 from certificates.models import Certificate
 from clients.models import Organization, Site
 from clients.validators import luhn_check_digit
@@ -91,7 +91,7 @@ class CompetenceFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     standard = factory.SubFactory(StandardFactory)
-    role = CompetenceRole.AUDITOR
+    role = TeamRole.AUDITOR
     valid_from = datetime.date(2024, 1, 1)
     valid_to = datetime.date(2030, 12, 31)
 

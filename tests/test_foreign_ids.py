@@ -19,6 +19,7 @@ from audits.services import programme_create
 from certificates.models import Certificate
 from certificates.services import decision_record
 from clients.api import SiteSerializer
+from core.actors import SYSTEM
 from findings.models import Evidence, Finding, Grade
 from findings.services import finding_create
 from tests.world import png_upload
@@ -55,7 +56,7 @@ def finding(cast, onsite_audit):
 @pytest.fixture
 def other_audit(cast):
     """Kundtjänst Norr's stage 2: the lead of Nordkontakt's audit is not on its team."""
-    return programme_create(organization=cast.org_b, standards=[cast.standard]).audits.get(
+    return programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard]).audits.get(
         audit_type=AuditType.STAGE2
     )
 

@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from audits.audit_time import Adjustment, AuditTimeError
 from audits.cycle import DateOutOfRange, add_months
-from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, CompetenceRole, TeamMember
+from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, TeamMember, TeamRole
 from audits.services import programme_create
 from certificates.models import Certificate
 from certificates.services import certificate_change_scope, decision_record
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from core.forms import MAX_ID, parse_id
 from tests.factories import CompetenceFactory
@@ -168,7 +169,7 @@ def test_the_programme_page_shows_an_audit_dated_at_the_calendars_end(cast, onsi
 
 def test_a_team_member_can_be_added_to_an_audit_dated_in_the_first_year(cast, login):
     # The impartiality rule counted two years back from 1 Jan 0001.
-    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     Audit.objects.filter(pk=audit.pk).update(
         start_date=datetime.date(1, 1, 1), end_date=datetime.date(1, 1, 2)
@@ -176,7 +177,7 @@ def test_a_team_member_can_be_added_to_an_audit_dated_in_the_first_year(cast, lo
     CompetenceFactory(
         user=cast.auditor,
         standard=cast.standard,
-        role=CompetenceRole.AUDITOR,
+        role=TeamRole.AUDITOR,
         valid_from=datetime.date(1, 1, 1),
         valid_to=None,
     )

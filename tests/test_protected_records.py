@@ -15,10 +15,10 @@ from audits.models import (
     AuditDay,
     AuditStatus,
     AuditType,
-    CompetenceRole,
     PlanSlot,
     PlanSlotClause,
     TeamMember,
+    TeamRole,
 )
 from audits.services import (
     audit_compute_time,
@@ -35,6 +35,7 @@ from audits.services import (
 )
 from clients.models import Organization, Site
 from clients.services import site_delete
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import Evidence, Finding, FindingChange
@@ -68,7 +69,7 @@ def test_it_refuses_to_delete_a_site_only_chosen_for_an_audit(cast, onsite_audit
     # Göteborg is among the sites to visit but has no day, slot or finding yet: only the audit's
     # list of sites refers to it, which Django's implicit link table would have let go.
     goteborg = cast.org_a.sites.get(name="Göteborg")
-    audit_update(audit=onsite_audit, sites=[onsite_audit.stockholm, goteborg])
+    audit_update(actor=SYSTEM, audit=onsite_audit, sites=[onsite_audit.stockholm, goteborg])
     assert not AuditDay.objects.filter(site=goteborg).exists()
     with pytest.raises(ProtectedError):
         goteborg.delete()
@@ -78,7 +79,7 @@ def test_it_refuses_to_delete_a_site_only_chosen_for_an_audit(cast, onsite_audit
 def test_it_refuses_to_delete_a_standard_only_named_by_an_audit(cast):
     # No clause, competence or finding of this standard: only the programme and its audits name it.
     standard = StandardFactory(code="ISO 9001:2015")
-    programme = programme_create(organization=cast.org_b, standards=[standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[standard])
     with pytest.raises(ProtectedError):
         standard.delete()
     assert list(programme.audits.first().standards.all()) == [standard]
@@ -118,7 +119,7 @@ def test_it_refuses_site_delete_with_a_conflict_when_a_plan_day_refers_to_it(cas
     # Taken off the audit's sites, Stockholm still has the plan's day: a protected foreign key.
     onsite_audit.sites.remove(onsite_audit.stockholm)
     with pytest.raises(ConflictError, match="cannot be deleted"):
-        site_delete(site=onsite_audit.stockholm)
+        site_delete(actor=SYSTEM, site=onsite_audit.stockholm)
     assert Site.objects.filter(pk=onsite_audit.stockholm.pk).exists()
 
 
@@ -132,7 +133,7 @@ def test_it_answers_the_site_api_delete_with_409(cast, onsite_audit, api):
 
 def test_it_lets_site_delete_remove_an_unused_site(cast):
     malmo = cast.org_a.sites.get(name="Malmö")
-    site_delete(site=malmo)
+    site_delete(actor=SYSTEM, site=malmo)
     assert not Site.objects.filter(pk=malmo.pk).exists()
 
 
@@ -168,7 +169,7 @@ def test_it_shows_the_admin_cannot_delete_page(what, cast, onsite_audit, admin_u
 
 def test_it_shows_cannot_delete_for_the_admin_bulk_action(cast, onsite_audit, admin_user, login):
     goteborg = cast.org_a.sites.get(name="Göteborg")
-    audit_update(audit=onsite_audit, sites=[onsite_audit.stockholm, goteborg])
+    audit_update(actor=SYSTEM, audit=onsite_audit, sites=[onsite_audit.stockholm, goteborg])
     response = login(admin_user).post(
         reverse("admin:clients_site_changelist"),
         {"action": "delete_selected", "_selected_action": [goteborg.pk], "post": "yes"},
@@ -220,7 +221,7 @@ def test_it_refuses_deleting_a_planned_clause_in_the_standard_admin(cast, onsite
 @pytest.fixture
 def closed(cast, onsite_audit):
     """Nordkontakt's stage 2 with a minor finding and a photo, closed by the lead."""
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     finding = finding_create(
         audit=onsite_audit,
         user=cast.lead,
@@ -282,24 +283,33 @@ CHANGES = {
         evidence=audit.the_evidence, user=cast.lead, description="Added afterwards", visibility="team"
     ),
     "evidence_remove": lambda cast, audit: evidence_remove(evidence=audit.the_evidence, user=cast.lead),
-    "audit_update": lambda cast, audit: audit_update(audit=audit, scope="A wider scope, after the fact."),
-    "audit_update_sites": lambda cast, audit: audit_update(audit=audit, sites=list(cast.org_a.sites.all())),
-    "audit_compute_time": lambda cast, audit: audit_compute_time(audit=audit, seed=1),
-    "team_member_add": lambda cast, audit: team_member_add(audit=audit, user=cast.auditor, role="auditor"),
-    "team_member_remove": lambda cast, audit: team_member_remove(member=audit.the_member),
-    "plan_day_add": lambda cast, audit: plan_day_add(
-        audit=audit, date=audit.the_day.date + TOMORROW, site=audit.stockholm
+    "audit_update": lambda cast, audit: audit_update(
+        actor=SYSTEM, audit=audit, scope="A wider scope, after the fact."
     ),
-    "plan_day_remove": lambda cast, audit: plan_day_remove(day=audit.the_day),
+    "audit_update_sites": lambda cast, audit: audit_update(
+        actor=SYSTEM, audit=audit, sites=list(cast.org_a.sites.all())
+    ),
+    "audit_compute_time": lambda cast, audit: audit_compute_time(actor=SYSTEM, audit=audit, seed=1),
+    "team_member_add": lambda cast, audit: team_member_add(
+        actor=SYSTEM, audit=audit, user=cast.auditor, role="auditor"
+    ),
+    "team_member_remove": lambda cast, audit: team_member_remove(actor=SYSTEM, member=audit.the_member),
+    "plan_day_add": lambda cast, audit: plan_day_add(
+        actor=SYSTEM, audit=audit, date=audit.the_day.date + TOMORROW, site=audit.stockholm
+    ),
+    "plan_day_remove": lambda cast, audit: plan_day_remove(actor=SYSTEM, day=audit.the_day),
     "plan_slot_add": lambda cast, audit: plan_slot_add(
+        actor=SYSTEM,
         day=audit.the_day,
         start=datetime.time(13),
         end=datetime.time(15),
         member=audit.the_member,
         activity="Complaints handling",
     ),
-    "plan_slot_remove": lambda cast, audit: plan_slot_remove(slot=audit.the_slot),
-    "plan_confirm": lambda cast, audit: plan_confirm(audit=audit, justification="Confirmed again."),
+    "plan_slot_remove": lambda cast, audit: plan_slot_remove(actor=SYSTEM, slot=audit.the_slot),
+    "plan_confirm": lambda cast, audit: plan_confirm(
+        actor=SYSTEM, audit=audit, justification="Confirmed again."
+    ),
     "audit_close": lambda cast, audit: audit_close(
         audit=audit, user=cast.lead, recommendation="do_not_certify"
     ),
@@ -315,13 +325,13 @@ def test_it_refuses_every_change_to_a_closed_audit(change, cast, closed):
 
 
 def test_it_keeps_a_closed_audits_due_date_when_the_decision_date_moves(cast):
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     surveillances = programme.audits.filter(audit_type=AuditType.SURVEILLANCE).order_by("sequence")
     first, second = list(surveillances)
     held_due = datetime.date(2027, 3, 1)
     Audit.objects.filter(pk=first.pk).update(status=AuditStatus.CLOSED, due_date=held_due)
 
-    programme_set_decision(programme=programme, decision_date=timezone.localdate())
+    programme_set_decision(actor=SYSTEM, programme=programme, decision_date=timezone.localdate())
 
     first.refresh_from_db()
     second.refresh_from_db()

@@ -22,6 +22,7 @@ from audits.models import Audit, DocumentKind
 from audits.services import audit_update
 from certificates.models import Certificate
 from certificates.services import decision_record
+from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Evidence, Grade, Nonconformity, NonconformityAttachment, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
@@ -64,7 +65,7 @@ def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
 def build_world(cast, audit: Audit, run_on_commit) -> World:
     """The world on `onsite_audit`; `run_on_commit` is django_capture_on_commit_callbacks."""
     lead = cast.lead
-    audit_update(audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    audit_update(actor=SYSTEM, audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
     plan_document_create(audit=audit)
     minor = finding_create(
         audit=audit,

@@ -4,12 +4,10 @@ table of fifty audits renders each in a function call instead of two template in
 from django import template
 from django.utils.html import format_html
 
-from audits.models import AuditStatus, AuditType
+from audits.models import AuditStatus
 
 register = template.Library()
 
-# Audit types that come several to a programme and are told apart by their sequence number.
-NUMBERED = (AuditType.SURVEILLANCE, AuditType.SPECIAL)
 STATUS_CLASSES = {
     AuditStatus.CLOSED: " tag-ok",
     AuditStatus.CONFIRMED: " tag-info",
@@ -20,9 +18,8 @@ STATUS_CLASSES = {
 
 @register.simple_tag
 def audit_label(audit) -> str:
-    """ "Stage 2", "Surveillance 1": the audit's type, numbered where a programme has several."""
-    label = audit.get_audit_type_display()
-    return f"{label} {audit.sequence}" if audit.audit_type in NUMBERED else label
+    """ "Stage 2", "Surveillance 1": Audit.label, for the templates that name an audit."""
+    return audit.label
 
 
 @register.simple_tag

@@ -3,9 +3,9 @@ certificates, ask through this tag rather than importing certificates."""
 
 from django import template
 
-from accounts.roles import is_staff_member
 from audits.models import AuditStatus
 from certificates.models import Decision
+from certificates.permissions import can_decide
 from certificates.services import OUTCOMES_FOR
 
 register = template.Library()
@@ -17,7 +17,7 @@ def audit_decision(context, audit) -> dict:
     user = context["request"].user
     return {
         "decision": Decision.objects.filter(audit=audit).select_related("decided_by").first(),
-        "can_decide": is_staff_member(user)
+        "can_decide": can_decide(user)
         and audit.status == AuditStatus.CLOSED
         and audit.audit_type in OUTCOMES_FOR
         and not Decision.objects.filter(audit=audit).exists(),

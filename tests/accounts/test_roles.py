@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from accounts.roles import AUDITORS, CLIENT_USERS, ROLE_PERMISSIONS, STAFF, ensure_role_groups
 from clients.models import ClientMembership
 from clients.services import client_membership_delete, organization_grant_view, organization_revoke_view
+from core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_it_grants_and_revokes_view_on_one_organization(cast):
 
 
 def test_it_revokes_access_when_a_client_user_leaves(cast):
-    client_membership_delete(membership=ClientMembership.objects.get(user=cast.client))
+    client_membership_delete(actor=SYSTEM, membership=ClientMembership.objects.get(user=cast.client))
     client = type(cast.client).objects.get(pk=cast.client.pk)
     assert not client.has_perm("clients.view_organization", cast.org_a)
     assert not client.groups.filter(name=CLIENT_USERS).exists()

@@ -9,7 +9,7 @@ from PIL import Image
 
 from accounts.models import SecurityEvent, SecurityEventKind
 from accounts.security import record
-from audits.models import CompetenceRole, TeamRole
+from audits.models import TeamRole
 from certificates.models import Certificate
 from findings.evidence import evidence_add
 from findings.services import finding_create
@@ -91,7 +91,7 @@ def test_it_takes_the_address_from_the_trusted_proxy(cast, client, settings):
 
 
 def test_it_records_team_changes_and_the_grants_they_make(cast, onsite_audit, login, request_context):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     client = login(cast.staff)
     SecurityEvent.objects.all().delete()
 

@@ -25,14 +25,15 @@ from audits.models import (
     AuditDay,
     AuditType,
     CertificationProgramme,
-    CompetenceRole,
     PlanSlot,
     TeamMember,
+    TeamRole,
 )
 from audits.services import programme_create, team_member_add
 from certificates.models import Certificate, CertificateRevision, Decision
 from certificates.services import decision_record
 from clients.models import ClientMembership, ConsultancyDeclaration, Organization, Site
+from core.actors import SYSTEM
 from findings.models import (
     ChangeAction,
     Evidence,
@@ -155,7 +156,7 @@ def case_special_audit(cast, onsite_audit, **_):
 
 
 def case_team(cast, onsite_audit, **_):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     url = f"/audits/{onsite_audit.pk}/team/"
     data = {"user": cast.auditor.pk, "role": "auditor"}
     return Case("staff", url, url, lambda: dict(data), TeamMember.objects.count)
@@ -432,10 +433,10 @@ def test_findings_without_a_client_uuid_are_each_recorded(cast, onsite_audit, ap
 
 def test_a_client_uuid_is_one_audits_own(cast, onsite_audit, api):
     # The same id in another audit records another finding there: ids say nothing across audits.
-    other = programme_create(organization=cast.org_b, standards=[cast.standard]).audits.get(
+    other = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard]).audits.get(
         audit_type=AuditType.STAGE2
     )
-    team_member_add(audit=other, user=cast.lead, role="lead_auditor")
+    team_member_add(actor=SYSTEM, audit=other, user=cast.lead, role="lead_auditor")
     Audit.objects.filter(pk=other.pk).update(status="confirmed")
     client_uuid = uuid.uuid4()
     api(cast.lead).post("/api/v1/findings/", _body(onsite_audit, client_uuid), format="json")

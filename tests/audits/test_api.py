@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
-from audits.models import Audit, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditType, TeamRole
 from audits.services import audit_compute_time, audit_update, team_member_add
+from core.actors import SYSTEM
 from tests.conftest import CAST_NAMES
 from tests.factories import CompetenceFactory
 
@@ -17,10 +18,12 @@ def audit(cast):
     """Nordkontakt AB's stage 2, with `lead` as its lead auditor; `auditor` is not on the team."""
     audit = Audit.objects.create(organization=cast.org_a, audit_type=AuditType.STAGE2)
     audit.standards.add(cast.standard)
-    audit_update(audit=audit, start_date=datetime.date(2027, 2, 1), end_date=datetime.date(2027, 2, 3))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
-    audit_compute_time(audit=audit, seed=1)
+    audit_update(
+        actor=SYSTEM, audit=audit, start_date=datetime.date(2027, 2, 1), end_date=datetime.date(2027, 2, 3)
+    )
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=1)
     return audit
 
 
@@ -71,7 +74,7 @@ def test_it_refuses_a_team_member_without_competence_with_the_reason(cast, audit
 
 
 def test_it_adds_and_removes_a_member_through_the_api(cast, audit, api):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     url = f"/api/v1/audits/{audit.pk}/team/"
     assert (
         api(cast.lead).post(url, {"user": cast.auditor.pk, "role": "auditor"}, format="json").status_code

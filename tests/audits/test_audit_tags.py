@@ -38,3 +38,19 @@ def test_the_status_tag_is_coloured_by_state():
         == expected[AuditStatus.CLOSED] + "\n"
     )
     assert _render('{% include "audits/includes/audit_label.html" %}', closed) == "Stage 1"
+
+
+def test_pages_documents_and_the_record_name_an_audit_alike(cast):
+    organization = cast.org_a
+    for audit_type, sequence, label in (
+        (AuditType.STAGE1, 1, "Stage 1"),
+        (AuditType.SURVEILLANCE, 1, "Surveillance 1"),
+        (AuditType.SPECIAL, 1, "Special / short-notice"),
+        (AuditType.SPECIAL, 2, "Special / short-notice 2"),
+    ):
+        audit = Audit(audit_type=audit_type, sequence=sequence, organization=organization)
+        assert audit.label == _render("{% audit_label audit %}", audit) == label
+        assert str(audit) == f"{label} – Nordkontakt AB"
+    # Documents render under the recipient's language: the label follows the active one.
+    with translation.override("sv"):
+        assert Audit(audit_type=AuditType.SURVEILLANCE, sequence=2).label == "Uppföljningsrevision 2"

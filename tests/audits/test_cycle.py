@@ -5,6 +5,7 @@ import pytest
 from audits.cycle import add_months, audit_flags, cycle_dates
 from audits.models import Audit, AuditType
 from audits.services import programme_create, programme_set_decision
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from standards.models import CertificationScheme
 from standards.policy import SCHEME_PRESETS
@@ -33,7 +34,7 @@ def test_it_derives_the_due_dates_from_the_decision():
 
 
 def test_it_creates_a_programme_with_its_five_audits(cast):
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     kinds = list(programme.audits.order_by("id").values_list("audit_type", "sequence"))
     assert kinds == [
         ("stage1", 1),
@@ -43,12 +44,12 @@ def test_it_creates_a_programme_with_its_five_audits(cast):
         ("recertification", 1),
     ]
     with pytest.raises(ConflictError, match="already has an active programme"):
-        programme_create(organization=cast.org_a, standards=[cast.standard])
+        programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
 
 
 def test_it_sets_due_dates_when_the_decision_is_made(cast):
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
-    programme_set_decision(programme=programme, decision_date=datetime.date(2026, 3, 15))
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
+    programme_set_decision(actor=SYSTEM, programme=programme, decision_date=datetime.date(2026, 3, 15))
     due = dict(
         programme.audits.filter(due_date__isnull=False)
         .values_list("audit_type", "due_date")

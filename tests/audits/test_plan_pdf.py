@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 
 from accounts.roles import AUDITORS, role_group
 from audits.documents import PLAN_TEMPLATE_VERSION, plan_document_create, plan_pdf_render
-from audits.models import Audit, AuditDocument, AuditStatus, AuditType, CompetenceRole, DocumentKind, TeamRole
+from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -20,6 +20,7 @@ from audits.services import (
     team_member_add,
 )
 from audits.tasks import generate_plan_pdf
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from core.pdf import format_date
 from tests.conftest import CAST_NAMES, download, pdf_text
@@ -40,12 +41,13 @@ def audit(cast):
     cast.lead.save()
     orjan = UserFactory(username="orjan", first_name="Örjan", last_name="Åberg")
     orjan.groups.add(role_group(AUDITORS))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    CompetenceFactory(user=orjan, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    CompetenceFactory(user=orjan, standard=cast.standard, role=TeamRole.AUDITOR)
 
     audit = Audit.objects.create(organization=cast.org_a, audit_type=AuditType.STAGE2)
     audit.standards.add(cast.standard)
     audit_update(
+        actor=SYSTEM,
         audit=audit,
         start_date=MON,
         end_date=WED,
@@ -53,14 +55,15 @@ def audit(cast):
         scope="Customer service by phone and chat.",
         language="Swedish",
     )
-    lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
-    member = team_member_add(audit=audit, user=orjan, role=TeamRole.AUDITOR, today=TODAY)
-    audit_compute_time(audit=audit, seed=7)  # 3.0 days = 24 hours, all three sites
+    lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    member = team_member_add(actor=SYSTEM, audit=audit, user=orjan, role=TeamRole.AUDITOR, today=TODAY)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=7)  # 3.0 days = 24 hours, all three sites
     complaints = cast.standard.clauses.get(number="4.1")
     communication = cast.standard.clauses.get(number="4.2")
     for date, name in ((MON, "Stockholm"), (TUE, "Göteborg"), (WED, "Malmö")):
-        day = plan_day_add(audit=audit, date=date, site=cast.org_a.sites.get(name=name))
+        day = plan_day_add(actor=SYSTEM, audit=audit, date=date, site=cast.org_a.sites.get(name=name))
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=t("08:00"),
             end=t("12:00"),
@@ -69,6 +72,7 @@ def audit(cast):
             clauses=[complaints],
         )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=t("13:00"),
             end=t("17:00"),
@@ -82,7 +86,7 @@ def audit(cast):
 @pytest.fixture
 def confirmed(audit, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        plan_confirm(audit=audit)
+        plan_confirm(actor=SYSTEM, audit=audit)
     audit.refresh_from_db()
     return audit
 
@@ -143,6 +147,7 @@ def test_it_reads_the_plan_in_a_fixed_number_of_queries(cast, audit, django_asse
     day = audit.days.get(date=MON)
     for hour in range(18, 22):
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(hour),
             end=datetime.time(hour, 30),
@@ -193,7 +198,7 @@ def test_it_makes_and_sends_a_new_pdf_when_the_plan_changed(
     cast, confirmed, login, django_capture_on_commit_callbacks
 ):
     first = AuditDocument.objects.get()
-    audit_update(audit=confirmed, scope="Customer service by phone, chat and e-mail.")
+    audit_update(actor=SYSTEM, audit=confirmed, scope="Customer service by phone, chat and e-mail.")
     # The e-mail is queued with the new PDF and sent once that commits.
     with django_capture_on_commit_callbacks(execute=True):
         assert generate_plan_pdf.delay(confirmed.pk).get() is True
@@ -211,7 +216,7 @@ def test_it_keeps_special_characters_in_the_email_as_typed(cast, audit, django_c
     cast.org_a.legal_name = "Nord & Kontakt AB"
     cast.org_a.save()
     with django_capture_on_commit_callbacks(execute=True):
-        plan_confirm(audit=audit)
+        plan_confirm(actor=SYSTEM, audit=audit)
     assert "Nord & Kontakt AB" in mail.outbox[0].subject
     assert "Nord & Kontakt AB" in mail.outbox[0].body
 
@@ -222,7 +227,7 @@ def test_it_stores_the_plan_but_emails_nobody_without_a_contact_email(
     cast.org_a.contact_email = ""
     cast.org_a.save()
     with django_capture_on_commit_callbacks(execute=True):
-        plan_confirm(audit=audit)
+        plan_confirm(actor=SYSTEM, audit=audit)
     assert AuditDocument.objects.count() == 1
     assert mail.outbox == []
     assert "has no contact e-mail" in caplog.text

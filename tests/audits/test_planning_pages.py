@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone, translation
 
 from audits.forms import plan_day_label
-from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, CertificationProgramme, TeamRole
 from audits.services import (
     audit_update,
     plan_day_add,
     plan_slot_add,
     programme_create,
 )
+from core.actors import SYSTEM
 from tests.conftest import CAST_NAMES, page_text
 from tests.factories import CompetenceFactory, SiteFactory, UserFactory
 
@@ -146,6 +147,7 @@ def test_it_adds_a_special_audit(cast, programme, login):
 
 def test_it_shows_the_audit_record_to_the_client(cast, stage2, login):
     plan_slot_add(
+        actor=SYSTEM,
         day=stage2.first_day,
         start=datetime.time(9),
         end=datetime.time(12),
@@ -281,7 +283,7 @@ def test_it_shows_the_refusal_for_a_member_without_competence(cast, stage2, logi
 
 
 def test_it_adds_and_removes_a_member(cast, stage2, login):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     client = login(cast.staff)
     response = client.post(f"/audits/{stage2.pk}/team/", {"user": cast.auditor.pk, "role": TeamRole.AUDITOR})
     assert response.status_code == 302
@@ -294,7 +296,12 @@ def test_it_adds_and_removes_a_member(cast, stage2, login):
 
 def test_it_refuses_to_remove_a_member_with_slots_with_a_message(cast, stage2, login):
     plan_slot_add(
-        day=stage2.first_day, start=datetime.time(9), end=datetime.time(10), member=stage2.lead, activity="x"
+        actor=SYSTEM,
+        day=stage2.first_day,
+        start=datetime.time(9),
+        end=datetime.time(10),
+        member=stage2.lead,
+        activity="x",
     )
     client = login(cast.staff)
     response = client.post(f"/audits/{stage2.pk}/team/{stage2.lead.pk}/remove/", follow=True)
@@ -454,14 +461,20 @@ def test_it_renders_the_audit_record_in_a_constant_number_of_queries(
 ):
     client = login(cast.lead)
     plan_slot_add(
-        day=stage2.first_day, start=datetime.time(8), end=datetime.time(9), member=stage2.lead, activity="a"
+        actor=SYSTEM,
+        day=stage2.first_day,
+        start=datetime.time(8),
+        end=datetime.time(9),
+        member=stage2.lead,
+        activity="a",
     )
     with django_assert_max_num_queries(30) as baseline:
         client.get(f"/audits/{stage2.pk}/")
     for site_name, day in (("Göteborg", TUE), ("Malmö", WED)):
-        added = plan_day_add(audit=stage2, date=day, site=cast.org_a.sites.get(name=site_name))
+        added = plan_day_add(actor=SYSTEM, audit=stage2, date=day, site=cast.org_a.sites.get(name=site_name))
         for hour in (9, 10, 11):
             plan_slot_add(
+                actor=SYSTEM,
                 day=added,
                 start=datetime.time(hour),
                 end=datetime.time(hour + 1),
@@ -478,14 +491,14 @@ def test_it_lists_audits_in_a_constant_number_of_queries(cast, stage2, login, dj
     client = login(cast.staff)
     with django_assert_max_num_queries(20) as baseline:
         client.get("/audits/")
-    programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     with django_assert_max_num_queries(len(baseline)):
         response = client.get("/audits/")
     assert "Kundtjänst Norr AB" in response.content.decode()
 
 
 def test_it_lists_only_the_clients_own_audits(cast, stage2, login):
-    programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     body = login(cast.client).get("/audits/").content.decode()
     assert "Nordkontakt AB" in body
     assert "Kundtjänst Norr AB" not in body
@@ -497,7 +510,7 @@ def test_it_lists_only_the_clients_own_audits(cast, stage2, login):
 
 def test_it_takes_nordkontakt_from_application_to_a_confirmed_stage_2_plan(cast, login, settings):
     settings.CERTIFICATION_BODY_NAME = "Test Certification AB"
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     staff = login(cast.staff)
     staff.post("/programmes/new/", {"organization": cast.org_a.pk, "standards": [cast.standard.pk]})
     programme = CertificationProgramme.objects.get(organization=cast.org_a)
@@ -547,7 +560,7 @@ def test_it_takes_nordkontakt_from_application_to_a_confirmed_stage_2_plan(cast,
 
 def test_it_shows_staff_the_audits_late_or_at_risk(cast, programme, login):
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
-    audit_update(audit=stage1, due_date=timezone.localdate() + datetime.timedelta(days=10))
+    audit_update(actor=SYSTEM, audit=stage1, due_date=timezone.localdate() + datetime.timedelta(days=10))
     body = page_text(login(cast.staff).get("/"))
     assert "Audits late or at risk" in body
     assert f'href="/audits/{stage1.pk}/"' in body
@@ -555,7 +568,7 @@ def test_it_shows_staff_the_audits_late_or_at_risk(cast, programme, login):
 
 
 def test_it_shows_auditors_and_clients_their_coming_audits(cast, stage2, login):
-    programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     lead_home = page_text(login(cast.lead).get("/"))
     assert f'href="/audits/{stage2.pk}/"' in lead_home
     # The lead is on stage 2 only, not on the rest of Nordkontakt's programme.
@@ -636,6 +649,6 @@ def test_it_keeps_the_city_in_a_plan_day_heading_when_the_site_is_named_otherwis
         organization=cast.org_a, name="Kista", city="Stockholm", effective_personnel=Decimal(5)
     )
     stage2.sites.add(kista)
-    plan_day_add(audit=stage2, date=TUE, site=kista)
+    plan_day_add(actor=SYSTEM, audit=stage2, date=TUE, site=kista)
     plan = page_text(login(cast.staff).get(f"/audits/{stage2.pk}/plan/"))
     assert re.search(r"<h3 [^>]*>Tuesday 2 Feb 2027 · Kista, Stockholm</h3>", plan)

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from audits.models import AuditType, CompetenceRole, TeamRole
+from audits.models import AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -11,24 +11,35 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from core.actors import SYSTEM
 from tests.conftest import CAST_NAMES
 from tests.factories import CompetenceFactory
 
 
 @pytest.fixture
 def programme(cast):
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
-    audit_update(audit=stage2, start_date=datetime.date(2027, 2, 1), end_date=datetime.date(2027, 2, 3))
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    lead = team_member_add(
-        audit=stage2, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=datetime.date(2026, 11, 27)
+    audit_update(
+        actor=SYSTEM, audit=stage2, start_date=datetime.date(2027, 2, 1), end_date=datetime.date(2027, 2, 3)
     )
-    audit_compute_time(audit=stage2, seed=3)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    lead = team_member_add(
+        actor=SYSTEM,
+        audit=stage2,
+        user=cast.lead,
+        role=TeamRole.LEAD_AUDITOR,
+        today=datetime.date(2026, 11, 27),
+    )
+    audit_compute_time(actor=SYSTEM, audit=stage2, seed=3)
     day = plan_day_add(
-        audit=stage2, date=datetime.date(2027, 2, 1), site=cast.org_a.sites.get(name="Stockholm")
+        actor=SYSTEM,
+        audit=stage2,
+        date=datetime.date(2027, 2, 1),
+        site=cast.org_a.sites.get(name="Stockholm"),
     )
     plan_slot_add(
+        actor=SYSTEM,
         day=day,
         start=datetime.time(9),
         end=datetime.time(12),

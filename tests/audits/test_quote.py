@@ -7,6 +7,7 @@ import pytest
 from audits.documents import programme_quote
 from audits.models import Audit, AuditStatus, AuditType
 from audits.services import audit_add, programme_create
+from core.actors import SYSTEM
 from core.errors import DomainError
 from tests.conftest import CAST_NAMES, pdf_text
 from tests.factories import OrganizationFactory
@@ -18,7 +19,7 @@ def programme(cast):
     scheme = cast.standard.scheme
     scheme.day_rate = Decimal("14500.50")
     scheme.save()
-    return programme_create(organization=cast.org_a, standards=[cast.standard])
+    return programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
 
 
 def _audit(programme, audit_type, sequence=1) -> Audit:
@@ -80,14 +81,14 @@ def test_it_rounds_each_amount_to_whole_cents_half_up(cast, programme):
 
 
 def test_it_sizes_a_special_audit_like_a_surveillance(cast, programme):
-    audit_add(programme=programme)
+    audit_add(actor=SYSTEM, programme=programme)
     line = programme_quote(programme=programme).lines[-1]
     assert (line.label, line.days, line.estimated) == ("Special / short-notice", Decimal("1.0"), True)
 
 
 def test_it_refuses_to_compute_days_for_an_organisation_without_sites(cast):
     organization = OrganizationFactory(legal_name="Tom AB")
-    programme = programme_create(organization=organization, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[cast.standard])
     with pytest.raises(DomainError, match="Register the organisation's sites"):
         programme_quote(programme=programme)
 
@@ -101,7 +102,7 @@ def test_it_refuses_a_programme_whose_standard_has_no_scheme(cast, programme):
 
 def test_it_needs_no_sites_when_every_audit_has_planned_days(cast):
     organization = OrganizationFactory(legal_name="Tom AB")
-    programme = programme_create(organization=organization, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=organization, standards=[cast.standard])
     programme.audits.update(planned_days=Decimal("2.0"))
     quote = programme_quote(programme=programme)
     assert quote.total_days == Decimal("10.0")
@@ -144,7 +145,7 @@ def test_it_shows_the_lines_the_total_and_a_link_to_the_pdf(cast, programme, log
 
 def test_it_explains_a_quote_that_cannot_be_priced_with_a_400(cast, login):
     programme = programme_create(
-        organization=OrganizationFactory(legal_name="Tom AB"), standards=[cast.standard]
+        actor=SYSTEM, organization=OrganizationFactory(legal_name="Tom AB"), standards=[cast.standard]
     )
     for url in (f"/programmes/{programme.pk}/quote/", f"/programmes/{programme.pk}/quote.pdf"):
         response = login(cast.staff).get(url)
@@ -158,7 +159,7 @@ def test_it_renders_in_a_constant_number_of_queries(cast, programme, login, djan
     with django_assert_max_num_queries(15) as few:
         client.get(url)
     for _ in range(5):
-        audit_add(programme=programme)
+        audit_add(actor=SYSTEM, programme=programme)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
 

@@ -24,6 +24,7 @@ from certificates.models import (
     DecisionOutcome,
 )
 from certificates.services import certificate_suspend, certificate_withdraw
+from core.actors import SYSTEM
 from findings.models import Nonconformity
 from tests.conftest import CAST_NAMES
 
@@ -47,7 +48,7 @@ def _decide(api, user, audit, **body):
 def _certificate_of(organization, cast, number):
     """A certificate of the organisation with one site, revision and event, written straight to the tables."""
     programme = organization.programmes.first() or programme_create(
-        organization=organization, standards=[cast.standard]
+        actor=SYSTEM, organization=organization, standards=[cast.standard]
     )
     today = timezone.localdate()
     # An audit of its own: an audit has one decision.

@@ -21,6 +21,7 @@ from certificates.documents import (
 from certificates.models import Certificate, CertificateRevision
 from certificates.services import certificate_change_scope, decision_record
 from certificates.tasks import generate_certificate_pdf
+from core.actors import SYSTEM
 from core.pdf import format_date
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, download, pdf_pages, pdf_text, qr_codes
@@ -72,7 +73,7 @@ def closed(cast, onsite_audit):
     """Nordkontakt's stage 2, scoped and closed; its sites with street addresses."""
     cast.org_a.sites.filter(name="Göteborg").update(address="Kungsgatan 5", postal_code="411 19")
     cast.org_a.sites.filter(name="Malmö").update(address="Stortorget 2", activities="Outbound sales")
-    audit_update(audit=onsite_audit, scope=SCOPE)
+    audit_update(actor=SYSTEM, audit=onsite_audit, scope=SCOPE)
     audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     return onsite_audit

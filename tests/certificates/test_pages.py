@@ -6,6 +6,7 @@ from accounts.roles import STAFF, role_group
 from audits.services import audit_update
 from certificates.models import Certificate, CertificateStatus, Decision
 from certificates.services import decision_record
+from core.actors import SYSTEM
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, page_text, qr_codes
@@ -154,7 +155,7 @@ def test_it_goes_from_a_closed_stage_2_to_a_verified_and_suspended_certificate(
     from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 
     settings.SITE_URL = "https://certdesk.example.se"
-    audit_update(audit=onsite_audit, scope="Inbound customer service.")
+    audit_update(actor=SYSTEM, audit=onsite_audit, scope="Inbound customer service.")
     finding_create(
         audit=onsite_audit,
         user=cast.lead,

@@ -18,6 +18,7 @@ from audits.services import audit_update, programme_create
 from certificates.documents import certificate_pdf_render
 from certificates.services import certificate_change_scope
 from core import pdf
+from core.actors import SYSTEM
 from core.limits import LONG_TEXT_MAX_LENGTH
 from findings.documents import nc_pdf_render, nc_summary_pdf_render
 from findings.models import Finding, NonconformityResponse
@@ -99,7 +100,7 @@ def _respond(nonconformity, user, **fields):
 
 
 def test_the_plan_prints_every_letter_in_the_embedded_font(cast, onsite_audit):
-    audit_update(audit=onsite_audit, scope=SCRIPTS, objectives=SCRIPTS)
+    audit_update(actor=SYSTEM, audit=onsite_audit, scope=SCRIPTS, objectives=SCRIPTS)
     content = plan_pdf_render(audit=onsite_audit)
     assert lines(content).count(SCRIPTS) == 2
     assert fonts(content) == FONTS
@@ -108,13 +109,15 @@ def test_the_plan_prints_every_letter_in_the_embedded_font(cast, onsite_audit):
 def test_the_quote_prints_every_letter_in_the_embedded_font(cast):
     cast.org_a.legal_name = SCRIPTS
     cast.org_a.save()
-    content = quote_pdf_render(programme=programme_create(organization=cast.org_a, standards=[cast.standard]))
+    content = quote_pdf_render(
+        programme=programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
+    )
     assert SCRIPTS in lines(content)
     assert fonts(content) == FONTS
 
 
 def test_the_report_prints_every_letter_in_the_embedded_font(cast, onsite_audit):
-    audit_update(audit=onsite_audit, scope=SCRIPTS)
+    audit_update(actor=SYSTEM, audit=onsite_audit, scope=SCRIPTS)
     finding_create(
         audit=onsite_audit, user=cast.lead, clause=onsite_audit.clause_41, grade="minor", statement=SCRIPTS
     )
@@ -206,7 +209,7 @@ def test_the_report_is_made_of_findings_of_any_length(cast, onsite_audit, django
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_the_plan_prints_texts_of_any_length(kind, cast, onsite_audit):
     text = HOSTILE[kind]
-    audit_update(audit=onsite_audit, objectives=text, scope=text[::-1], criteria=text)
+    audit_update(actor=SYSTEM, audit=onsite_audit, objectives=text, scope=text[::-1], criteria=text)
     content = printed(plan_pdf_render(audit=onsite_audit))
     assert content.count(squeezed(text)) == 2
     assert squeezed(text[::-1]) in content

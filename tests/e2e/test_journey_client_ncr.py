@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import audit_update, programme_create, team_member_add
 from clients.services import organization_grant_view
+from core.actors import SYSTEM
 from findings.models import (
     Grade,
     InternalNote,
@@ -78,12 +79,12 @@ def _closed_audit_with_ncs(cast, audit) -> tuple[Nonconformity, Nonconformity]:
 
 def _other_clients_nc(cast) -> Nonconformity:
     """Kundtjänst Norr AB's stage 2, closed by the same lead with one minor."""
-    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     today = timezone.localdate()
-    audit_update(audit=audit, start_date=today, end_date=today)
+    audit_update(actor=SYSTEM, audit=audit, start_date=today, end_date=today)
     organization_grant_view(user=cast.lead, organization=cast.org_b)
-    team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
     finding_create(
         audit=audit,

@@ -13,8 +13,9 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from audits.models import AuditStatus, CompetenceRole, TeamRole
+from audits.models import AuditStatus, TeamRole
 from audits.services import team_member_add
+from core.actors import SYSTEM
 from findings.models import Evidence, Finding, Grade, Nonconformity, Visibility
 from findings.services import finding_update
 from tests.e2e.conftest import PHONE
@@ -75,8 +76,8 @@ def _row(page, number: str, title: str):
 def test_it_takes_the_lead_from_todays_slot_to_the_closed_audits_report(pages, cast, onsite_audit, tmp_path):
     audit = onsite_audit
     # A second auditor on the team, who will change a finding while the lead is editing it.
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
-    team_member_add(audit=audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
+    team_member_add(actor=SYSTEM, audit=audit, user=cast.auditor, role=TeamRole.AUDITOR)
 
     # -- Home: today's audit and slot ---------------------------------------------------------------
     page = pages.login(cast.lead, PHONE)

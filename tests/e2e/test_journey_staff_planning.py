@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, DocumentKind, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, DocumentKind, TeamRole
 from clients.models import Organization
 from clients.validators import luhn_check_digit
 from tests.factories import CompetenceFactory
@@ -70,7 +70,7 @@ def test_it_takes_in_a_client_and_plans_its_stage_2(pages, cast, mailoutbox):
     CompetenceFactory(
         user=cast.lead,
         standard=cast.standard,
-        role=CompetenceRole.LEAD_AUDITOR,
+        role=TeamRole.LEAD_AUDITOR,
         valid_from=today - datetime.timedelta(days=365),
         valid_to=today + datetime.timedelta(days=365),
     )

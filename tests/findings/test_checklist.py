@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     programme_create,
     team_member_add,
 )
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from findings.models import ChangeAction, Finding, FindingChange, Grade
 from findings.services import finding_create, finding_update
@@ -189,8 +190,8 @@ def test_it_refuses_findings_before_the_plan_is_confirmed(cast, onsite_audit, lo
 
 
 def test_it_refuses_saving_over_a_newer_version_and_shows_the_other_change(cast, onsite_audit, login):
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.AUDITOR)
-    team_member_add(audit=onsite_audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
+    team_member_add(actor=SYSTEM, audit=onsite_audit, user=cast.auditor, role=TeamRole.AUDITOR)
     finding = _record(onsite_audit, cast.lead, onsite_audit.clause_41, Grade.OFI, "First words")
     finding_update(finding=finding, user=cast.auditor, version=1, statement="The auditor's words")
     response = login(cast.lead).post(
@@ -297,7 +298,7 @@ def test_it_renders_a_clause_in_a_constant_number_of_queries(
 
 
 def test_it_shows_a_client_nothing_of_another_clients_audit(cast, onsite_audit, login):
-    other_programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    other_programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     other_audit = other_programme.audits.get(audit_type=AuditType.STAGE2)
     Audit.objects.filter(pk=other_audit.pk).update(status=AuditStatus.CLOSED, closed_at=timezone.now())
     assert login(cast.client).get(f"/audits/{other_audit.pk}/checklist/").status_code == 404

@@ -14,6 +14,7 @@ from audits.services import audit_update, programme_create, team_member_add
 from clients.models import ClientRole
 from clients.services import client_membership_create
 from config.celery_app import app
+from core.actors import SYSTEM
 from findings import notices
 from findings.deadlines import REMINDER_DAYS, deadlines_run, suspension_candidates
 from findings.models import Nonconformity, NonconformityStatus, Notice
@@ -83,11 +84,11 @@ def major(cast, onsite_audit):
 @pytest.fixture
 def org_b_audit(cast, onsite_audit):
     """Kundtjänst Norr's stage 2 next week, plan confirmed, `cast.lead` leading it."""
-    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     start = timezone.localdate() + 7 * DAY
-    audit_update(audit=audit, start_date=start, end_date=start)
-    team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_update(actor=SYSTEM, audit=audit, start_date=start, end_date=start)
+    team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
     audit.refresh_from_db()
     audit.clause_41 = onsite_audit.clause_41
@@ -239,7 +240,7 @@ def test_it_writes_to_each_recipient_in_their_language(cast, minor):
     cast.client.language = "sv"
     cast.client.save(update_fields=["language"])
     colleague = UserFactory(username="colleague", language="en")
-    client_membership_create(user=colleague, organization=cast.org_a, role=ClientRole.ADMIN)
+    client_membership_create(actor=SYSTEM, user=colleague, organization=cast.org_a, role=ClientRole.ADMIN)
 
     deadlines_run(today=minor.response_due - 7 * DAY)
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import audit_update, programme_create, team_member_add
+from core.actors import SYSTEM
 from core.errors import ConflictError, DomainError
 from findings.evidence import evidence_add, evidence_remove, evidence_update
 from findings.models import ChangeAction, Evidence, FindingChange, Grade, Visibility
@@ -173,11 +174,11 @@ def stored_files(settings) -> list[Path]:
 @pytest.fixture
 def audit(cast):
     """Nordkontakt's stage 2, under way, with the lead auditor on its team."""
-    programme = programme_create(organization=cast.org_a, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
-    audit_update(audit=audit, start_date=MON, end_date=WED)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_update(actor=SYSTEM, audit=audit, start_date=MON, end_date=WED)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
     audit.refresh_from_db()
     return audit

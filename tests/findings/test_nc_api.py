@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from audits.models import AuditType, TeamMember, TeamRole
-from findings import ncr
+from findings import permissions
 from findings.models import (
     AttachmentPurpose,
     Finding,
@@ -484,7 +484,7 @@ def test_it_refuses_an_empty_note(cast, ncs, api):
 
 
 def test_it_decides_note_visibility_as_the_service_does(cast, ncs, onsite_audit):
-    """internal_visible() restates ncr.can_see_internal in SQL; the two must never disagree."""
+    """internal_visible() restates permissions.can_see_internal in SQL; the two must never disagree."""
     programme = onsite_audit.programme
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
     surveillance = programme.audits.filter(audit_type=AuditType.SURVEILLANCE).order_by("sequence").first()
@@ -505,9 +505,11 @@ def test_it_decides_note_visibility_as_the_service_does(cast, ncs, onsite_audit)
     for user in users:
         annotated = Nonconformity.objects.annotate(visible=internal_visible(user)).order_by("pk")
         fresh = Nonconformity.objects.select_related("audit").order_by("pk")
-        assert [row.visible for row in annotated] == [ncr.can_see_internal(user, nc) for nc in fresh], user
+        assert [row.visible for row in annotated] == [
+            permissions.can_see_internal(user, nc) for nc in fresh
+        ], user
         notes = InternalNote.objects.filter(internal_visible(user, "nonconformity__"))
-        assert notes.exists() == ncr.can_see_internal(user, minor), user
+        assert notes.exists() == permissions.can_see_internal(user, minor), user
         decided[user.username] = annotated.first().visible
     # The case is not trivial: both answers occur, including for the later audit's team.
     assert decided == {

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audits.models import Audit, AuditDocument, AuditStatus, AuditType, DocumentKind, TeamRole
 from audits.services import team_member_add
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from findings.documents import (
     NC_SUMMARY_TEMPLATE_VERSION,
@@ -110,7 +111,7 @@ def major(closed):
 def earlier(cast, closed):
     """A nonconformity of another audit of the same client (its stage 1), also closed."""
     stage1 = closed.programme.audits.get(audit_type=AuditType.STAGE1)
-    team_member_add(audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
     Audit.objects.filter(pk=stage1.pk).update(status=AuditStatus.CONFIRMED)
     finding_create(
         audit=stage1, user=cast.lead, clause=closed.clause_42, grade=Grade.MINOR, statement="No metrics."

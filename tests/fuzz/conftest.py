@@ -34,6 +34,7 @@ from audits.services import (
 )
 from certificates.models import Certificate
 from certificates.services import decision_record
+from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Nonconformity
 from findings.ncr import nonconformity_respond
@@ -75,16 +76,17 @@ class World:
 
 def _open_audit(cast):
     """Kundtjänst Norr's stage 2, plan confirmed, the lead (already competent) on its team."""
-    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     # From tomorrow: the lead is at Nordkontakt today.
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    audit_update(audit=audit, start_date=tomorrow, end_date=tomorrow)
-    lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
-    audit_compute_time(audit=audit, seed=3)
+    audit_update(actor=SYSTEM, audit=audit, start_date=tomorrow, end_date=tomorrow)
+    lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=3)
     site = cast.org_b.sites.get()
-    day = plan_day_add(audit=audit, date=tomorrow, site=site)
+    day = plan_day_add(actor=SYSTEM, audit=audit, date=tomorrow, site=site)
     plan_slot_add(
+        actor=SYSTEM,
         day=day,
         start=datetime.time(9),
         end=datetime.time(12),
@@ -108,7 +110,9 @@ def _open_audit(cast):
 
 @pytest.fixture
 def world(cast, onsite_audit) -> World:
-    audit_update(audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    audit_update(
+        actor=SYSTEM, audit=onsite_audit, scope="Inbound customer service by telephone, e-mail and chat."
+    )
     for clause, statement in (
         (onsite_audit.clause_41, "No trend analysis since June."),
         (onsite_audit.clause_42, "Complaints are not acknowledged in writing."),

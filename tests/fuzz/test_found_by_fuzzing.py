@@ -9,9 +9,10 @@ import datetime
 
 import pytest
 
-from audits.models import Audit, CompetenceRole
+from audits.models import Audit, TeamRole
 from audits.services import audit_update
 from certificates.services import certificates_daily
+from core.actors import SYSTEM
 from tests.factories import CompetenceFactory
 from tests.fuzz.schema import SCHEMA_DOCUMENT, checked_call
 
@@ -40,7 +41,7 @@ def test_it_describes_the_plan_it_answers(world, wsgi):
 def test_it_declares_the_201_of_a_new_day_and_slot(world, wsgi):
     audit = world.open
     day_after = audit.end_date + datetime.timedelta(days=1)
-    audit_update(audit=audit, end_date=day_after)
+    audit_update(actor=SYSTEM, audit=audit, end_date=day_after)
     headers = world.headers("lead")
     site = world.cast.org_b.sites.get()
     response = checked_call(
@@ -74,7 +75,7 @@ def test_it_declares_the_201_of_a_new_day_and_slot(world, wsgi):
 def test_it_answers_the_team_as_one_list_and_declares_each_change(world, wsgi):
     # Was described as a page of members; adding answered an undeclared 201, removing a 200.
     audit, auditor = world.open, world.cast.auditor
-    CompetenceFactory(user=auditor, standard=world.cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=auditor, standard=world.cast.standard, role=TeamRole.AUDITOR)
     headers = world.headers("staff")
     ids = {"id": audit.pk}
     response = checked_call("GET /api/v1/audits/{id}/team/", headers, wsgi, path_parameters=ids)

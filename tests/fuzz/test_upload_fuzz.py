@@ -33,8 +33,8 @@ from findings.models import (
     NonconformityResponse,
     NonconformityStatus,
 )
-from findings.ncr import can_review, is_client_of, nonconformity_review
-from findings.selectors import can_write_findings
+from findings.ncr import nonconformity_review
+from findings.permissions import can_record_findings, can_review, is_client_of
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes, referenced_files, stored_files
 
 pytestmark = pytest.mark.fuzz
@@ -358,7 +358,7 @@ def assert_both_answers(statuses: Counter, *, success: int, may_write: bool) -> 
 def test_it_keeps_only_valid_evidence_and_leaves_nothing_behind(world, small_limit, user_name):
     finding = world.open.findings.get()
     user = world.cast.user(user_name)
-    may_write = user is not None and can_write_findings(user, finding.audit)
+    may_write = user is not None and can_record_findings(user, finding.audit)
     statuses = Counter()
 
     @fuzz_settings

@@ -18,6 +18,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from accounts.deliveries import INVITATION_EMAIL
 from audits.models import AuditDocument, DocumentKind
 from clients.services import client_user_create
+from core.actors import SYSTEM
 from core.errors import ConflictError
 from findings.deliveries import NC_NOTICE, NC_PDF, NC_SUMMARY_PDF
 from findings.models import Nonconformity
@@ -38,7 +39,9 @@ ANSWER = {
 
 
 def invite(cast, username: str):
-    return client_user_create(organization=cast.org_a, username=username, email=f"{username}@example.com")
+    return client_user_create(
+        actor=SYSTEM, organization=cast.org_a, username=username, email=f"{username}@example.com"
+    )
 
 
 def invitations_to(address: str) -> int:
@@ -197,13 +200,13 @@ def test_it_sends_a_failed_row_when_staff_retry_it(cast, monkeypatch, django_cap
     message = OutboxMessage.objects.get()
     assert message.state == MessageState.FAILED
     with django_capture_on_commit_callbacks(execute=True):
-        message_retry(message=message)
+        message_retry(actor=cast.staff, message=message)
     message.refresh_from_db()
     assert (message.state, message.attempts, message.last_error) == (MessageState.DONE, 2, "")
     assert invitations_to("maria@example.com") == 1
     # Done: a retry would send it twice, so it is refused.
     with pytest.raises(ConflictError, match="already delivered"):
-        message_retry(message=message)
+        message_retry(actor=cast.staff, message=message)
 
 
 def test_it_forgets_done_rows_after_the_keeping_time_but_keeps_failures(cast, settings):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from clients.services import client_user_create
+from core.actors import SYSTEM
 from findings.models import Nonconformity
 from outbox import tasks as outbox_tasks
 from outbox.models import MessageState, OutboxMessage
@@ -125,7 +126,9 @@ def test_it_runs_an_enqueued_task_in_a_separate_worker(worker, tmp_path):
     assert not app.conf.task_always_eager
     organization = OrganizationFactory(legal_name="Worker Test AB")
     # The service queues the invitation with transaction.on_commit; this test's transaction commits.
-    client_user_create(organization=organization, username="workertest", email="worker@example.com")
+    client_user_create(
+        actor=SYSTEM, organization=organization, username="workertest", email="worker@example.com"
+    )
 
     deadline = time.monotonic() + 60
     messages = []

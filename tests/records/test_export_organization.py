@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import SecurityEvent, SecurityEventKind
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -23,6 +23,7 @@ from audits.services import (
     team_member_add,
 )
 from certificates.services import decision_record
+from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Evidence, Nonconformity
 from findings.ncr import internal_note_add, nonconformity_respond
@@ -53,7 +54,7 @@ def _answer(nonconformity, user, file):
 def org_a(cast, onsite_audit, django_capture_on_commit_callbacks):
     """Nordkontakt: a closed stage 2 with a shared and a team-only photo, an answered NC, a certificate."""
     audit = onsite_audit
-    audit_update(audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
+    audit_update(actor=SYSTEM, audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
     finding = finding_create(
         audit=audit,
         user=cast.lead,
@@ -84,21 +85,23 @@ def org_b(cast, django_capture_on_commit_callbacks):
     """Kundtjänst Norr: its own closed stage 2 with a finding, a photo and an answer by its user."""
     cast.other.first_name, cast.other.last_name = "Ingegerd", "Zetterqvist-Björk"
     cast.other.save(update_fields=["first_name", "last_name"])
-    programme = programme_create(organization=cast.org_b, standards=[cast.standard])
+    programme = programme_create(actor=SYSTEM, organization=cast.org_b, standards=[cast.standard])
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     today = timezone.localdate()
     audit_update(
+        actor=SYSTEM,
         audit=audit,
         start_date=today,
         end_date=today + datetime.timedelta(days=1),
         scope="Norrland outbound telemarketing.",
     )
-    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    member = team_member_add(audit=audit, user=cast.auditor, role=TeamRole.LEAD_AUDITOR)
-    audit_compute_time(audit=audit, seed=3)
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    member = team_member_add(actor=SYSTEM, audit=audit, user=cast.auditor, role=TeamRole.LEAD_AUDITOR)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=3)
     lulea = cast.org_b.sites.get()
-    day = plan_day_add(audit=audit, date=today, site=lulea)
+    day = plan_day_add(actor=SYSTEM, audit=audit, date=today, site=lulea)
     plan_slot_add(
+        actor=SYSTEM,
         day=day,
         start=datetime.time(9),
         end=datetime.time(12),

@@ -15,7 +15,6 @@ from audits.models import (
     AuditDocument,
     AuditStatus,
     AuditType,
-    CompetenceRole,
     DocumentKind,
     Recommendation,
     TeamRole,
@@ -29,6 +28,7 @@ from audits.services import (
     plan_slot_add,
     team_member_add,
 )
+from core.actors import SYSTEM
 from core.errors import ConflictError, DomainError
 from findings.models import (
     Grade,
@@ -66,7 +66,7 @@ def orjan(cast):
     """An auditor on the audit's team who is not its lead."""
     orjan = UserFactory(username="orjan", first_name="Örjan", last_name="Åberg")
     orjan.groups.add(role_group(AUDITORS))
-    CompetenceFactory(user=orjan, standard=cast.standard, role=CompetenceRole.AUDITOR)
+    CompetenceFactory(user=orjan, standard=cast.standard, role=TeamRole.AUDITOR)
     return orjan
 
 
@@ -75,22 +75,24 @@ def audit(cast, programme, orjan, django_capture_on_commit_callbacks):
     """Nordkontakt's stage 2, planned over three days (4.1 and 4.2 at every site) and confirmed."""
     cast.lead.first_name, cast.lead.last_name = "Lena", "Lindqvist"
     cast.lead.save()
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     audit = programme.audits.get(audit_type=AuditType.STAGE2)
     audit_update(
+        actor=SYSTEM,
         audit=audit,
         start_date=MON,
         end_date=WED,
         objectives="Confirm the customer service system works as intended.",
         scope="Customer service by phone and chat.",
     )
-    lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
-    member = team_member_add(audit=audit, user=orjan, role=TeamRole.AUDITOR, today=TODAY)
-    audit_compute_time(audit=audit, seed=7)  # 3.0 days = 24 hours, all three sites
+    lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    member = team_member_add(actor=SYSTEM, audit=audit, user=orjan, role=TeamRole.AUDITOR, today=TODAY)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=7)  # 3.0 days = 24 hours, all three sites
     clauses = list(cast.standard.clauses.filter(auditable=True).order_by("number"))
     for date, name in ((MON, "Stockholm"), (TUE, "Göteborg"), (WED, "Malmö")):
-        day = plan_day_add(audit=audit, date=date, site=cast.org_a.sites.get(name=name))
+        day = plan_day_add(actor=SYSTEM, audit=audit, date=date, site=cast.org_a.sites.get(name=name))
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(8),
             end=datetime.time(12),
@@ -99,6 +101,7 @@ def audit(cast, programme, orjan, django_capture_on_commit_callbacks):
             clauses=clauses,
         )
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(13),
             end=datetime.time(17),
@@ -107,7 +110,7 @@ def audit(cast, programme, orjan, django_capture_on_commit_callbacks):
             clauses=clauses,
         )
     with django_capture_on_commit_callbacks(execute=True):
-        plan_confirm(audit=audit)
+        plan_confirm(actor=SYSTEM, audit=audit)
     audit.refresh_from_db()
     return audit
 
@@ -233,8 +236,8 @@ def test_it_refuses_closing_twice(cast, closed):
 
 def test_it_refuses_closing_a_planned_audit(cast, programme):
     planned = programme.audits.get(audit_type=AuditType.STAGE1)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    team_member_add(audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     with pytest.raises(ConflictError, match="plan must be confirmed"):
         close(planned, cast.lead)
     planned.refresh_from_db()
@@ -346,7 +349,7 @@ def test_it_follows_up_the_nonconformities_of_earlier_audits(
     cast, programme, audit, django_capture_on_commit_callbacks
 ):
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
-    team_member_add(audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    team_member_add(actor=SYSTEM, audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     # Planning stage 1 is not what this test is about.
     Audit.objects.filter(pk=stage1.pk).update(status=AuditStatus.CONFIRMED)
     record(stage1, cast.lead, "4.2", None, Grade.MINOR, "No agreed metrics with the client.")
@@ -411,7 +414,7 @@ def test_it_reads_the_report_in_a_fixed_number_of_queries(
             attach(finding, f"{grade}-{site}.jpg")
             attach(finding, f"{grade}-{site}-team.jpg", visibility=Visibility.TEAM)
     stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
-    team_member_add(audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    team_member_add(actor=SYSTEM, audit=stage1, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     Audit.objects.filter(pk=stage1.pk).update(status=AuditStatus.CONFIRMED)
     for grade in (Grade.MINOR, Grade.MAJOR):
         record(stage1, cast.lead, "4.1", None, grade, f"Stage 1 {grade}")
@@ -627,8 +630,8 @@ def test_it_answers_bad_closing_input_over_the_api_with_400(body, field, cast, a
 
 def test_it_answers_closing_a_planned_audit_over_the_api_with_409(cast, programme, api):
     planned = programme.audits.get(audit_type=AuditType.STAGE1)
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
-    team_member_add(audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
+    team_member_add(actor=SYSTEM, audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
     response = api(cast.lead).post(
         f"/api/v1/audits/{planned.pk}/close/", {"recommendation": "certify"}, format="json"
     )

@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import ImageChops
 from reportlab.platypus import Paragraph, Table
 
-from audits.models import Audit, AuditStatus, AuditType, CompetenceRole, Recommendation, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, Recommendation, TeamRole
 from audits.services import (
     audit_compute_time,
     audit_update,
@@ -24,6 +24,7 @@ from audits.services import (
     team_member_add,
 )
 from core import pdf
+from core.actors import SYSTEM
 from findings.models import Evidence, Grade, Visibility
 from findings.services import finding_create
 from reports.documents import _render_report, report_data, report_pdf_render
@@ -60,14 +61,15 @@ def all_paragraphs(monkeypatch) -> None:
 def confirmed_audit(cast, audit_type, clauses, start: datetime.date) -> Audit:
     """The programme's audit of that type at all three sites, one day each, every clause planned."""
     audit = Audit.objects.get(organization=cast.org_a, audit_type=audit_type)
-    audit_update(audit=audit, start_date=start, end_date=start + datetime.timedelta(days=2))
-    lead = team_member_add(audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
-    audit_compute_time(audit=audit, seed=5)
+    audit_update(actor=SYSTEM, audit=audit, start_date=start, end_date=start + datetime.timedelta(days=2))
+    lead = team_member_add(actor=SYSTEM, audit=audit, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
+    audit_compute_time(actor=SYSTEM, audit=audit, seed=5)
     sites = list(cast.org_a.sites.order_by("name"))
-    audit_update(audit=audit, sites=sites)
+    audit_update(actor=SYSTEM, audit=audit, sites=sites)
     for offset, site in enumerate(sites):
-        day = plan_day_add(audit=audit, date=start + datetime.timedelta(days=offset), site=site)
+        day = plan_day_add(actor=SYSTEM, audit=audit, date=start + datetime.timedelta(days=offset), site=site)
         plan_slot_add(
+            actor=SYSTEM,
             day=day,
             start=datetime.time(9),
             end=datetime.time(16),
@@ -84,8 +86,8 @@ def confirmed_audit(cast, audit_type, clauses, start: datetime.date) -> Audit:
 def big_audit(cast):
     """Stage 2 closed with many findings (every grade, files for the client and for the team), after
     a closed stage 1 whose nonconformities the report follows up."""
-    programme_create(organization=cast.org_a, standards=[cast.standard])
-    CompetenceFactory(user=cast.lead, standard=cast.standard, role=CompetenceRole.LEAD_AUDITOR)
+    programme_create(actor=SYSTEM, organization=cast.org_a, standards=[cast.standard])
+    CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     heading = cast.standard.clauses.get(number="4")
     for number in range(1, CLAUSES - 1):
         ClauseFactory(standard=cast.standard, number=f"4.{number + 2}", title="More", parent=heading)
