@@ -46,8 +46,8 @@ class ClientMembershipAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        client_membership_delete(membership=obj)
+        client_membership_delete(actor=request.user, membership=obj)
 
     def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("user", "organization"):
-            client_membership_delete(membership=membership)
+            client_membership_delete(actor=request.user, membership=membership)
