@@ -323,6 +323,17 @@ else:
         f"CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
         f"got {CACHE_URL!r}."
     )
+# The public verification pages, rendered once per version of the certificate (certificates/
+# public_views.py): kept in each process's memory, where nothing needs sharing and the rate-limit
+# counts in the default cache are never pushed out; at most 500 pages of a few kilobytes, and for
+# ten minutes at most (a bound on anything outside the certificate's row, though nothing changes
+# there today without saving the certificate).
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "certdesk-pages",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # The public verification pages and API: at most PUBLIC_RATE_LIMIT requests per client address in
 # PUBLIC_RATE_PERIOD seconds, counted together (django-ratelimit, in the default cache).

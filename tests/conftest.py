@@ -28,6 +28,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
@@ -155,12 +156,15 @@ def _test_settings(settings, tmp_path):
     # in a file of its own (never the developer's var/cache.sqlite3), any other one emptied.
     if settings.CACHES["default"]["BACKEND"] == "core.cache.SQLiteCache":
         settings.CACHES = {
-            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")}
+            **settings.CACHES,
+            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")},
         }
     else:
         from django.core.cache import cache
 
         cache.clear()
+    # Verification pages kept by an earlier test are not this test's.
+    caches["pages"].clear()
     yield
     # A request in Swedish leaves Swedish active in this thread; the next test starts in English.
     from django.utils import translation
