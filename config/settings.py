@@ -300,29 +300,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# The default cache is one SQLite file that every process of this machine shares (core/cache.py):
-# the gunicorn workers count the rate limits below together, as one. Several machines must share
-# one cache (CACHE_URL=redis://…), or each counts on its own. sqlite:////path/cache.sqlite3 moves
-# the file (say, when the project folder is read-only).
+# The default cache is Django's file cache in one folder that every process of this machine shares:
+# the gunicorn workers count the rate limits below together. Several machines must share one cache
+# (CACHE_URL=redis://…), or each counts on its own. file:///path/to/folder moves the folder (say,
+# when the project folder is read-only).
 CACHE_URL = env_str("CACHE_URL")
-if not CACHE_URL:
+if not CACHE_URL or (CACHE_URL.startswith("file:///") and len(CACHE_URL) > len("file:///")):
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.SQLiteCache",
-            "LOCATION": str(BASE_DIR / "var" / "cache.sqlite3"),
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_URL.removeprefix("file://") if CACHE_URL else str(BASE_DIR / "var" / "cache"),
         }
-    }
-elif CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////"):
-    CACHES = {
-        "default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": CACHE_URL.removeprefix("sqlite:///")}
     }
 elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     raise ImproperlyConfigured(
-        f"CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
-        f"got {CACHE_URL!r}."
+        f"CACHE_URL must be a redis://, rediss://, unix:// or file:///absolute/folder URL; got {CACHE_URL!r}."
     )
+
 # The public verification pages, rendered once per version of the certificate (certificates/
 # public_views.py): kept in each process's memory, where nothing needs sharing and the rate-limit
 # counts in the default cache are never pushed out; at most 500 pages of a few kilobytes, and for

@@ -143,6 +143,7 @@ class Cast:
         return None if name == "anonymous" else getattr(self, name)
 
 
+FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
 CAST_NAMES = ["anonymous", "staff", "lead", "auditor", "client", "other"]
 
 
@@ -153,16 +154,14 @@ def _test_settings(settings, tmp_path):
     # Real password hashing costs a third of a second per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters live in the cache: each test starts with none spent, the embedded cache
-    # in a file of its own (never the developer's var/cache.sqlite3), any other one emptied.
-    if settings.CACHES["default"]["BACKEND"] == "core.cache.SQLiteCache":
+    # in a folder of its own (never the developer's var/cache), any other one emptied.
+    if settings.CACHES["default"]["BACKEND"] == FILE_CACHE:
         settings.CACHES = {
             **settings.CACHES,
-            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")},
+            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")},
         }
     else:
-        from django.core.cache import cache
-
-        cache.clear()
+        caches["default"].clear()
     # Verification pages kept by an earlier test are not this test's.
     caches["pages"].clear()
     yield

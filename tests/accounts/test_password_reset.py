@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 
+from tests.conftest import FILE_CACHE
 from tests.factories import UserFactory
 
 URL = "/password/reset/"
@@ -68,11 +69,12 @@ def test_it_reads_the_limits_at_run_time(account, client, settings):
 
 
 def test_it_still_sends_when_the_cache_does_not_answer(account, client, settings, tmp_path):
-    # A cache file that cannot be opened (a folder stands in its place): the limit is not counted,
+    # A cache folder that cannot be made (a file stands in its place): the limit is not counted,
     # and a person locked out of their account still gets their link.
-    (tmp_path / "in-the-way").mkdir()
+    (tmp_path / "in-the-way").write_text("")
     settings.CACHES = {
-        "default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": str(tmp_path / "in-the-way")}
+        **settings.CACHES,
+        "default": {"BACKEND": FILE_CACHE, "LOCATION": str(tmp_path / "in-the-way")},
     }
     assert _ask(client, "anna@nordkontakt.example") == (302, DONE, b"")
     assert len(mail.outbox) == 1
