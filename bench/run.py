@@ -499,9 +499,9 @@ def evaluate(
         ),
         (
             "Trivial authenticated API",
-            ">= 25 % of bare throughput",
+            ">= 20 % of bare throughput",
             f"{share('trivial_api'):.0%}",
-            share("trivial_api") >= 0.25,
+            share("trivial_api") >= 0.20,
         ),
         (
             "Auditor's audit list",
