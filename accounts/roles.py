@@ -5,11 +5,10 @@ record; which organisations and audits a person may see is granted per object wi
 """
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Q
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 STAFF = "Certification staff"
@@ -111,36 +110,26 @@ def has_global_perm(user, perm: str) -> bool:
         held = user._certdesk_global_perms = {}
     if perm not in held:
         app_label, codename = perm.split(".", 1)
-        given_to_user = get_user_model().user_permissions.through.objects.filter(
-            permission=OuterRef("pk"), user=user
-        )
-        given_to_group = Group.permissions.through.objects.filter(
-            permission=OuterRef("pk"), group_id__in=_group_ids(user)
-        )
+        # The plainest form is also the cheapest to build: the ORM takes three times as long to
+        # build the same question as two Exists() subqueries.
         held[perm] = (
-            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            .filter(Exists(given_to_user) | Exists(given_to_group))
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .filter(content_type__app_label=app_label, codename=codename)
             .exists()
         )
     return held[perm]
 
 
-def granted_by_object(user, perm: str, model) -> QuerySet:
-    """Ids of the `model` rows on which the user, or one of their groups, holds `perm` by object.
+def granted_by_object(user, perm: str, model) -> Q:
+    """A filter for the `model` rows on which the user, or one of their groups, holds `perm` by object.
 
     What guardian's get_objects_for_user(user, perm, klass=model, accept_global_perms=False)
-    finds, as one lazy subquery (for `pk__in=`) on the model's direct foreign-key grant tables,
-    which guardian names; get_objects_for_user itself runs two queries before the list's own.
+    finds, as two lazy subqueries on the model's direct foreign-key grant tables (which guardian
+    names); get_objects_for_user itself runs two queries before the list's own.
     """
     content_type = ContentType.objects.get_for_model(model)  # cached by Django
     codename = perm.split(".", 1)[1]
     permission = {"permission__content_type": content_type, "permission__codename": codename}
     by_user = get_user_obj_perms_model(model).objects.filter(user=user, **permission)
-    by_group = get_group_obj_perms_model(model).objects.filter(group_id__in=_group_ids(user), **permission)
-    return by_user.values("content_object_id").union(by_group.values("content_object_id"))
-
-
-def _group_ids(user) -> QuerySet:
-    """The ids of the user's groups, as a subquery on the link table alone."""
-    links = get_user_model().groups.through.objects.filter(user=user)
-    return links.values("group_id")
+    by_group = get_group_obj_perms_model(model).objects.filter(group__user=user, **permission)
+    return Q(pk__in=by_user.values("content_object_id")) | Q(pk__in=by_group.values("content_object_id"))
