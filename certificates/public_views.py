@@ -83,8 +83,8 @@ _RECORD_FIELDS = tuple(
 )
 
 
-def _listed_lookup(number: str):
-    """The listed certificate with this number: its record's columns and its standards' last change.
+def _listed_rows():
+    """Listed certificates as rows: their record's columns and their standards' last change.
 
     The standards' last change goes with the row so the verification page, rendered once per
     version of the row, also follows a correction in the standards library.
@@ -94,11 +94,15 @@ def _listed_lookup(number: str):
     )
     return (
         Certificate.objects.public()
-        .filter(number=number)
         .order_by()
         .annotate(standards_updated=Subquery(standards_updated))
         .values_list(*_RECORD_FIELDS, "standards_updated")
     )
+
+
+# Built once and filtered per request, as a generic view's `queryset` is: never evaluated itself,
+# each filter() is a new query. Building it costs the ORM as much as the database takes to answer.
+LISTED_ROWS = _listed_rows()
 
 
 def _listed_row(number: str) -> tuple[str, tuple] | None:
@@ -110,9 +114,9 @@ def _listed_row(number: str) -> tuple[str, tuple] | None:
     number = number.strip()
     if not number:
         return None
-    lookup = _listed_lookup(number.upper())
-    row = lookup.first()
-    return None if row is None else (lookup.db, row)
+    lookup = LISTED_ROWS.filter(number=number.upper())[:1]
+    rows = list(lookup)
+    return (lookup.db, rows[0]) if rows else None
 
 
 def _certificate(alias: str, row: tuple) -> Certificate:
