@@ -300,23 +300,43 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# The default cache is Django's file cache in one folder that every process of this machine shares:
-# the gunicorn workers count the rate limits below together. Several machines must share one cache
-# (CACHE_URL=redis://…), or each counts on its own. file:///path/to/folder moves the folder (say,
-# when the project folder is read-only).
+# The default cache is Django's database cache in a SQLite file of its own (core/routers.py) that
+# every process of this machine shares: the gunicorn workers count the rate limits below together.
+# Its table is made by `manage.py createcachetable --database cache` (make run does it). Several
+# machines must share one cache (CACHE_URL=redis://…), or each counts on its own.
+# sqlite:////path/cache.sqlite3 moves the file (say, when the project folder is read-only).
 CACHE_URL = env_str("CACHE_URL")
-if not CACHE_URL or (CACHE_URL.startswith("file:///") and len(CACHE_URL) > len("file:///")):
+if not CACHE_URL or (CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////")):
+    DATABASES["cache"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": CACHE_URL.removeprefix("sqlite:///")
+        if CACHE_URL
+        else str(BASE_DIR / "var" / "cache.sqlite3"),
+        # Kept open: it is asked on every public request.
+        "CONN_MAX_AGE": None,
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # A count is a small write: the write-ahead log takes it without waiting for the disk.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+    DATABASE_ROUTERS = ["core.routers.CacheRouter"]
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": CACHE_URL.removeprefix("file://") if CACHE_URL else str(BASE_DIR / "var" / "cache"),
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "certdesk_cache",
+            # Past this many entries the expired ones go first (Django culls on a write): room for
+            # the counts of a couple of thousand clients at once.
+            "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
 elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     raise ImproperlyConfigured(
-        f"CACHE_URL must be a redis://, rediss://, unix:// or file:///absolute/folder URL; got {CACHE_URL!r}."
+        "CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
+        f"got {CACHE_URL!r}."
     )
 
 # The public verification pages, rendered once per version of the certificate (certificates/

@@ -143,7 +143,8 @@ class Cast:
         return None if name == "anonymous" else getattr(self, name)
 
 
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 CAST_NAMES = ["anonymous", "staff", "lead", "auditor", "client", "other"]
 
 
@@ -153,12 +154,16 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real password hashing costs a third of a second per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rate-limit counters live in the cache: each test starts with none spent, the embedded cache
-    # in a folder of its own (never the developer's var/cache), any other one emptied.
-    if settings.CACHES["default"]["BACKEND"] == FILE_CACHE:
+    # Rate-limit counters live in the cache: each test starts with none spent, in a memory cache of
+    # its own in place of the embedded database cache (never the developer's var/cache.sqlite3),
+    # any other cache emptied.
+    if settings.CACHES["default"]["BACKEND"] == DATABASE_CACHE:
         settings.CACHES = {
             **settings.CACHES,
-            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")},
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": str(tmp_path),
+            },
         }
     else:
         caches["default"].clear()
