@@ -28,6 +28,8 @@ messages: install
 run: export PORT := $(PORT)
 run: install messages
 	$(MANAGE) migrate --noinput
+	# The embedded cache's table (in var/cache.sqlite3); a Redis cache (CACHE_URL) needs none.
+	case "$$CACHE_URL" in redis*|unix*) ;; *) mkdir -p var && $(MANAGE) createcachetable --database cache ;; esac
 	$(MANAGE) load_standards
 	$(MANAGE) seed_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

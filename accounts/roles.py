@@ -7,11 +7,10 @@ record; which organisations and audits a person may see is granted per object wi
 import functools
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models.expressions import RawSQL
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q, QuerySet
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 STAFF = "Certification staff"
@@ -88,28 +87,12 @@ def is_auditor(user) -> bool:
 
 
 def _in_group(user, name: str) -> bool:
-    # One query per request at most: the names are cached on the user object.
-    cache = getattr(user, "_certdesk_group_names", None)
-    if cache is None:
-        with connection.cursor() as cursor:
-            # Plain SQL, as `user.groups.values_list("name")` reads them: asked on most signed-in
-            # requests, and the ORM built that query in ten times the time the database answered.
-            cursor.execute(_group_names_sql(), [user.pk])
-            cache = {row[0] for row in cursor.fetchall()}
-        user._certdesk_group_names = cache
-    return name in cache
-
-
-@functools.cache
-def _group_names_sql() -> str:
-    user_model = get_user_model()
-    user_groups = user_model.groups.through._meta
-    user_column = user_groups.get_field(user_model._meta.model_name).column
-    # Names from the models' metadata, the user's id as a parameter.
-    return (
-        f"SELECT g.name FROM {Group._meta.db_table} g"  # noqa: S608
-        f" INNER JOIN {user_groups.db_table} ug ON ug.group_id = g.id WHERE ug.{user_column} = %s"
-    )
+    # One query per request at most: the names are kept on the user object, as ModelBackend keeps
+    # the user's permissions.
+    names = getattr(user, "_certdesk_group_names", None)
+    if names is None:
+        names = user._certdesk_group_names = set(user.groups.values_list("name", flat=True))
+    return name in names
 
 
 def has_global_perm(user, perm: str) -> bool:
@@ -117,79 +100,53 @@ def has_global_perm(user, perm: str) -> bool:
 
     The same answer as Django's ModelBackend (guardian's backend grants nothing without an
     object): an active superuser holds every permission, another active user those given to them
-    or to one of their groups, an inactive or anonymous user none. Cached on the user object, as
-    ModelBackend caches its own, so a request asks the database once per permission.
+    or to one of their groups, an inactive or anonymous user none. Kept on the user object, as
+    ModelBackend keeps its own, so a request asks the database once per permission.
     """
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
-    cache = getattr(user, "_certdesk_global_perms", None)
-    if cache is None:
-        cache = user._certdesk_global_perms = {}
-    if perm not in cache:
-        app_label, codename = perm.split(".", 1)
-        with connection.cursor() as cursor:
-            # Plain SQL: the ORM spends ten times as long building this query as the database
-            # spends answering it, on the link tables' unique indexes.
-            cursor.execute(_global_perm_sql(), [user.pk, app_label, codename] * 2)
-            cache[perm] = cursor.fetchone() is not None
-    return cache[perm]
+    held = getattr(user, "_certdesk_global_perms", None)
+    if held is None:
+        held = user._certdesk_global_perms = {}
+    if perm not in held:
+        held[perm] = _permission(perm).filter(Q(user=user) | Q(group__user=user)).exists()
+    return held[perm]
 
 
-@functools.cache
-def _global_perm_sql() -> str:
-    user_model = get_user_model()
-    user_permissions = user_model.user_permissions.through._meta
-    user_groups = user_model.groups.through._meta
-    group_permissions = Group.permissions.through._meta
-    user_column = user_permissions.get_field(user_model._meta.model_name).column
-    permission = (
-        f" INNER JOIN {Permission._meta.db_table} p ON p.id = link.permission_id"
-        f" INNER JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
-    )
-    # Names from the models' metadata, values as parameters: nothing from outside reaches the text.
-    return (
-        f"SELECT 1 FROM {user_permissions.db_table} link{permission}"  # noqa: S608
-        f" WHERE link.{user_column} = %s AND ct.app_label = %s AND p.codename = %s"
-        " UNION ALL"
-        f" SELECT 1 FROM {user_groups.db_table} ug"
-        f" INNER JOIN {group_permissions.db_table} link ON link.group_id = ug.group_id{permission}"
-        f" WHERE ug.{user_column} = %s AND ct.app_label = %s AND p.codename = %s"
-        " LIMIT 1"
-    )
-
-
-def granted_by_object(user, perm: str, model) -> RawSQL:
-    """Ids of the `model` rows on which the user, or one of their groups, holds `perm` by object.
+def granted_by_object(user, perm: str, model) -> Q:
+    """A filter for the `model` rows on which the user, or one of their groups, holds `perm` by object.
 
     What guardian's get_objects_for_user(user, perm, klass=model, accept_global_perms=False)
-    finds, as one lazy subquery on the direct tables' (user or group, permission, object) unique
-    indexes. Plain SQL: the ORM took 0.6 ms a request to build it, and get_objects_for_user
-    itself ran two queries and ten times that before the list's own query.
+    finds, as two lazy subqueries on the model's direct foreign-key grant tables (which guardian
+    names); get_objects_for_user itself runs two queries before the list's own.
     """
-    content_type = ContentType.objects.get_for_model(model)  # cached by Django
-    codename = perm.split(".", 1)[1]
-    return RawSQL(_granted_sql(model), [user.pk, content_type.pk, codename] * 2)  # noqa: S611 - values as parameters
+    by_user, by_group = _grants(perm, model)
+    return Q(pk__in=by_user.filter(user=user)) | Q(pk__in=by_group.filter(group__user=user))
+
+
+# Querysets built once per permission and filtered per request, as a generic view's `queryset`
+# is: never evaluated themselves, each filter() is a new query. They hold names, never ids, so they
+# stay right whatever the database. Building them costs the ORM more than the database's answer.
 
 
 @functools.cache
-def _granted_sql(model) -> str:
-    user_model = get_user_model()
-    user_groups = user_model.groups.through._meta
-    user_column = user_groups.get_field(user_model._meta.model_name).column
-    permissions = Permission._meta.db_table
-    # The model's own (direct foreign key) grant tables, as guardian picks them.
-    by_user = get_user_obj_perms_model(model)._meta.db_table
-    by_group = get_group_obj_perms_model(model)._meta.db_table
-    # Names from the models' metadata, values as parameters: nothing from outside reaches the text.
-    return (
-        f"SELECT op.content_object_id FROM {by_user} op"  # noqa: S608
-        f" INNER JOIN {permissions} p ON p.id = op.permission_id"
-        " WHERE op.user_id = %s AND p.content_type_id = %s AND p.codename = %s"
-        " UNION"
-        f" SELECT op.content_object_id FROM {by_group} op"
-        f" INNER JOIN {user_groups.db_table} ug ON ug.group_id = op.group_id"
-        f" INNER JOIN {permissions} p ON p.id = op.permission_id"
-        f" WHERE ug.{user_column} = %s AND p.content_type_id = %s AND p.codename = %s"
+def _permission(perm: str) -> QuerySet:
+    app_label, codename = perm.split(".", 1)
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
+@functools.cache
+def _grants(perm: str, model) -> tuple[QuerySet, QuerySet]:
+    """The user grants and the group grants of `perm` on `model`, as ids of the model's rows."""
+    codename = perm.split(".", 1)[1]
+    permission = {
+        "permission__content_type__app_label": model._meta.app_label,
+        "permission__content_type__model": model._meta.model_name,
+        "permission__codename": codename,
+    }
+    return tuple(
+        grants.objects.filter(**permission).values("content_object_id")
+        for grants in (get_user_obj_perms_model(model), get_group_obj_perms_model(model))
     )

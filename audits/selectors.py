@@ -23,7 +23,7 @@ def audits_for_user(user, queryset: QuerySet[Audit] | None = None) -> QuerySet[A
         return queryset
     membership = ClientMembership.objects.filter(user=user).values("organization_id")
     granted = granted_by_object(user, "audits.view_audit", Audit)
-    return queryset.filter(Q(organization_id__in=membership) | Q(pk__in=granted))
+    return queryset.filter(Q(organization_id__in=membership) | granted)
 
 
 def programmes_for_user(user) -> QuerySet[CertificationProgramme]:

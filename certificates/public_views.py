@@ -13,17 +13,13 @@ these pages and the public API.
 """
 
 import datetime
+import hashlib
 import logging
-import threading
-import time
-import weakref
-from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.core.signals import setting_changed
-from django.db import connections, router
 from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -85,15 +81,10 @@ _RECORD_FIELDS = tuple(
         "updated_at",
     }
 )
-# Stands for the number while the lookup is compiled: a parameter value, never SQL text.
-_NUMBER_MARK = "certdesk-public-number-mark"
-# Per database connection: the lookup's SQL, its parameters, where the number goes among them, and
-# the compiler with its converters (database values to Python values, as the ORM converts them).
-_compiled_lookups: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _listed_lookup(number: str):
-    """The listed certificate with this number: its record's columns and its standards' last change.
+def _listed_rows():
+    """Listed certificates as rows: their record's columns and their standards' last change.
 
     The standards' last change goes with the row so the verification page, rendered once per
     version of the row, also follows a correction in the standards library.
@@ -103,44 +94,29 @@ def _listed_lookup(number: str):
     )
     return (
         Certificate.objects.public()
-        .filter(number=number)
         .order_by()
         .annotate(standards_updated=Subquery(standards_updated))
         .values_list(*_RECORD_FIELDS, "standards_updated")
     )
 
 
+# Built once and filtered per request, as a generic view's `queryset` is: never evaluated itself,
+# each filter() is a new query. Building it costs the ORM as much as the database takes to answer.
+LISTED_ROWS = _listed_rows()
+
+
 def _listed_row(number: str) -> tuple[str, tuple] | None:
     """The database alias and the row of the listed certificate with this number, or None; one query.
 
-    The row is `_listed_lookup`'s, run with the ORM's own SQL and converters compiled once per
-    connection: building and compiling the query costs Django several times what the database
-    takes to run it on the unique index of numbers, and verification is what the public asks for.
+    Numbers are issued in capitals (CERT-2026-0001): an exact match on the upper-cased input uses
+    the unique index of numbers, where a case-insensitive match would read every certificate.
     """
     number = number.strip()
     if not number:
         return None
-    alias = router.db_for_read(Certificate)
-    connection = connections[alias]
-    compiled = _compiled_lookups.get(connection)
-    if compiled is None:
-        compiler = _listed_lookup(_NUMBER_MARK).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
-        compiled = (sql, tuple(params), list(params).index(_NUMBER_MARK), compiler, converters)
-        _compiled_lookups[connection] = compiled
-    sql, params, position, compiler, converters = compiled
-    # Numbers are issued in capitals (CERT-2026-0001): an exact match on the upper-cased input uses
-    # the unique index, where a case-insensitive match would read every certificate.
-    params = [*params[:position], number.upper(), *params[position + 1 :]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    if converters:
-        row = tuple(next(iter(compiler.apply_converters([row], converters))))
-    return alias, row
+    lookup = LISTED_ROWS.filter(number=number.upper())[:1]
+    rows = list(lookup)
+    return (lookup.db, rows[0]) if rows else None
 
 
 def _certificate(alias: str, row: tuple) -> Certificate:
@@ -300,67 +276,20 @@ def public_page(view):
 # -- The verification page ----------------------------------------------------------------------
 # Rendering the page costs more than reading the certificate, and the same certificate is looked up
 # again and again (its QR code, a buyer checking a supplier). So the page is rendered once per
-# version of the certificate and kept in this process's memory, keyed by the certificate's row as
-# read for this very request (every column the page shows, updated_at, the standards' last change),
-# the language, the day (an expiry takes effect at midnight) and the certification body's name.
-# Any change to the certificate, a suspension first of all, is a new key: the next request renders
-# afresh, on every app server, without any invalidation. Kept per process, not in the shared cache:
-# nothing to share, no network round trip, and the rate-limit counters there are never pushed out.
-# Nothing on the page is the visitor's own: no CSRF token (the language switch is a GET form) and,
-# as the switch's return path, the certificate's own address.
-
-PAGE_CACHE_SIZE = 500  # pages; a few kilobytes each
-# A bound on anything outside the row that could still change (none does today without saving the
-# certificate: its sites change with it).
-PAGE_CACHE_SECONDS = 600
+# version of the certificate and kept in the "pages" cache (settings.CACHES: this process's memory
+# by default), keyed by the certificate's row as read for this very request (every column the page
+# shows, updated_at, the standards' last change), the language, the day (an expiry takes effect at
+# midnight) and the certification body's name. Any change to the certificate, a suspension first of
+# all, is a new key: the next request renders afresh, on every app server, without any
+# invalidation. Nothing on the page is the visitor's own: no CSRF token (the language switch is a
+# GET form) and, as the switch's return path, the certificate's own address.
+PAGES_CACHE = "pages"
 
 
-class _PageCache:
-    """Pages kept in this process's memory, the least recently read dropped first; thread-safe."""
-
-    def __init__(self, size: int, seconds: float, clock=time.monotonic):
-        self.size = size
-        self.seconds = seconds
-        self._clock = clock
-        self._pages: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            entry = self._pages.get(key)
-            if entry is None:
-                return None
-            page, expires = entry
-            if expires < self._clock():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return page
-
-    def set(self, key, page) -> None:
-        with self._lock:
-            self._pages[key] = (page, self._clock() + self.seconds)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
-verification_pages = _PageCache(PAGE_CACHE_SIZE, PAGE_CACHE_SECONDS)
-
-
-def _forget_pages(**kwargs):
-    # Templates, languages or formats changed under a running process: only tests do this.
-    verification_pages.clear()
-
-
-setting_changed.connect(_forget_pages, dispatch_uid="certdesk-public-verification-pages")
+def _page_key(row: tuple, today: datetime.date) -> str:
+    # Hashed: the row holds the scope's text, longer than a cache key may be.
+    described = repr((row, get_language(), today, settings.CERTIFICATION_BODY_NAME))
+    return "verify:" + hashlib.sha256(described.encode()).hexdigest()
 
 
 @public_page
@@ -371,8 +300,9 @@ def verify(request, number):
         return _render(request, "certificates/public/verify.html", {"number": number}, status=404)
     alias, row = found
     today = timezone.localdate()
-    key = (row, get_language(), today, settings.CERTIFICATION_BODY_NAME)
-    page = verification_pages.get(key)
+    pages = caches[PAGES_CACHE]
+    key = _page_key(row, today)
+    page = pages.get(key)
     if page is None:
         certificate = _certificate(alias, row)
         context = {
@@ -384,7 +314,7 @@ def verify(request, number):
         }
         # Without the request: no context processor can put anything of this visitor's in it.
         page = render_to_string("certificates/public/verify.html", context)
-        verification_pages.set(key, page)
+        pages.set(key, page)
     return HttpResponse(page)
 
 

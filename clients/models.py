@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -13,34 +14,15 @@ from core.limits import LONG_TEXT_MAX_LENGTH
 
 class OrganizationQuerySet(models.QuerySet):
     def with_site_totals(self):
-        """site_count (0 without sites) and personnel_total (None without sites) on each organisation."""
+        """site_count (0 without sites) and personnel_total (None without sites) on each organisation.
+
+        Scalar subqueries in the SELECT list rather than aggregates of the outer query: no GROUP BY
+        over every column, and count() drops them (paging counts with a bare COUNT(*)).
+        """
+        sites = Site.objects.filter(organization=OuterRef("pk")).order_by().values("organization")
         return self.annotate(
-            site_count=_OverSites("COUNT(*)", models.IntegerField()),
-            personnel_total=_OverSites(
-                "SUM({effective_personnel})", models.DecimalField(max_digits=10, decimal_places=1)
-            ),
-        )
-
-
-class _OverSites(models.Func):
-    """An aggregate over one organisation's sites, as a scalar subquery in the SELECT list.
-
-    Not being an aggregate of the outer query, it needs no GROUP BY over every column, and count()
-    drops it: paging 200 organisations counts them with a bare COUNT(*). Django builds it several
-    times faster than a Subquery() of the same SQL; the outer column is an F("pk"), so the alias
-    stays right when the list is nested in another query.
-    """
-
-    def __init__(self, aggregate: str, output_field):
-        site = Site._meta
-        columns = {field.name: f"site_totals.{field.column}" for field in site.concrete_fields}
-        super().__init__(
-            models.F("pk"),
-            output_field=output_field,
-            template=(
-                f"(SELECT {aggregate.format(**columns)} FROM {site.db_table} site_totals"  # noqa: S608
-                f" WHERE {columns['organization']} = %(expressions)s)"
-            ),
+            site_count=Coalesce(Subquery(sites.annotate(count=Count("pk")).values("count")), 0),
+            personnel_total=Subquery(sites.annotate(total=Sum("effective_personnel")).values("total")),
         )
 
 

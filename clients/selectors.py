@@ -25,7 +25,7 @@ def organizations_for_user(user, queryset: QuerySet[Organization] | None = None)
     # Superusers see all even when inactive, as guardian's get_objects_for_user has it.
     if user.is_superuser or has_global_perm(user, VIEW_ORGANIZATION):
         return queryset
-    return queryset.filter(pk__in=granted_by_object(user, VIEW_ORGANIZATION, Organization))
+    return queryset.filter(granted_by_object(user, VIEW_ORGANIZATION, Organization))
 
 
 def get_organization_for_user(user, pk) -> Organization:

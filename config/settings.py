@@ -301,29 +301,56 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# The default cache is one SQLite file that every process of this machine shares (core/cache.py):
-# the gunicorn workers count the rate limits below together, as one. Several machines must share
-# one cache (CACHE_URL=redis://…), or each counts on its own. sqlite:////path/cache.sqlite3 moves
-# the file (say, when the project folder is read-only).
+# The default cache is Django's database cache in a SQLite file of its own (core/routers.py) that
+# every process of this machine shares: the gunicorn workers count the rate limits below together.
+# Its table is made by `manage.py createcachetable --database cache` (make run does it). Several
+# machines must share one cache (CACHE_URL=redis://…), or each counts on its own.
+# sqlite:////path/cache.sqlite3 moves the file (say, when the project folder is read-only).
 CACHE_URL = env_str("CACHE_URL")
-if not CACHE_URL:
+if not CACHE_URL or (CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////")):
+    DATABASES["cache"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": CACHE_URL.removeprefix("sqlite:///")
+        if CACHE_URL
+        else str(BASE_DIR / "var" / "cache.sqlite3"),
+        # Kept open: it is asked on every public request.
+        "CONN_MAX_AGE": None,
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # A count is a small write: the write-ahead log takes it without waiting for the disk.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+    DATABASE_ROUTERS = ["core.routers.CacheRouter"]
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.SQLiteCache",
-            "LOCATION": str(BASE_DIR / "var" / "cache.sqlite3"),
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "certdesk_cache",
+            # Past this many entries the expired ones go first (Django culls on a write): room for
+            # the counts of a couple of thousand clients at once.
+            "OPTIONS": {"MAX_ENTRIES": 2000},
         }
-    }
-elif CACHE_URL.startswith("sqlite:////") and len(CACHE_URL) > len("sqlite:////"):
-    CACHES = {
-        "default": {"BACKEND": "core.cache.SQLiteCache", "LOCATION": CACHE_URL.removeprefix("sqlite:///")}
     }
 elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     raise ImproperlyConfigured(
-        f"CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
+        "CACHE_URL must be a redis://, rediss://, unix:// or sqlite:////absolute/path URL; "
         f"got {CACHE_URL!r}."
     )
+
+# The public verification pages, rendered once per version of the certificate (certificates/
+# public_views.py): kept in each process's memory, where nothing needs sharing and the rate-limit
+# counts in the default cache are never pushed out; at most 500 pages of a few kilobytes, and for
+# ten minutes at most (a bound on anything outside the certificate's row, though nothing changes
+# there today without saving the certificate).
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "certdesk-pages",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # The public verification pages and API: at most PUBLIC_RATE_LIMIT requests per client address in
 # PUBLIC_RATE_PERIOD seconds, counted together (django-ratelimit, in the default cache).
@@ -355,8 +382,8 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", default=bool(TRUSTED_PROXIES or NUM_PROX
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's TokenAuthentication, reading the token and its user in one plain query.
-        "accounts.authentication.TokenAuthentication",
+        # DRF's own: the token with its user, one query (select_related).
+        "rest_framework.authentication.TokenAuthentication",
         # DRF's SessionAuthentication, refusing a session that still owes its one-time code.
         "accounts.authentication.SessionAuthentication",
     ],

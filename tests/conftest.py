@@ -28,6 +28,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
@@ -143,6 +144,8 @@ class Cast:
         return None if name == "anonymous" else getattr(self, name)
 
 
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 CAST_NAMES = ["anonymous", "staff", "lead", "auditor", "client", "other"]
 
 
@@ -152,16 +155,21 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real password hashing costs a third of a second per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rate-limit counters live in the cache: each test starts with none spent, the embedded cache
-    # in a file of its own (never the developer's var/cache.sqlite3), any other one emptied.
-    if settings.CACHES["default"]["BACKEND"] == "core.cache.SQLiteCache":
+    # Rate-limit counters live in the cache: each test starts with none spent, in a memory cache of
+    # its own in place of the embedded database cache (never the developer's var/cache.sqlite3),
+    # any other cache emptied.
+    if settings.CACHES["default"]["BACKEND"] == DATABASE_CACHE:
         settings.CACHES = {
-            "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache.sqlite3")}
+            **settings.CACHES,
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": str(tmp_path),
+            },
         }
     else:
-        from django.core.cache import cache
-
-        cache.clear()
+        caches["default"].clear()
+    # Verification pages kept by an earlier test are not this test's.
+    caches["pages"].clear()
     yield
     # A request in Swedish leaves Swedish active in this thread; the next test starts in English.
     from django.utils import translation

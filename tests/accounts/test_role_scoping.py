@@ -1,15 +1,14 @@
-"""The shortcuts in accounts.roles (the role groups and the global permission in one query each, the
-object grants as one subquery) answer exactly as the ORM and guardian did."""
+"""Who sees which organisations and sites: the role groups and the global permission read in one
+query each and kept for the request, the object grants (guardian's direct tables) as one subquery."""
 
 import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm
 
 from accounts.roles import AUDITORS, STAFF, has_global_perm, is_auditor, is_staff_member, role_group
-from clients.models import Organization
 from clients.selectors import organizations_for_user, sites_for_user
 from tests.conftest import fresh
 from tests.factories import UserFactory
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def _names(queryset) -> list[str]:
     return sorted(organization.legal_name for organization in queryset)
-
-
-def _legacy_organizations_for_user(user):
-    """The scoping as it was: has_perm, then guardian's get_objects_for_user."""
-    if user.has_perm("clients.view_organization"):
-        return Organization.objects.all()
-    return get_objects_for_user(
-        user, "clients.view_organization", klass=Organization.objects.all(), accept_global_perms=False
-    )
 
 
 def test_staff_see_all_auditors_what_they_were_granted_clients_their_own(cast):
@@ -80,24 +70,6 @@ def test_an_inactive_user_keeps_only_object_grants_and_an_inactive_superuser_see
     assert organizations_for_user(fresh(root)).count() == 2
 
 
-def test_it_scopes_every_kind_of_user_as_guardian_did(cast):
-    group = Group.objects.create(name="Group with a grant")
-    assign_perm("clients.view_organization", group, cast.org_a)
-    in_group = UserFactory(username="in-group")
-    in_group.groups.add(group)
-    direct = UserFactory(username="direct")
-    direct.user_permissions.add(Permission.objects.get(codename="view_organization"))
-    inactive_staff = UserFactory(username="inactive-staff", is_active=False)
-    inactive_staff.groups.add(role_group(STAFF))
-    assign_perm("clients.view_organization", inactive_staff, cast.org_b)
-    superuser = UserFactory(username="root", is_superuser=True)
-    users = [cast.staff, cast.lead, cast.auditor, cast.client, cast.other]
-    users += [in_group, direct, inactive_staff, superuser]
-    for user in users:
-        expected = _names(_legacy_organizations_for_user(fresh(user)))
-        assert _names(organizations_for_user(fresh(user))) == expected, user.username
-
-
 def test_has_global_perm_answers_as_has_perm(cast):
     inactive = UserFactory(username="inactive", is_active=False)
     inactive.groups.add(role_group(STAFF))
@@ -123,7 +95,7 @@ def test_has_global_perm_asks_once_per_permission_and_request(cast, django_asser
         assert has_global_perm(staff, "clients.view_organization")
 
 
-def test_roles_read_the_users_groups_as_the_orm_does_in_one_query(cast, django_assert_num_queries):
+def test_roles_read_the_users_groups_in_one_query(cast, django_assert_num_queries):
     both = UserFactory(username="both")
     both.groups.add(role_group(STAFF), role_group(AUDITORS), Group.objects.create(name="Readers"))
     for user in (cast.staff, cast.lead, cast.client, both, UserFactory(username="none")):

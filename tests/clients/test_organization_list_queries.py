@@ -1,5 +1,5 @@
 """A client listing its one organisation stays cheap (the scenario the benchmark times), and the site
-totals read per row answer as the aggregates they replaced."""
+totals read per row are the aggregates over its sites."""
 
 from decimal import Decimal
 
@@ -48,7 +48,7 @@ def test_a_superuser_needs_no_permission_query(cast, django_assert_num_queries):
     assert response.json()["count"] == 2
 
 
-def test_site_totals_match_the_aggregates_and_count_needs_no_group_by(cast):
+def test_site_totals_are_the_aggregates_and_count_needs_no_group_by(cast):
     OrganizationFactory(legal_name="Utan platser AB")
     SiteFactory(organization=cast.org_b, name="Kiruna", effective_personnel=Decimal("7.5"))
     aggregated = Organization.objects.annotate(
