@@ -90,7 +90,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _para(text, style: str) -> Paragraph:
-    return pdf.paragraph(pdf.escape(text), _styles()[style])
+    return Paragraph(pdf.escape(text), _styles()[style])
 
 
 def _link(url: str) -> str:
