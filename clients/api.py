@@ -13,12 +13,11 @@ from core.api import (
     FilterSet,
     ReadableRelatedField,
     ScopedReadStaffWrite,
-    SharedReadFieldsMixin,
     readable_choice_filter,
 )
 
 
-class OrganizationSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
+class OrganizationSerializer(serializers.ModelSerializer):
     country = CountryField(required=False)
     site_count = serializers.IntegerField(read_only=True)
     personnel_total = serializers.DecimalField(

@@ -12,14 +12,14 @@ from audits.models import Audit
 from audits.selectors import audits_for_user
 from clients.models import Site
 from clients.selectors import sites_for_user
-from core.api import FilterSet, ReadableRelatedField, SharedReadFieldsMixin, readable_choice_filter
+from core.api import FilterSet, ReadableRelatedField, readable_choice_filter
 from findings import services
 from findings.models import Finding, Grade
 from findings.selectors import audits_with_readable_findings, can_write_findings, findings_for_user
 from standards.models import Clause
 
 
-class FindingSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
+class FindingSerializer(serializers.ModelSerializer):
     # An audit or site the caller cannot see reads as one that does not exist; the service's
     # refusals (a site not among the audit's) then only ever name what the caller may see.
     # Clauses are the standards library, which every signed-in user reads.
