@@ -379,7 +379,11 @@ def _text_width(text: str, font_name: str, font_size: float) -> float:
 
 
 def numbered_canvas(*, header: str, title: str):
-    """A canvas class that writes every page at the end, so the footer can say "of y"."""
+    """A canvas class that puts the shared header and footer on every page, "Page x of y" included.
+
+    The number of pages is known only at the end, so each page's "Page x of y" is a form (a PDF
+    XObject) that the page names as it is written and that is drawn once the count is known.
+    """
     register_fonts()
 
     class NumberedCanvas(pdf_canvas.Canvas):
@@ -387,20 +391,28 @@ def numbered_canvas(*, header: str, title: str):
             # Each page starts in our font, not reportlab's default Helvetica, which would be
             # named in every page though it sets no letter.
             super().__init__(*args, **{**kwargs, "initialFontName": FONT})
-            self._pages = []
+            self.pages_written = 0
 
         def showPage(self):  # reportlab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self.decorate()
+            self.pages_written += 1
+            super().showPage()
 
         def save(self):
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(len(self._pages))
-                super().showPage()
+            width = PAGE_SIZE[0]
+            for page in range(1, self.pages_written + 1):
+                self.beginForm(f"page-number-{page}")
+                self.setFont(FONT, 9)
+                self.setFillColor(MUTED)
+                self.drawRightString(
+                    width - MARGIN,
+                    9 * mm,
+                    _("Page %(page)s of %(pages)s") % {"page": page, "pages": self.pages_written},
+                )
+                self.endForm()
             super().save()
 
-        def _decorate(self, pages: int):
+        def decorate(self):
             width, height = PAGE_SIZE
             self.saveState()
             self.setFont(FONT_BOLD, 9)
@@ -413,11 +425,7 @@ def numbered_canvas(*, header: str, title: str):
             self.line(MARGIN, height - 14 * mm, width - MARGIN, height - 14 * mm)
             self.line(MARGIN, 13 * mm, width - MARGIN, 13 * mm)
             self.drawString(MARGIN, 9 * mm, settings.CERTIFICATION_BODY_ADDRESS)
-            self.drawRightString(
-                width - MARGIN,
-                9 * mm,
-                _("Page %(page)s of %(pages)s") % {"page": self._pageNumber, "pages": pages},
-            )
+            self.doForm(f"page-number-{self.getPageNumber()}")
             self.restoreState()
 
     return NumberedCanvas
