@@ -13,17 +13,16 @@ import datetime
 import io
 import itertools
 import logging
-import re
 import urllib.parse
 from functools import cache
 
+import qrcode
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_countries import countries
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -91,7 +90,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _para(text, style: str) -> Paragraph:
-    return pdf.paragraph(pdf.escape(text), _styles()[style])
+    return Paragraph(pdf.escape(text), _styles()[style])
 
 
 def _link(url: str) -> str:
@@ -112,10 +111,8 @@ def _country(code: str) -> str:
 class QrLink(Flowable):
     """The QR code of a URL, square, and a link to the URL over the same area.
 
-    Drawn straight on the canvas: reportlab's QrCodeWidget encodes the URL twice (for its bounds,
-    then to draw) and makes a validated shape, with its own graphics state, of every run of dark
-    modules, which was most of the certificate's rendering time. The runs filled here are the
-    widget's, one by one, so the page looks exactly as it did.
+    The `qrcode` package encodes the URL (as it does the two-factor set-up code on the web page);
+    each run of dark modules in a row is one filled rectangle on the canvas.
     """
 
     def __init__(self, url: str, size: float):
@@ -127,75 +124,30 @@ class QrLink(Flowable):
         return self.size, self.size
 
     def draw(self):
-        modules = _qr_modules(self.url)
-        # A quiet zone of QR_BORDER modules all round, as reportlab's widget draws it.
-        box = self.size / (len(modules) + 2 * QR_BORDER)
+        modules = qr_modules(self.url)
+        box = self.size / len(modules)
         self.canv.saveState()
         self.canv.setFillColor(colors.black)
         for row_index, row in enumerate(modules):
-            y = self.size - (row_index + QR_BORDER + 1) * box
+            y = self.size - (row_index + 1) * box
             column = 0
             for dark, run in itertools.groupby(row):
                 count = len(list(run))
                 if dark:
-                    self.canv.rect((column + QR_BORDER) * box, y, count * box, box, stroke=0, fill=1)
+                    self.canv.rect(column * box, y, count * box, box, stroke=0, fill=1)
                 column += count
         self.canv.restoreState()
         # relative: the rectangle is in the flowable's own coordinates, wherever it was placed.
         self.canv.linkURL(self.url, (0, 0, self.size, self.size), relative=1, thickness=0)
 
 
-def _qr_modules(url: str) -> list[list[bool]]:
-    """The QR code's matrix, True for a dark module, as reportlab's widget encodes the URL."""
+def qr_modules(url: str) -> list[list[bool]]:
+    """The QR code's matrix with its quiet zone, True for a dark module."""
     # Level M survives a crease or a smudge on a printed copy better than the default L.
-    code = _QrCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(url)
-    code.make()
-    return code.modules
-
-
-class _QrCode(qrencoder.QRCode):
-    """reportlab's encoder, choosing the same mask pattern at less than half the cost.
-
-    The encoder tries the 8 masks and keeps the first with the lowest penalty; its penalty
-    function, in pure Python, was most of the time of the encoding. `_mask_penalty` computes the
-    same number with bytes and integer operations (tests/certificates/test_documents_speed.py compares
-    them), so the code printed is the one reportlab would choose.
-    """
-
-    def getBestMaskPattern(self):  # reportlab's name
-        penalties = []
-        for pattern in range(8):
-            self.makeImpl(True, pattern)
-            penalties.append(_mask_penalty(self.modules))
-        return penalties.index(min(penalties))
-
-
-_LONG_RUN = re.compile(rb"\x00{5,}|\x01{5,}")
-_FINDER_LIKE = bytes([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0])
-
-
-def _mask_penalty(modules: list[list[bool]]) -> int:
-    """reportlab's QRUtil.getLostPoint of the matrix, quirks included: the same penalty points."""
-    rows = [bytes(row) for row in modules]  # one module a byte, 0 or 1
-    size = len(rows)
-    # Runs of 5 or more modules of one colour, in rows and columns: the run's length - 2.
-    lines = rows + [bytes(column) for column in zip(*modules, strict=True)]
-    penalty = sum(len(run) - 2 for line in lines for run in _LONG_RUN.findall(line))
-    # A finder-like pattern: 40 each. reportlab looks for it one way round only, and only in rows
-    # (its pass over the columns compares tuples with a list, so never matches), and not ending
-    # on a row's last module.
-    penalty += 40 * sum(row[:-1].count(_FINDER_LIKE) for row in rows)
-    # 2x2 blocks of one colour: 3 each. A row as an integer, 8 bits a module; >> 8 is one module on.
-    # The low bit of every module but the first, which has no neighbour on its left.
-    inner = int.from_bytes(b"\x01" * (size - 1), "big")
-    bits = [int.from_bytes(row, "big") for row in rows]
-    for upper, lower in itertools.pairwise(bits):
-        same = ~(upper ^ lower)
-        penalty += 3 * (same & (same >> 8) & ~(upper ^ (upper >> 8)) & inner).bit_count()
-    # How far the share of dark modules is from half, in steps of 5 %.
-    dark = sum(row.count(1) for row in rows)
-    return penalty + 10 * (abs(100 * dark // (size * size) - 50) // 5)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def _dates_table(snapshot: dict) -> Table:

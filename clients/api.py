@@ -13,13 +13,22 @@ from core.api import (
     FilterSet,
     ReadableRelatedField,
     ScopedReadStaffWrite,
-    SharedReadFieldsMixin,
     readable_choice_filter,
 )
 
 
-class OrganizationSerializer(SharedReadFieldsMixin, serializers.ModelSerializer):
-    country = CountryField(required=False)
+class CountryCodeField(CountryField):
+    """django-countries' field, refusing a code of digits that are not decimal ("²"): it passed
+    them to int() and failed with a 500 (found by make fuzz)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isdigit() and not data.isdecimal():
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    country = CountryCodeField(required=False)
     site_count = serializers.IntegerField(read_only=True)
     personnel_total = serializers.DecimalField(
         max_digits=10, decimal_places=1, read_only=True, allow_null=True, help_text="Null without sites."
@@ -75,7 +84,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
 
 class SiteSerializer(serializers.ModelSerializer):
-    country = CountryField(required=False)
+    country = CountryCodeField(required=False)
     # A site can only be added to an organisation the caller can see.
     organization = ReadableRelatedField(queryset=Organization.objects.all(), readable=organizations_for_user)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)

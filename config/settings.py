@@ -70,8 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # django-csp's, with the site's policy built once (accounts/middleware.py).
-    "accounts.middleware.CSPMiddleware",
+    # The Content-Security-Policy header, from CONTENT_SECURITY_POLICY below.
+    "csp.middleware.CSPMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,8 +86,7 @@ MIDDLEWARE = [
     # then sends those who still owe one to the two-factor pages.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
-    # Django's MessageMiddleware, making the message storage only for requests that use it.
-    "accounts.middleware.LazyMessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a login that hit the failure limit into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -10,10 +10,9 @@ Text of any length lays out: outside tables a Paragraph flows over pages by itse
 sets a text of many lines a Paragraph a line, or it costs the square of its length); a table row
 never splits, so a long cell is cut into rows of a few lines before its table is built (`_pieces`).
 
-A report runs to hundreds of pages of tables, so the pieces here avoid reportlab's costly paths
-where the page comes out the same: plain text skips the markup parser (`paragraph`), a Paragraph
-breaks its lines once per width (`_Paragraph`), and a table cell of one short line is a string the
-Table draws itself rather than a Paragraph (`_cell`). tests/reports/test_report_speed.py holds them to that.
+A report runs to hundreds of pages of tables, so a table cell of one short line is a string the
+Table draws itself rather than a Paragraph (`_cell`); tests/reports/test_report_speed.py holds it
+to printing exactly as the Paragraph would.
 """
 
 import datetime
@@ -21,7 +20,6 @@ import hashlib
 import io
 import json
 import math
-import weakref
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -39,8 +37,6 @@ from reportlab.pdfbase.pdfmetrics import registerFont, registerFontFamily, strin
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
-from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
-from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -105,57 +101,8 @@ def escape(text) -> str:
     return _xml_escape(str(text)).replace("\n", "<br/>")
 
 
-class _Paragraph(Paragraph):
-    """A Paragraph that breaks its lines once per width.
-
-    A Table wraps every cell to size its rows and again to draw it, and KeepTogether wraps its
-    content once more: the same lines at the same width, recomputed each time. A long report
-    spends a good part of its layout there, so the last wrap is kept and reused while the width
-    and the lines (which `split` may drop) are unchanged.
-    """
-
-    def wrap(self, availWidth, availHeight):  # reportlab's names
-        memo = self.__dict__.get("_wrapped")
-        if memo is not None and memo[0] == availWidth and memo[1] is self.__dict__.get("blPara"):
-            self.width, self.height = availWidth, memo[2]
-            return availWidth, memo[2]
-        size = super().wrap(availWidth, availHeight)
-        if "blPara" in self.__dict__:
-            self._wrapped = (availWidth, self.blPara, self.height)
-        return size
-
-
-_plain_frags: "weakref.WeakKeyDictionary[ParagraphStyle, ParaFrag]" = weakref.WeakKeyDictionary()
-
-
-def _plain_frag(style: ParagraphStyle) -> ParaFrag:
-    """The fragment reportlab's markup parser makes of a text without markup in this style."""
-    frag = _plain_frags.get(style)
-    if frag is None:
-        _style, (frag,), _bullet = ParaParser().parse("x", style)
-        _plain_frags[style] = frag
-    return frag
-
-
-def paragraph(markup: str, style: ParagraphStyle, bulletText: str | None = None) -> Paragraph:
-    """Paragraph(markup, style), without running the markup parser over text that has no markup.
-
-    Most cells of a long report are plain words: the parser would make the one fragment that is
-    built here (the same attributes, the same cleaned text), at a fraction of the cost.
-    """
-    text = cleanBlockQuotedText(markup)
-    if not text or "<" in text or "&" in text:
-        return _Paragraph(markup, style, bulletText=bulletText)
-    template = _plain_frag(style)
-    # Lists (links, underlines) are the fragment's own, as the parser's are.
-    fresh = {key: list(value) for key, value in template.__dict__.items() if isinstance(value, list)}
-    frags = [template.clone(text=text, **fresh)]
-    textTransformFrags(frags, style)
-    return _Paragraph(text, style, bulletText=bulletText, frags=frags)
-
-
 def para(text, style: str = "body") -> Paragraph:
-    return paragraph(escape(text), styles()[style])
+    return Paragraph(escape(text), styles()[style])
 
 
 # Text of more lines than this is set a Paragraph a line: reportlab breaks all the lines of a
@@ -186,7 +133,7 @@ def paragraphs(text, style: str = "body") -> list[Flowable]:
     paragraph_style = styles()[style]
     last = len(texts) - 1
     return [
-        paragraph(escape(text), _spaced(paragraph_style, before=index == 0, after=index == last))
+        Paragraph(escape(text), _spaced(paragraph_style, before=index == 0, after=index == last))
         for index, text in enumerate(texts)
     ] or [para("", style)]
 
@@ -205,7 +152,7 @@ def _spaced(style: ParagraphStyle, *, before: bool, after: bool) -> ParagraphSty
 
 
 def bullets(lines: Sequence[str], style: str = "bullet") -> list[Paragraph]:
-    return [paragraph(escape(line), styles()[style], bulletText="•") for line in lines]
+    return [Paragraph(escape(line), styles()[style], bulletText="•") for line in lines]
 
 
 def summary_table(rows: Sequence[tuple[str, object]], *, key_width: float = 45 * mm) -> Table:
@@ -404,7 +351,7 @@ def _cell(value, style: str = "cell", *, bold: bool = False, width: float | None
     if isinstance(value, Flowable | list):
         return value
     if bold and style == "cell-right":
-        return paragraph(f"<b>{escape(value)}</b>", styles()[style])
+        return Paragraph(f"<b>{escape(value)}</b>", styles()[style])
     text = "" if value is None else str(value)
     if width is not None and style in _TEXT_CELL_STYLES:
         font = styles()[style]
@@ -432,7 +379,11 @@ def _text_width(text: str, font_name: str, font_size: float) -> float:
 
 
 def numbered_canvas(*, header: str, title: str):
-    """A canvas class that writes every page at the end, so the footer can say "of y"."""
+    """A canvas class that puts the shared header and footer on every page, "Page x of y" included.
+
+    The number of pages is known only at the end, so each page's "Page x of y" is a form (a PDF
+    XObject) that the page names as it is written and that is drawn once the count is known.
+    """
     register_fonts()
 
     class NumberedCanvas(pdf_canvas.Canvas):
@@ -440,20 +391,28 @@ def numbered_canvas(*, header: str, title: str):
             # Each page starts in our font, not reportlab's default Helvetica, which would be
             # named in every page though it sets no letter.
             super().__init__(*args, **{**kwargs, "initialFontName": FONT})
-            self._pages = []
+            self.pages_written = 0
 
         def showPage(self):  # reportlab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self.decorate()
+            self.pages_written += 1
+            super().showPage()
 
         def save(self):
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(len(self._pages))
-                super().showPage()
+            width = PAGE_SIZE[0]
+            for page in range(1, self.pages_written + 1):
+                self.beginForm(f"page-number-{page}")
+                self.setFont(FONT, 9)
+                self.setFillColor(MUTED)
+                self.drawRightString(
+                    width - MARGIN,
+                    9 * mm,
+                    _("Page %(page)s of %(pages)s") % {"page": page, "pages": self.pages_written},
+                )
+                self.endForm()
             super().save()
 
-        def _decorate(self, pages: int):
+        def decorate(self):
             width, height = PAGE_SIZE
             self.saveState()
             self.setFont(FONT_BOLD, 9)
@@ -466,11 +425,7 @@ def numbered_canvas(*, header: str, title: str):
             self.line(MARGIN, height - 14 * mm, width - MARGIN, height - 14 * mm)
             self.line(MARGIN, 13 * mm, width - MARGIN, 13 * mm)
             self.drawString(MARGIN, 9 * mm, settings.CERTIFICATION_BODY_ADDRESS)
-            self.drawRightString(
-                width - MARGIN,
-                9 * mm,
-                _("Page %(page)s of %(pages)s") % {"page": self._pageNumber, "pages": pages},
-            )
+            self.doForm(f"page-number-{self.getPageNumber()}")
             self.restoreState()
 
     return NumberedCanvas

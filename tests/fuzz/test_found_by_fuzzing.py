@@ -119,6 +119,15 @@ def test_it_answers_an_organisation_without_sites_with_no_personnel_total(world,
     assert response.json()["personnel_total"] is None
 
 
+@pytest.mark.parametrize("label", ["POST /api/v1/organizations/", "POST /api/v1/sites/"])
+def test_it_refuses_a_country_code_of_superscript_digits(world, wsgi, label):
+    # Was a 500: django-countries passed "²" (a digit, not a decimal) to int().
+    body = {"legal_name": "Ny Kund AB", "organization": world.cast.org_b.pk, "name": "Nytt", "country": "²"}
+    response = checked_call(label, world.headers("staff"), wsgi, body=body, media_type="application/json")
+    assert response.status_code == 400
+    assert "country" in response.json()
+
+
 def test_it_refuses_a_site_id_too_large_for_the_database(world, wsgi):
     # Was a 500: the id overflowed the `IN (…)` query.
     response = checked_call(

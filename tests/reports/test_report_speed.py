@@ -2,8 +2,8 @@
 
 An audit report runs to hundreds of findings. Its data is read in a fixed number of queries,
 rendering reads nothing (no query, no evidence file), and the shared PDF pieces (core/pdf.py)
-draw one-line table cells as plain strings and parse plain text without reportlab's markup parser:
-both must look exactly as the Paragraphs they stand for.
+draw one-line table cells as plain strings, which must look exactly as the Paragraphs they stand
+for.
 """
 
 import datetime
@@ -185,30 +185,6 @@ PLAIN = [
     "",
     "word " * 60,
 ]
-
-
-@pytest.mark.parametrize("text", PLAIN)
-@pytest.mark.parametrize("style", ["body", "cell", "cell-bold", "bullet", "h3"])
-def test_a_paragraph_of_plain_text_is_as_reportlab_parses_it(text, style):
-    markup, paragraph_style = pdf.escape(text), pdf.styles()[style]
-    ours = pdf.paragraph(markup, paragraph_style, bulletText="•")
-    parsed = Paragraph(markup, paragraph_style, bulletText="•")
-    assert [vars(frag) for frag in ours.frags] == [vars(frag) for frag in parsed.frags]
-    assert (ours.text, ours.style, ours.bulletText) == (parsed.text, parsed.style, parsed.bulletText)
-    for width in (60, 200, 480):
-        assert ours.wrap(width, 800) == parsed.wrap(width, 800)
-        assert ours.wrap(width, 800) == parsed.wrap(width, 800)  # the second time from the kept lines
-        assert repr(ours.blPara) == repr(parsed.blPara)
-
-
-def test_a_paragraph_breaks_its_lines_again_after_a_split_dropped_them():
-    paragraph = pdf.para("word " * 60, "cell")
-    width, height = paragraph.wrap(100, 800)
-    assert paragraph.split(100, 5) == []  # no room for two lines: reportlab drops the lines it had
-    assert not hasattr(paragraph, "blPara")
-    assert paragraph.wrap(100, 800) == (width, height)
-    assert len(paragraph.blPara.lines) > 1
-    assert paragraph.wrap(300, 800)[1] < height
 
 
 def test_only_text_that_fits_on_one_line_becomes_a_plain_cell():
