@@ -34,11 +34,11 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     the column's range to the database as it is.
     """
 
-    def _check_values(self, value):
-        if self.to_field_name is None:
+    def clean(self, value):
+        if self.to_field_name is None and isinstance(value, (list, tuple)):
             for chosen in value:
                 if _past_any_column(chosen):
                     raise forms.ValidationError(
                         self.error_messages["invalid_choice"], code="invalid_choice", params={"value": chosen}
                     )
-        return super()._check_values(value)
+        return super().clean(value)
