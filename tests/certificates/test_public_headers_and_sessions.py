@@ -1,5 +1,5 @@
-"""The middleware shortcuts made for public verification: the site's CSP built once, and no user
-loaded for a request without a session."""
+"""Public pages carry the site's CSP as django-csp builds it from the settings, and a request
+without a session loads no user."""
 
 from importlib import import_module
 
@@ -14,7 +14,7 @@ def _url(certificate) -> str:
     return f"/verify/{certificate.number}/"
 
 
-# -- Middleware shortcuts -----------------------------------------------------------------------
+# -- Headers and sessions -----------------------------------------------------------------------
 
 
 def _directives(value: str) -> dict[str, set[str]]:
@@ -26,7 +26,7 @@ def test_the_site_policy_is_the_one_django_csp_builds(certificate, client, setti
     response = client.get(_url(certificate))
     assert _directives(response["Content-Security-Policy"]) == _directives(build_policy())
     assert "Content-Security-Policy-Report-Only" not in response
-    # A changed setting is followed (the policy built once is forgotten).
+    # A changed setting is followed.
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert client.get(_url(certificate))["Content-Security-Policy"] == "default-src 'none'"
     settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
