@@ -11,6 +11,7 @@ total: 8.5 x 0.3333 = 2.83 -> 3.0 (ISO 9001 alone: 2.5); recertification 8.5 x 0
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from audits.audit_time import (
     AuditTimeError,
@@ -204,3 +205,14 @@ def test_it_answers_the_parts_as_json_ready_values():
         "initial_days": 8.0,
         "stage1_days": 2.5,
     }
+
+
+def test_it_words_the_combined_justification_in_swedish():
+    with translation.override("sv"):
+        justification = combined(integration=FULLY_INTEGRATED).justification
+    assert "Kombinerad revision mot 2 standarder (IAF MD 11): 2.5 + 8.0 = 10.5 dagar." in justification
+    assert "ISO 9001:2015 för sig, enligt sin egen tabell och policy:" in justification
+    assert any(
+        line.startswith("Minskning med 20 % för integreringen av kundens ledningssystem")
+        for line in justification
+    )

@@ -233,3 +233,55 @@ def test_it_refuses_a_combined_audit_whose_standard_lost_its_scheme(cast, combin
     stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
     with pytest.raises(DomainError, match="No certification scheme is set up for ISO 9001:2015"):
         audit_compute_time(actor=SYSTEM, audit=stage2, seed=1)
+
+
+# -- The audit's time page ------------------------------------------------------------------------
+
+
+def _time_form(**fields):
+    return {
+        "adjustment-TOTAL_FORMS": "3",
+        "adjustment-INITIAL_FORMS": "0",
+        "adjustment-MIN_NUM_FORMS": "0",
+        "adjustment-MAX_NUM_FORMS": "10",
+        **fields,
+    }
+
+
+def test_it_records_the_integration_reduction_from_the_audit_time_page(cast, combined_programme, login):
+    stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
+    url = f"/audits/{stage2.pk}/time/"
+    client = login(cast.staff)
+    # The scheme's integration criteria are there to weigh.
+    assert "One management review of the whole business strategy and plan" in page_text(client.get(url))
+    response = client.post(
+        url, _time_form(integration_percent="20", integration_justification="One manual and one review")
+    )
+    assert response.status_code == 302
+    stage2.refresh_from_db()
+    assert stage2.planned_days == Decimal("6.5")
+    assert stage2.time_calculation["integration"] == {
+        "percent": 20.0,
+        "justification": "One manual and one review",
+    }
+    body = page_text(client.get(url))
+    assert 'value="One manual and one review"' in body
+    assert "Reduction for integration</dt><dd>20 %: One manual and one review" in body
+
+
+def test_it_refuses_an_integration_reduction_over_20_percent_on_the_page(cast, combined_programme, login):
+    stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
+    response = login(cast.staff).post(
+        f"/audits/{stage2.pk}/time/",
+        _time_form(integration_percent="25", integration_justification="Integrated"),
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 20." in page_text(response)
+    stage2.refresh_from_db()
+    assert stage2.planned_days is None
+
+
+def test_it_offers_no_integration_reduction_for_one_standard(cast, programme, login):
+    stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
+    body = page_text(login(cast.staff).get(f"/audits/{stage2.pk}/time/"))
+    assert "integration_percent" not in body
