@@ -189,6 +189,33 @@ class ConfirmInput(serializers.Serializer):
     )
 
 
+class ComputeTimeInput(serializers.Serializer):
+    """What the planner weighs, as the calculator takes it: both optional, so an empty body computes
+    the plain time."""
+
+    adjustment = serializers.ListField(
+        child=serializers.CharField(max_length=600),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Each as percent:justification, for example -10:Low complexity.",
+    )
+    integration = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=600,
+        help_text="For an audit of several standards (IAF MD 11): percent:justification, for example "
+        "15:One manual and one management review.",
+    )
+
+    def validate_adjustment(self, value: list[str]) -> list[Adjustment]:
+        return [_parse_adjustment(text) for text in value]
+
+    def validate_integration(self, value: str) -> Integration | None:
+        return _parse_integration(value) if value.strip() else None
+
+
 class TeamRemoveInput(serializers.Serializer):
     user = id_field()
 
@@ -376,13 +403,20 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         )
         return Response(self._plan(audit))
 
-    @extend_schema(request=None)
+    @extend_schema(request=ComputeTimeInput)
     @action(detail=True, methods=["post"], url_path="compute-time")
     def compute_time(self, request, pk=None):
         """Compute the audit time and choose the sites; kept with the audit as its justification."""
         audit = self.get_object()
         self._require_planner(audit)
-        services.audit_compute_time(actor=request.user, audit=audit)
+        data = ComputeTimeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.audit_compute_time(
+            actor=request.user,
+            audit=audit,
+            adjustments=data.validated_data["adjustment"],
+            integration=data.validated_data["integration"],
+        )
         return Response(
             AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
         )

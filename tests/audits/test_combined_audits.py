@@ -285,3 +285,40 @@ def test_it_offers_no_integration_reduction_for_one_standard(cast, programme, lo
     stage2 = programme.audits.get(audit_type=AuditType.STAGE2)
     body = page_text(login(cast.staff).get(f"/audits/{stage2.pk}/time/"))
     assert "integration_percent" not in body
+
+
+# -- The audit's time over the API ----------------------------------------------------------------
+
+
+def test_it_computes_a_combined_audit_with_its_integration_over_the_api(cast, combined_programme, api):
+    stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
+    response = api(cast.staff).post(
+        f"/api/v1/audits/{stage2.pk}/compute-time/",
+        {"integration": "20:One manual and one review", "adjustment": ["-10:Low complexity"]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    stage2.refresh_from_db()
+    calculation = stage2.time_calculation
+    # ISO 18295-1: 2.5 x 0.9 = 2.25 + 1.0 = 3.25 -> 3.5; ISO 9001: 8 x 0.9 = 7.2 -> 7.0;
+    # together 10.5, less 20 % = 8.4 -> 8.5.
+    assert (calculation["combined_days"], calculation["days"]) == (10.5, 8.5)
+    assert calculation["integration"] == {"percent": 20.0, "justification": "One manual and one review"}
+
+
+def test_it_refuses_an_integration_over_the_limit_over_the_api(cast, combined_programme, api):
+    stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
+    response = api(cast.staff).post(
+        f"/api/v1/audits/{stage2.pk}/compute-time/", {"integration": "30:Integrated"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["integration"]
+    stage2.refresh_from_db()
+    assert stage2.planned_days is None
+
+
+def test_it_still_computes_the_plain_time_without_a_body(cast, combined_programme, api):
+    stage2 = combined_programme.audits.get(audit_type=AuditType.STAGE2)
+    assert api(cast.staff).post(f"/api/v1/audits/{stage2.pk}/compute-time/").status_code == 200
+    stage2.refresh_from_db()
+    assert stage2.time_calculation["days"] == 11.5
