@@ -21,7 +21,8 @@ from audits.audit_time import (
     SURVEILLANCE,
     Adjustment,
     AuditTimeError,
-    calculate_audit_time,
+    Integration,
+    calculate_combined_audit_time,
 )
 from audits.document_views import plan_pdf_response
 from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, TeamMember
@@ -186,6 +187,33 @@ class ConfirmInput(serializers.Serializer):
     justification = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
     )
+
+
+class ComputeTimeInput(serializers.Serializer):
+    """What the planner weighs, as the calculator takes it: both optional, so an empty body computes
+    the plain time."""
+
+    adjustment = serializers.ListField(
+        child=serializers.CharField(max_length=600),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Each as percent:justification, for example -10:Low complexity.",
+    )
+    integration = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=600,
+        help_text="For an audit of several standards (IAF MD 11): percent:justification, for example "
+        "15:One manual and one management review.",
+    )
+
+    def validate_adjustment(self, value: list[str]) -> list[Adjustment]:
+        return [_parse_adjustment(text) for text in value]
+
+    def validate_integration(self, value: str) -> Integration | None:
+        return _parse_integration(value) if value.strip() else None
 
 
 class TeamRemoveInput(serializers.Serializer):
@@ -375,13 +403,20 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         )
         return Response(self._plan(audit))
 
-    @extend_schema(request=None)
+    @extend_schema(request=ComputeTimeInput)
     @action(detail=True, methods=["post"], url_path="compute-time")
     def compute_time(self, request, pk=None):
         """Compute the audit time and choose the sites; kept with the audit as its justification."""
         audit = self.get_object()
         self._require_planner(audit)
-        services.audit_compute_time(actor=request.user, audit=audit)
+        data = ComputeTimeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.audit_compute_time(
+            actor=request.user,
+            audit=audit,
+            adjustments=data.validated_data["adjustment"],
+            integration=data.validated_data["integration"],
+        )
         return Response(
             AuditSerializer(self.get_queryset().get(pk=audit.pk), context={"request": request}).data
         )
@@ -409,22 +444,53 @@ def _parse_adjustment(text: str) -> Adjustment:
         raise serializers.ValidationError(error.message) from None
 
 
+def _parse_integration(text: str) -> Integration:
+    percent, separator, justification = text.partition(":")
+    if not separator:
+        raise serializers.ValidationError(
+            _(
+                "Write the integration reduction as percent:justification, "
+                "for example 15:One manual and review."
+            )
+        )
+    try:
+        return Integration(percent=percent.strip(), justification=justification.strip())
+    except AuditTimeError as error:
+        raise serializers.ValidationError(error.message) from None
+
+
 class AuditTimeQuery(serializers.Serializer):
-    standard = serializers.CharField()
+    # Repeated for a combined audit: ?standard=ISO 9001:2015&standard=ISO 18295-1:2017.
+    # A blank code is refused in validate_standard, so the answer names the parameter, not a position.
+    standard = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=True), min_length=1, max_length=10
+    )
     personnel = serializers.DecimalField(max_digits=10, decimal_places=2, max_value=Decimal(10_000_000))
     sites = serializers.IntegerField(min_value=1, max_value=100_000)
     audit_type = serializers.ChoiceField(choices=[INITIAL, SURVEILLANCE, RECERTIFICATION])
     adjustment = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    integration = serializers.CharField(required=False, default="")
 
-    def validate_standard(self, value: str) -> Standard:
-        standard = Standard.objects.select_related("scheme").filter(code__iexact=value.strip()).first()
-        if standard is None:
-            raise serializers.ValidationError(_("No standard with the code %(code)s.") % {"code": value})
-        if not hasattr(standard, "scheme"):
-            raise serializers.ValidationError(
-                _("%(code)s has no certification scheme yet.") % {"code": standard.code}
-            )
-        return standard
+    def validate_standard(self, value: list[str]) -> list[Standard]:
+        standards = []
+        for code in value:
+            if not code:
+                raise serializers.ValidationError(
+                    _("Name each standard by its code, for example ISO 9001:2015.")
+                )
+            standard = Standard.objects.select_related("scheme").filter(code__iexact=code.strip()).first()
+            if standard is None:
+                raise serializers.ValidationError(_("No standard with the code %(code)s.") % {"code": code})
+            if not hasattr(standard, "scheme"):
+                raise serializers.ValidationError(
+                    _("%(code)s has no certification scheme yet.") % {"code": standard.code}
+                )
+            if standard in standards:
+                raise serializers.ValidationError(
+                    _("%(code)s is given more than once; name each standard once.") % {"code": standard.code}
+                )
+            standards.append(standard)
+        return standards
 
     def validate_personnel(self, value: Decimal) -> Decimal:
         if value <= 0:
@@ -433,6 +499,22 @@ class AuditTimeQuery(serializers.Serializer):
 
     def validate_adjustment(self, value: list[str]) -> list[Adjustment]:
         return [_parse_adjustment(text) for text in value]
+
+    def validate_integration(self, value: str) -> Integration | None:
+        return _parse_integration(value) if value.strip() else None
+
+
+class AuditTimePartSerializer(serializers.Serializer):
+    standard = serializers.CharField()
+    table_days = serializers.FloatField()
+    adjusted_days = serializers.FloatField()
+    initial_days = serializers.FloatField()
+    stage1_days = serializers.FloatField()
+
+
+class AuditTimeIntegrationSerializer(serializers.Serializer):
+    percent = serializers.FloatField()
+    justification = serializers.CharField()
 
 
 class AuditTimeResultSerializer(serializers.Serializer):
@@ -456,17 +538,30 @@ class AuditTimeResultSerializer(serializers.Serializer):
     visited_sites = serializers.IntegerField()
     warnings = serializers.ListField(child=serializers.CharField())
     justification = serializers.ListField(child=serializers.CharField())
+    standards = serializers.ListField(child=serializers.CharField())
+    parts = AuditTimePartSerializer(many=True, help_text="Each standard's own time in a combined audit.")
+    combined_days = serializers.FloatField(
+        allow_null=True, help_text="A combined audit's sum of each standard's time, before integration."
+    )
+    integration = AuditTimeIntegrationSerializer(allow_null=True)
 
 
 class AuditTimeCalculatorView(APIView):
-    """Audit days for a standard, a size and an audit type, with the justification to give the client."""
+    """Audit days for one or several standards (a combined audit), a size and an audit type, with the
+    justification to give the client."""
 
     permission_classes = [permissions.IsAuthenticated, IsStaffOrAuditor]
 
     @extend_schema(
         operation_id="audit_time_calculate",
         parameters=[
-            OpenApiParameter("standard", OpenApiTypes.STR, required=True, description="Standard code."),
+            OpenApiParameter(
+                "standard",
+                OpenApiTypes.STR,
+                required=True,
+                many=True,
+                description="Standard code; repeat it for a combined audit of several standards (IAF MD 11).",
+            ),
             OpenApiParameter(
                 "personnel",
                 OpenApiTypes.DECIMAL,
@@ -488,6 +583,14 @@ class AuditTimeCalculatorView(APIView):
                 many=True,
                 description="Repeatable percent:justification, for example -10:Low complexity.",
             ),
+            OpenApiParameter(
+                "integration",
+                OpenApiTypes.STR,
+                description=(
+                    "A combined audit's reduction for integration as percent:justification, for example "
+                    "15:One manual and one management review (at most the schemes' limit, 20 %)."
+                ),
+            ),
         ],
         responses={
             200: AuditTimeResultSerializer,
@@ -499,11 +602,12 @@ class AuditTimeCalculatorView(APIView):
         query.is_valid(raise_exception=True)
         values = query.validated_data
         # An over-limit reduction raises AuditTimeError, which the API answers as 400 on "adjustment".
-        result = calculate_audit_time(
-            scheme=values["standard"].scheme,
+        result = calculate_combined_audit_time(
+            schemes=[standard.scheme for standard in values["standard"]],
             personnel=values["personnel"],
             sites=values["sites"],
             audit_type=values["audit_type"],
             adjustments=values["adjustment"],
+            integration=values["integration"],
         )
         return Response(result.as_dict())

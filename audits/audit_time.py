@@ -88,6 +88,97 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
+class Integration:
+    """The reduction of a combined audit's summed time for the integration of the client's
+    management system (IAF MD 11), in percent (15 means 15 % less), with its written justification."""
+
+    percent: Decimal
+    justification: str
+
+    def __post_init__(self):
+        percent = _decimal(self.percent, field="integration", label=_("A percent"))
+        if percent < 0:
+            raise AuditTimeError(
+                _("Give the integration reduction as a positive percent, for example 15, not %(percent)s.")
+                % {"percent": _number(percent)},
+                field="integration",
+            )
+        if percent.as_tuple().exponent < -ADJUSTMENT_DECIMALS:
+            raise AuditTimeError(
+                _("Give the integration reduction in whole or tenths of a percent, not %(percent)s.")
+                % {"percent": _number(percent)},
+                field="integration",
+            )
+        object.__setattr__(self, "percent", percent)
+        if percent and (not isinstance(self.justification, str) or not self.justification.strip()):
+            raise AuditTimeError(
+                _(
+                    "A reduction for integration needs a written justification: say how far the client's "
+                    "management systems are integrated (IAF MD 11)."
+                ),
+                field="integration",
+            )
+
+
+@dataclass(frozen=True)
+class StandardPart:
+    """One standard's own time within a combined audit, from its own table and policy."""
+
+    standard: str
+    table_days: Decimal
+    adjusted_days: Decimal
+    initial_days: Decimal
+    stage1_days: Decimal
+
+
+@dataclass(frozen=True)
+class CombinedPolicy:
+    """The policy one audit of several standards is held to: for each value the strictest of its
+    schemes' (most time, least remote, no sampling unless every scheme allows it), so the combined
+    audit never falls short of what any one standard's policy asks.
+
+    Built from a single scheme it holds that scheme's values, so callers need not tell the cases apart.
+    """
+
+    min_audit_days: Decimal
+    surveillance_factor: Decimal
+    recertification_factor: Decimal
+    # A limit binds only when every scheme sets one: a 4-day limit of one standard's own audits does
+    # not cap an audit that also covers a standard without a limit.
+    max_days_per_audit: Decimal | None
+    min_onsite_percent: int
+    stage1_remote_allowed: bool
+    multi_site_sampling_allowed: bool
+    audit_day_hours: int
+    integration_max_reduction_percent: int
+    integration_criteria: tuple[str, ...]
+
+
+def combined_policy(schemes: Sequence) -> CombinedPolicy:
+    schemes = list(schemes)
+    if not schemes:
+        raise AuditTimeError(_("Choose at least one standard."), field="standard")
+    limits = [scheme.max_days_per_audit for scheme in schemes]
+    criteria: list[str] = []
+    for scheme in schemes:
+        for line in scheme.integration_criteria.splitlines():
+            if line.strip() and line.strip() not in criteria:
+                criteria.append(line.strip())
+    return CombinedPolicy(
+        min_audit_days=max(Decimal(scheme.min_audit_days) for scheme in schemes),
+        surveillance_factor=max(Decimal(scheme.surveillance_factor) for scheme in schemes),
+        recertification_factor=max(Decimal(scheme.recertification_factor) for scheme in schemes),
+        max_days_per_audit=None if None in limits else max(Decimal(limit) for limit in limits),
+        min_onsite_percent=max(scheme.min_onsite_percent for scheme in schemes),
+        stage1_remote_allowed=all(scheme.stage1_remote_allowed for scheme in schemes),
+        multi_site_sampling_allowed=all(scheme.multi_site_sampling_allowed for scheme in schemes),
+        audit_day_hours=max(scheme.audit_day_hours for scheme in schemes),
+        integration_max_reduction_percent=min(scheme.integration_max_reduction_percent for scheme in schemes),
+        integration_criteria=tuple(criteria),
+    )
+
+
+@dataclass(frozen=True)
 class AuditTimeResult:
     audit_type: str
     # The rule the audit type is sized by: initial, surveillance or recertification.
@@ -110,6 +201,11 @@ class AuditTimeResult:
     visited_sites: int
     warnings: list[str]
     justification: list[str]
+    # A combined audit (IAF MD 11): each standard's own time, their sum before the reduction for
+    # integration, and that reduction. A single standard's audit has none of these.
+    parts: tuple[StandardPart, ...] = ()
+    combined_days: Decimal | None = None
+    integration: Integration | None = None
 
     def as_dict(self) -> dict[str, Any]:
         def number(value: Decimal | None) -> float | None:
@@ -137,6 +233,24 @@ class AuditTimeResult:
             "visited_sites": self.visited_sites,
             "warnings": list(self.warnings),
             "justification": list(self.justification),
+            "standards": [part.standard for part in self.parts] or [self.standard],
+            "parts": [
+                {
+                    "standard": part.standard,
+                    "table_days": number(part.table_days),
+                    "adjusted_days": number(part.adjusted_days),
+                    "initial_days": number(part.initial_days),
+                    "stage1_days": number(part.stage1_days),
+                }
+                for part in self.parts
+            ],
+            "combined_days": number(self.combined_days),
+            "integration": None
+            if self.integration is None
+            else {
+                "percent": number(self.integration.percent),
+                "justification": self.integration.justification,
+            },
         }
 
 
@@ -367,6 +481,110 @@ def calculate_audit_time(
     )
 
 
+def calculate_combined_audit_time(
+    *,
+    schemes: Sequence,
+    personnel: Decimal,
+    sites: int,
+    audit_type: str,
+    adjustments: Sequence[Adjustment] = (),
+    integration: Integration | None = None,
+    multi_site_sampling_allowed: bool | None = None,
+) -> AuditTimeResult:
+    """Audit days for one audit of one or several standards (IAF MD 11, shared/DOMAIN.md).
+
+    One scheme: exactly calculate_audit_time. Several: each standard's initial time from its own
+    table and policy, summed, reduced by `integration` (at most the schemes' smallest limit, 20 % by
+    default) and never below the largest single standard's time; stage 1 and the surveillance and
+    recertification shares follow from that combined initial total under the strictest policy of the
+    schemes (CombinedPolicy). The adjustments apply to each standard's table value.
+    """
+    schemes = _distinct_schemes(schemes)
+    if len(schemes) == 1:
+        if integration is not None and integration.percent:
+            raise AuditTimeError(
+                _("A reduction for integration applies only to a combined audit of several standards."),
+                field="integration",
+            )
+        return calculate_audit_time(
+            scheme=schemes[0],
+            personnel=personnel,
+            sites=sites,
+            audit_type=audit_type,
+            adjustments=adjustments,
+            multi_site_sampling_allowed=multi_site_sampling_allowed,
+        )
+    rule = _audit_rule(audit_type)
+    _check_sites(sites)
+    personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
+    for scheme in schemes:
+        adjustments = _checked_adjustments(scheme, adjustments)
+    policy = combined_policy(schemes)
+    integration = _checked_integration(policy, integration)
+    sampling_allowed = (
+        policy.multi_site_sampling_allowed
+        if multi_site_sampling_allowed is None
+        else multi_site_sampling_allowed
+    )
+    justification: list[str] = []
+    warnings: list[str] = []
+
+    initial_sample = sampling.sample_size(
+        non_central_sites=sites - 1, audit_type=INITIAL, sampling_allowed=sampling_allowed
+    )
+    justification.append(
+        _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
+    )
+    parts = tuple(
+        _standard_part(scheme, personnel, rule, sites, sampling_allowed, adjustments, justification)
+        for scheme in schemes
+    )
+    combined = _combined_days(parts, justification)
+    initial = _integrated_days(parts, combined, integration, policy, justification)
+    stage1 = stage2 = None
+    if rule == INITIAL:
+        stage1, stage2 = _combined_stages(
+            parts, initial, integration, policy, audit_type, justification, warnings
+        )
+        days = initial
+        onsite = initial - stage1 if policy.stage1_remote_allowed else initial
+    else:
+        days = _later_audit_days(policy, rule, initial, audit_type, justification)
+        onsite = days
+    sample = sampling.sample_size(
+        non_central_sites=sites - 1, audit_type=rule, sampling_allowed=sampling_allowed
+    )
+    if rule != INITIAL:
+        justification.append(
+            _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
+        )
+    warnings += _length_warnings(policy, rule, days=days, stage2=stage2, onsite=onsite)
+
+    return AuditTimeResult(
+        audit_type=audit_type,
+        calculated_as=rule,
+        standard=" + ".join(part.standard for part in parts),
+        personnel=personnel,
+        sites=sites,
+        adjustments=adjustments,
+        sampling_allowed=sampling_allowed,
+        table_days=sum((part.table_days for part in parts), Decimal(0)),
+        adjusted_days=sum((part.adjusted_days for part in parts), Decimal(0)),
+        initial_days=initial,
+        days=days,
+        stage1_days=stage1,
+        stage2_days=stage2,
+        onsite_days=onsite,
+        sampled_sites=sample,
+        visited_sites=sample + 1,
+        warnings=warnings,
+        justification=justification,
+        parts=parts,
+        combined_days=combined,
+        integration=integration,
+    )
+
+
 # -- The steps of calculate_audit_time, in order; each adds its lines to the justification. --------
 
 
@@ -432,15 +650,20 @@ def _adjusted_days(table: Decimal, adjustments: tuple, justification: list[str])
 
 
 def _initial_site_days(
-    scheme, rule: str, sites: int, sampling_allowed: bool, justification: list[str]
+    scheme, rule: str, sites: int, sampling_allowed: bool, justification: list[str], *, note: bool = True
 ) -> Decimal:
-    """3. Sites: the initial audit's sample sets the initial time, whatever audit this is."""
+    """3. Sites: the initial audit's sample sets the initial time, whatever audit this is.
+
+    A combined audit tells the sample once for all its standards (`note=False` for each part)."""
     initial_sample = sampling.sample_size(
         non_central_sites=sites - 1, audit_type=INITIAL, sampling_allowed=sampling_allowed
     )
-    justification.append(
-        _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
-    )
+    if note:
+        justification.append(
+            _sampling_note(
+                rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed
+            )
+        )
     per_site = Decimal(scheme.extra_days_per_additional_site)
     site_days = per_site * initial_sample
     if initial_sample and per_site:
@@ -593,3 +816,168 @@ def _stage1(scheme, initial: Decimal) -> tuple[Decimal, str]:
         "stage1": _computed_days(stage1),
         "least": _policy_days(least),
     }
+
+
+# -- The steps of calculate_combined_audit_time that a single standard does not need. ------------
+
+
+def _distinct_schemes(schemes: Sequence) -> list:
+    """The schemes in the order of their standards' codes; none twice."""
+    schemes = list(schemes)
+    if not schemes:
+        raise AuditTimeError(_("Choose at least one standard."), field="standard")
+    codes = [_standard_code(scheme) for scheme in schemes]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise AuditTimeError(
+            _("%(codes)s is given more than once; name each standard once.") % {"codes": ", ".join(repeated)},
+            field="standard",
+        )
+    return sorted(schemes, key=_standard_code)
+
+
+def _checked_integration(policy: CombinedPolicy, integration: Integration | None) -> Integration | None:
+    if integration is None:
+        return None
+    if not isinstance(integration, Integration):
+        raise AuditTimeError(
+            _("An integration reduction must be given as Integration(percent, justification).")
+        )
+    if not integration.percent:
+        return None
+    if integration.percent > policy.integration_max_reduction_percent:
+        raise AuditTimeError(
+            _(
+                "A reduction of %(percent)s %% for integration exceeds the %(max)s %% the schemes "
+                "allow for a combined audit (IAF MD 11)."
+            )
+            % {"percent": _number(integration.percent), "max": policy.integration_max_reduction_percent},
+            field="integration",
+        )
+    return integration
+
+
+def _standard_part(
+    scheme, personnel: Decimal, rule: str, sites: int, sampling_allowed: bool, adjustments, justification
+) -> StandardPart:
+    """1-4 for one standard of a combined audit: its own table, adjustments, sites and initial time."""
+    code = _standard_code(scheme)
+    justification.append(_("%(code)s on its own, by its own table and policy:") % {"code": code})
+    table = _table_days(scheme, personnel, code, justification)
+    adjusted = _adjusted_days(table, adjustments, justification)
+    site_days = _initial_site_days(scheme, rule, sites, sampling_allowed, justification, note=False)
+    initial = _initial_days(scheme, adjusted, site_days, justification)
+    stage1, _reason = _stage1(scheme, initial)
+    return StandardPart(
+        standard=code, table_days=table, adjusted_days=adjusted, initial_days=initial, stage1_days=stage1
+    )
+
+
+def _combined_days(parts: tuple[StandardPart, ...], justification: list[str]) -> Decimal:
+    """5. The combined audit starts from the sum of each standard's initial time."""
+    combined = sum((part.initial_days for part in parts), Decimal(0))
+    justification.append(
+        _("Combined audit of %(count)s standards (IAF MD 11): %(sum)s = %(total)s.")
+        % {
+            "count": len(parts),
+            "sum": " + ".join(_amount(part.initial_days) for part in parts),
+            "total": _computed_days(combined),
+        }
+    )
+    return combined
+
+
+def _integrated_days(
+    parts: tuple[StandardPart, ...],
+    combined: Decimal,
+    integration: Integration | None,
+    policy: CombinedPolicy,
+    justification: list[str],
+) -> Decimal:
+    """6. Less the reduction for integration, to the half day, never below the largest single time."""
+    largest = max(part.initial_days for part in parts)
+    if integration is None:
+        justification.append(
+            _(
+                "No reduction for integration (at most %(max)s %% under the schemes): "
+                "the initial audit time is %(days)s."
+            )
+            % {"max": policy.integration_max_reduction_percent, "days": _computed_days(combined)}
+        )
+        return combined
+    justification.append(
+        _(
+            "Reduction of %(percent)s %% for the integration of the client's management system "
+            "(at most %(max)s %%): %(why)s"
+        )
+        % {
+            "percent": _number(integration.percent),
+            "max": policy.integration_max_reduction_percent,
+            "why": _sentence(integration.justification),
+        }
+    )
+    raw = combined * (HUNDRED - integration.percent) / HUNDRED
+    rounded = round_half_up(raw)
+    initial = max(rounded, largest)
+    line = _(
+        "Initial audit time: %(combined)s less %(percent)s %% = %(raw)s, "
+        "to the nearest half day (ties up): %(rounded)s"
+    ) % {
+        "combined": _amount(combined),
+        "percent": _number(integration.percent),
+        "raw": _computed_days(raw),
+        "rounded": _computed_days(rounded),
+    }
+    if initial > rounded:
+        line += _(", raised to the largest single standard's %(largest)s") % {
+            "largest": _computed_days(largest)
+        }
+    justification.append(line + ".")
+    return initial
+
+
+def _combined_stages(
+    parts: tuple[StandardPart, ...],
+    initial: Decimal,
+    integration: Integration | None,
+    policy: CombinedPolicy,
+    audit_type: str,
+    justification: list[str],
+    warnings: list[str],
+) -> tuple[Decimal, Decimal]:
+    """7. For the initial audit: stage 1 is each standard's stage 1 summed and reduced like the
+    total, at least the largest single standard's stage 1; stage 2 the rest."""
+    summed = sum((part.stage1_days for part in parts), Decimal(0))
+    largest = max(part.stage1_days for part in parts)
+    values = {
+        "sum": " + ".join(_amount(part.stage1_days) for part in parts),
+        "summed": _computed_days(summed),
+        "largest": _computed_days(largest),
+    }
+    if integration is None:
+        stage1 = min(initial, summed)
+        template = _(
+            "Stage 1: each standard's stage 1, %(sum)s = %(stage1)s; stage 2: the remaining %(stage2)s."
+        )
+    else:
+        values["percent"] = _number(integration.percent)
+        stage1 = min(initial, max(largest, round_half_up(summed * (HUNDRED - integration.percent) / HUNDRED)))
+        template = _(
+            "Stage 1: each standard's stage 1, %(sum)s = %(summed)s, less %(percent)s %%, "
+            "to the nearest half day and at least the largest single standard's %(largest)s: "
+            "%(stage1)s; stage 2: the remaining %(stage2)s."
+        )
+    stage2 = initial - stage1
+    justification.append(
+        template % {**values, "stage1": _computed_days(stage1), "stage2": _computed_days(stage2)}
+    )
+    if policy.stage1_remote_allowed:
+        justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
+    if stage2 <= 0:
+        warnings.append(
+            _("Stage 1 takes all %(initial)s of the initial audit time and leaves none for stage 2.")
+            % {"initial": _computed_days(initial)}
+        )
+    if audit_type in ("stage1", "stage2"):
+        justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
+    return stage1, stage2

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
 from audits import sampling
-from audits.audit_time import calculate_audit_time
+from audits.audit_time import Integration, calculate_combined_audit_time
 from audits.models import (
     Audit,
     AuditDay,
@@ -39,7 +39,7 @@ from audits.models import (
     TeamMember,
     TeamRole,
 )
-from audits.services import AUDIT_TYPE_FOR_TIME, days_of_audit, primary_standard
+from audits.services import AUDIT_TYPE_FOR_TIME, days_of_audit, primary_standard, time_schemes
 from core import pdf
 from core.errors import ConflictError, DomainError
 from core.pdf import (
@@ -464,11 +464,27 @@ class Quote:
     issued_on: datetime.date
 
 
-def _computed_days(audit: Audit, *, scheme, personnel: Decimal, sites: int, results: dict) -> Decimal:
+def _computed_days(
+    audit: Audit, *, schemes, personnel: Decimal, sites: int, integration: Integration | None, results: dict
+) -> Decimal:
     rule = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
     if rule not in results:
-        results[rule] = calculate_audit_time(scheme=scheme, personnel=personnel, sites=sites, audit_type=rule)
+        results[rule] = calculate_combined_audit_time(
+            schemes=schemes, personnel=personnel, sites=sites, audit_type=rule, integration=integration
+        )
     return days_of_audit(audit, results[rule])
+
+
+def _recorded_integration(audits: list[Audit]) -> Integration | None:
+    """The reduction for integration chosen at the programme's latest computed audit: a combined
+    programme's audits not yet planned are estimated with it (none chosen yet: the full sum)."""
+    for audit in reversed(audits):
+        recorded = (audit.time_calculation or {}).get("integration")
+        if recorded:
+            return Integration(
+                percent=Decimal(str(recorded["percent"])), justification=recorded["justification"]
+            )
+    return None
 
 
 def _when(audit: Audit) -> str:
@@ -497,12 +513,21 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
     personnel, site_count = Decimal(0), 0
     if any(audit.planned_days is None for audit in audits):
         personnel, site_count = _personnel_and_sites(programme)
+    schemes = time_schemes(programme)
+    integration = _recorded_integration(audits) if len(schemes) > 1 else None
     results = {}
     lines = []
     for audit in audits:
         estimated = audit.planned_days is None
         days = (
-            _computed_days(audit, scheme=scheme, personnel=personnel, sites=site_count, results=results)
+            _computed_days(
+                audit,
+                schemes=schemes,
+                personnel=personnel,
+                sites=site_count,
+                integration=integration,
+                results=results,
+            )
             if estimated
             else Decimal(audit.planned_days)
         )
@@ -525,7 +550,7 @@ def programme_quote(*, programme: CertificationProgramme) -> Quote:
         total_amount=sum((line.amount for line in lines), Decimal(0)).quantize(CENT),
         day_rate=day_rate,
         currency=scheme.currency,
-        notes=_quote_notes(lines, scheme=scheme, personnel=personnel, site_count=site_count),
+        notes=_quote_notes(lines, schemes=schemes, personnel=personnel, site_count=site_count),
         issued_on=timezone.localdate(),
     )
 
@@ -544,7 +569,7 @@ def _personnel_and_sites(programme: CertificationProgramme) -> tuple[Decimal, in
     return personnel, site_count
 
 
-def _quote_notes(lines: list[QuoteLine], *, scheme, personnel: Decimal, site_count: int) -> list[str]:
+def _quote_notes(lines: list[QuoteLine], *, schemes, personnel: Decimal, site_count: int) -> list[str]:
     notes = [_("Travel time, travel and accommodation expenses are not included; they are invoiced at cost.")]
     if any(line.estimated for line in lines):
         notes.append(
@@ -560,8 +585,17 @@ def _quote_notes(lines: list[QuoteLine], *, scheme, personnel: Decimal, site_cou
             % {
                 "personnel": formats.number_format(personnel.normalize(), use_l10n=True),
                 "sites": site_count,
-                "standard": scheme.standard.code,
+                "standard": " + ".join(scheme.standard.code for scheme in schemes),
             }
+        )
+    if len(schemes) > 1:
+        notes.append(
+            _(
+                "The audits cover %(standards)s together: each audit's time is the sum of each standard's "
+                "time, less any reduction for the integration of your management systems (IAF MD 11), and "
+                "never less than the largest single standard's time."
+            )
+            % {"standards": " + ".join(scheme.standard.code for scheme in schemes)}
         )
     return notes
 

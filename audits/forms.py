@@ -15,6 +15,7 @@ from audits.audit_time import (
     RECERTIFICATION,
     SURVEILLANCE,
     Adjustment,
+    Integration,
 )
 from audits.models import Audit, AuditDay, TeamMember, TeamRole
 from clients.models import Organization
@@ -139,16 +140,63 @@ def adjustments_from(formset) -> list[Adjustment]:
     return adjustments
 
 
-class ComputeTimeForm(forms.Form):
+class IntegrationForm(forms.Form):
+    """The reduction of a combined audit for the integration of the client's system (IAF MD 11)."""
+
+    # The scheme's own limit (20 % at most) is the calculation's to enforce; the form holds the bound.
+    integration_percent = forms.DecimalField(
+        label=_("Reduction for integration (%)"),
+        required=False,
+        max_digits=4,
+        decimal_places=ADJUSTMENT_DECIMALS,
+        min_value=0,
+        max_value=20,
+        help_text=_(
+            "Only for an audit of several standards: how much less than the sum of each standard's time, "
+            "for how far the client's management systems are integrated."
+        ),
+    )
+    integration_justification = forms.CharField(
+        label=_("Why this reduction for integration"), required=False, max_length=500
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("integration_percent") and not data.get("integration_justification", "").strip():
+            self.add_error(
+                "integration_justification",
+                _("Say how far the client's management systems are integrated (IAF MD 11)."),
+            )
+        return data
+
+    def integration(self) -> Integration | None:
+        percent = self.cleaned_data.get("integration_percent")
+        if not percent:
+            return None
+        return Integration(percent=percent, justification=self.cleaned_data["integration_justification"])
+
+
+class ComputeTimeForm(IntegrationForm):
     keep_sample = forms.BooleanField(
         label=_("Keep the same random choice of sites"),
         required=False,
         help_text=_("Reuses the recorded seed, so only changed numbers change the sample."),
     )
 
+    def __init__(self, *args, combined: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An audit of one standard has nothing to integrate.
+        if not combined:
+            del self.fields["integration_percent"], self.fields["integration_justification"]
 
-class CalculatorForm(forms.Form):
-    standard = forms.ModelChoiceField(label=_("Standard"), queryset=Standard.objects.none())
+
+class CalculatorForm(IntegrationForm):
+    standard = ModelMultipleChoiceField(
+        label=_("Standards"),
+        queryset=Standard.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick several for a combined audit: each standard's time is summed (IAF MD 11)."),
+    )
     personnel = forms.DecimalField(
         label=_("Effective personnel"),
         max_digits=10,
@@ -171,9 +219,24 @@ class CalculatorForm(forms.Form):
         ],
     )
 
+    field_order = [
+        "standard",
+        "personnel",
+        "sites",
+        "audit_type",
+        "integration_percent",
+        "integration_justification",
+    ]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["standard"].queryset = standards_with_scheme().select_related("scheme")
+
+    def clean_standard(self):
+        chosen = self.data.getlist("standard") if hasattr(self.data, "getlist") else []
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError(_("A standard is chosen more than once; choose each standard once."))
+        return self.cleaned_data["standard"]
 
 
 class TeamMemberForm(forms.Form):

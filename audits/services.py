@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import SecurityEventKind
 from accounts.security import record
 from audits import permissions
-from audits.audit_time import calculate_audit_time
+from audits.audit_time import CombinedPolicy, Integration, calculate_combined_audit_time, combined_policy
 from audits.cycle import cycle_dates
 from audits.deliveries import plan_pdf_queue
 from audits.models import (
@@ -58,6 +58,25 @@ def primary_standard(audit_or_programme) -> Standard:
     if standard is None:
         raise DomainError(_("Choose at least one standard."), field="standards")
     return standard
+
+
+def time_schemes(audit_or_programme) -> list:
+    """The schemes of every standard audited together: each sets its part of the audit time."""
+    standards = list(audit_or_programme.standards.order_by("code").select_related("scheme"))
+    if not standards:
+        raise DomainError(_("Choose at least one standard."), field="standards")
+    missing = [standard.code for standard in standards if not hasattr(standard, "scheme")]
+    if missing:
+        raise DomainError(
+            _("No certification scheme is set up for %(codes)s.") % {"codes": ", ".join(missing)},
+            field="standards",
+        )
+    return [standard.scheme for standard in standards]
+
+
+def time_policy(audit_or_programme) -> CombinedPolicy:
+    """The audit-time policy an audit of these standards is held to (the strictest of their schemes)."""
+    return combined_policy(time_schemes(audit_or_programme))
 
 
 @transaction.atomic
@@ -183,10 +202,10 @@ def audit_update(*, actor, audit: Audit, sites=None, **data) -> Audit:
         raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
     for name, value in data.items():
         setattr(audit, name, value)
-    scheme = primary_standard(audit).scheme
-    if audit.start_date and audit.end_date and scheme.max_days_per_audit:
+    policy = time_policy(audit)
+    if audit.start_date and audit.end_date and policy.max_days_per_audit:
         calendar_days = (audit.end_date - audit.start_date).days + 1
-        if calendar_days > 7 * int(scheme.max_days_per_audit):
+        if calendar_days > 7 * int(policy.max_days_per_audit):
             raise DomainError(_("An audit cannot stretch over that many weeks."), field="end_date")
     audit.full_clean(exclude=["organization", "programme", "time_calculation"])
     audit.save()
@@ -201,14 +220,18 @@ def audit_update(*, actor, audit: Audit, sites=None, **data) -> Audit:
 
 
 @transaction.atomic
-def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None = None) -> Audit:
+def audit_compute_time(
+    *, actor, audit: Audit, adjustments=(), integration: Integration | None = None, seed: int | None = None
+) -> Audit:
     """Compute the audit time and choose the sites to visit; keep both as the justification record.
 
-    The seed of the random part of the sample is stored, so the choice can be reproduced.
+    An audit of several standards is a combined audit (IAF MD 11): `integration` is the reduction
+    chosen for the integration of the client's system, with its justification. The seed of the
+    random part of the sample is stored, so the choice can be reproduced.
     """
     check(actor, permissions.require_can_plan, audit)
     _require_editable(audit)
-    standard = primary_standard(audit)
+    schemes = time_schemes(audit)
     sites = list(audit.organization.sites.all())
     if not sites:
         raise DomainError(_("Register the organisation's sites first."))
@@ -218,12 +241,13 @@ def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None 
     time_type = AUDIT_TYPE_FOR_TIME[AuditType(audit.audit_type)]
 
     def calculate():
-        return calculate_audit_time(
-            scheme=standard.scheme,
+        return calculate_combined_audit_time(
+            schemes=schemes,
             personnel=personnel,
             sites=len(sites),
             audit_type=time_type,
             adjustments=list(adjustments),
+            integration=integration,
         )
 
     result = calculate()
@@ -240,7 +264,6 @@ def audit_compute_time(*, actor, audit: Audit, adjustments=(), seed: int | None 
     audit.sampling_seed = seed
     audit.time_calculation = {
         **result.as_dict(),
-        "standard": standard.code,
         "personnel": float(personnel),
         "sites_total": len(sites),
         "audit_days": float(days),
@@ -389,12 +412,12 @@ def plan_day_add(*, actor, audit: Audit, date: datetime.date, site) -> AuditDay:
         )
     if audit.start_date and audit.end_date and not (audit.start_date <= date <= audit.end_date):
         raise DomainError(_("The day must fall within the audit's dates."), field="date")
-    scheme = primary_standard(audit).scheme
+    policy = time_policy(audit)
     dates = set(audit.days.values_list("date", flat=True)) | {date}
-    if scheme.max_days_per_audit and len(dates) > scheme.max_days_per_audit:
+    if policy.max_days_per_audit and len(dates) > policy.max_days_per_audit:
         raise DomainError(
             _("One audit lasts at most %(days)s days under the scheme; split the audit.")
-            % {"days": format(scheme.max_days_per_audit.normalize(), "f")},
+            % {"days": format(policy.max_days_per_audit.normalize(), "f")},
             field="date",
         )
     if audit.days.filter(date=date, site=site).exists():
@@ -488,7 +511,7 @@ def plan_problems(audit: Audit) -> list[str]:
     if audit.planned_days is None:
         problems.append(_("Compute the audit time first."))
     else:
-        expected = audit.planned_days * primary_standard(audit).scheme.audit_day_hours
+        expected = audit.planned_days * time_policy(audit).audit_day_hours
         hours = plan_hours(audit)
         if hours != expected and not audit.plan_justification.strip():
             problems.append(

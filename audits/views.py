@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.submissions import submitted_once
 from audits import permissions, services
-from audits.audit_time import calculate_audit_time
+from audits.audit_time import calculate_combined_audit_time
 from audits.cycle import audit_flags
 from audits.documents import calculation_in_language
 from audits.forms import (
@@ -268,13 +268,26 @@ def audit_time(request, pk):
         for row in audit.time_calculation.get("adjustments", [])
     ]
     formset = AdjustmentFormSet(request.POST or None, initial=adjustments, prefix="adjustment")
-    form = ComputeTimeForm(request.POST or None, initial={"keep_sample": bool(audit.sampling_seed)})
+    integration = audit.time_calculation.get("integration") or {}
+    form = ComputeTimeForm(
+        request.POST or None,
+        combined=audit.standards.count() > 1,
+        initial={
+            "keep_sample": bool(audit.sampling_seed),
+            "integration_percent": integration.get("percent"),
+            "integration_justification": integration.get("justification", ""),
+        },
+    )
     if request.method == "POST" and formset.is_valid() and form.is_valid():
         seed = audit.sampling_seed if form.cleaned_data["keep_sample"] else None
         saved = save_with_service(
             form,
             lambda: services.audit_compute_time(
-                actor=request.user, audit=audit, adjustments=adjustments_from(formset), seed=seed
+                actor=request.user,
+                audit=audit,
+                adjustments=adjustments_from(formset),
+                integration=form.integration(),
+                seed=seed,
             ),
         )
         if saved is not None:
@@ -289,6 +302,9 @@ def audit_time(request, pk):
         "formset": formset,
         "form": form,
         "calculation": calculation_in_language(audit.time_calculation),
+        "integration_criteria": services.time_policy(audit).integration_criteria
+        if "integration_percent" in form.fields
+        else (),
     }
     return render(request, "audits/audit_time.html", context)
 
@@ -434,12 +450,13 @@ def calculator(request):
         values = form.cleaned_data
         result = save_with_service(
             form,
-            lambda: calculate_audit_time(
-                scheme=values["standard"].scheme,
+            lambda: calculate_combined_audit_time(
+                schemes=[standard.scheme for standard in values["standard"]],
                 personnel=values["personnel"],
                 sites=values["sites"],
                 audit_type=values["audit_type"],
                 adjustments=adjustments_from(formset),
+                integration=form.integration(),
             ),
         )
     status = 400 if submitted and result is None else 200

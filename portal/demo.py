@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.roles import AUDITORS, STAFF, ensure_role_groups
+from audits.audit_time import Integration
 from audits.models import (
     Audit,
     AuditStatus,
@@ -105,6 +106,30 @@ ORGANIZATIONS = [
         "sites": [("Luleå", "Storgatan 15", "972 31", "Luleå", True, 12, "Inbound customer service")],
         "admin": "other",
     },
+    {
+        # An outsourced contact centre certified to ISO 9001 and ISO 18295-1 in one combined audit.
+        "legal_name": "Mittkontakt Service AB",
+        "org_number": "556812-3458",
+        "address": "Storgatan 30",
+        "postal_code": "852 30",
+        "city": "Sundsvall",
+        "contact_name": "Maria Sjöberg",
+        "contact_email": "maria.sjoberg@mittkontakt.example",
+        "contact_phone": "+46 60 12 34 00",
+        "sites": [
+            (
+                "Sundsvall",
+                "Storgatan 30",
+                "852 30",
+                "Sundsvall",
+                True,
+                110,
+                "Head office, inbound customer service for energy and telecom clients",
+            ),
+            ("Östersund", "Prästgatan 18", "831 31", "Östersund", False, 45, "Inbound calls and chat"),
+        ],
+        "admin": None,
+    },
 ]
 
 COMPETENCES = [
@@ -159,8 +184,8 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
                     "activities": activities,
                 },
             )
-        admin = users[spec["admin"]]
-        if not ClientMembership.objects.filter(user=admin).exists():
+        admin = users.get(spec["admin"])
+        if admin is not None and not ClientMembership.objects.filter(user=admin).exists():
             client_membership_create(
                 actor=SYSTEM, user=admin, organization=organization, role=ClientRole.ADMIN
             )
@@ -178,6 +203,7 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     _seed_nordkontakt_programme(users=users, standards=standards, today=today)
     _seed_stage2_findings(users=users, today=today)
     _seed_kundtjanst_norr(users=users, standards=standards, today=today)
+    _seed_mittkontakt_combined(users=users, standards=standards, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
 
 
@@ -506,4 +532,41 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         user=users["staff"],
         outcome="grant",
         rationale="Stage 1 and 2 show an effective system; both minors answered with accepted plans.",
+    )
+
+
+def _seed_mittkontakt_combined(*, users, standards, today: datetime.date) -> None:
+    """Mittkontakt Service AB: ISO 9001 and ISO 18295-1 in one combined programme (IAF MD 11).
+
+    Stage 1 is planned in three weeks with the lead, who is competent for both standards; its time
+    is the sum of each standard's, less 15 % for the client's largely integrated system.
+    """
+    organization = Organization.objects.get(org_number="556812-3458")
+    if CertificationProgramme.objects.filter(organization=organization).exists():
+        return
+    programme = programme_create(
+        actor=SYSTEM, organization=organization, standards=[standards[ISO_9001], standards[ISO_18295_1]]
+    )
+    stage1 = programme.audits.get(audit_type=AuditType.STAGE1)
+    first_day = today + datetime.timedelta(days=21)
+    audit_update(
+        actor=SYSTEM,
+        audit=stage1,
+        start_date=first_day,
+        end_date=first_day + datetime.timedelta(days=2),
+        objectives="Review the integrated management system's documentation and readiness for stage 2.",
+        scope="Outsourced customer contact centre services: inbound calls and chat for energy and "
+        "telecom clients.",
+        criteria=f"{ISO_9001}, {ISO_18295_1}",
+    )
+    team_member_add(actor=SYSTEM, audit=stage1, user=users["lead"], role=TeamRole.LEAD_AUDITOR, today=today)
+    audit_compute_time(
+        actor=SYSTEM,
+        audit=stage1,
+        integration=Integration(
+            percent=Decimal(15),
+            justification="One management manual, one management review and one internal audit "
+            "programme cover both standards; customer-contact procedures are kept apart",
+        ),
+        seed=20265,
     )

@@ -125,6 +125,20 @@ def validate_audit_time_table(value):
         raise ValidationError(_("The last row must be open-ended (up_to null) so every size is covered."))
 
 
+def default_integration_criteria() -> str:
+    """IAF MD 11's aspects of an integrated management system, one a line (shared/DOMAIN.md)."""
+    return "\n".join(
+        [
+            "One set of documentation, including work instructions",
+            "One management review of the whole business strategy and plan",
+            "One approach to internal audits",
+            "One policy and objectives",
+            "One approach to improvement and corrective action",
+            "One set of management responsibilities and support",
+        ]
+    )
+
+
 class CertificationScheme(models.Model):
     """The certification body's policy for one standard, editable by staff (see shared/DOMAIN.md)."""
 
@@ -203,6 +217,23 @@ class CertificationScheme(models.Model):
         _("largest total reduction (%)"), default=30, validators=[MaxValueValidator(100)]
     )
     multi_site_sampling_allowed = models.BooleanField(_("multi-site sampling allowed"), default=True)
+    # Combined audits of several standards (IAF MD 11).
+    integration_max_reduction_percent = models.PositiveIntegerField(
+        _("largest reduction of a combined audit for integration (%)"),
+        default=20,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "A combined audit starts from the sum of each standard's time; IAF MD 11 allows at most a fifth "
+            "less for an integrated management system. Of several schemes, the smallest limit applies."
+        ),
+    )
+    integration_criteria = models.TextField(
+        _("what makes a management system integrated"),
+        default=default_integration_criteria,
+        help_text=_(
+            "One criterion a line; planners weigh them when they choose the reduction for integration."
+        ),
+    )
     sampled_site_max_reduction_percent = models.PositiveIntegerField(
         _("largest reduction of time per sampled site (%)"), default=50, validators=[MaxValueValidator(100)]
     )

@@ -139,4 +139,4 @@ def test_it_is_in_the_api_schema(cast, api):
     schema = api(cast.staff).get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/audit-time/"]["get"]
     names = {parameter["name"] for parameter in operation["parameters"]}
-    assert names == {"standard", "personnel", "sites", "audit_type", "adjustment"}
+    assert names == {"standard", "personnel", "sites", "audit_type", "adjustment", "integration"}
