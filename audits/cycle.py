@@ -32,6 +32,11 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# ISO/IEC 17021-1 9.1.3.3: the first surveillance no later than 12 months after the initial
+# certification decision. A scheme may ask for it sooner, never later.
+FIRST_SURVEILLANCE_MAX_MONTHS = 12
+
+
 @dataclass(frozen=True)
 class CycleDates:
     surveillance_1: datetime.date
@@ -41,17 +46,46 @@ class CycleDates:
 
 
 def cycle_dates(*, decision_date: datetime.date, scheme) -> CycleDates:
-    """Due dates that follow from the certification decision.
+    """Due dates that follow from the initial certification decision.
 
-    The first surveillance no later than `first_surveillance_max_months` after the decision; the
-    second within the next calendar year; recertification completed before the certificate
-    expires at the end of the cycle.
+    The first surveillance no later than `first_surveillance_max_months` after the decision (and
+    never later than 12 months); the second within the next calendar year; recertification
+    completed before the certificate expires at the end of the cycle.
     """
+    return _dates_from(decision_date, scheme, field="decision_date")
+
+
+def renewal_cycle_dates(*, expiring_on: datetime.date, scheme) -> CycleDates:
+    """The due dates of the cycle that follows a certificate expiring on `expiring_on`.
+
+    The new cycle starts the day after the old expiry, whenever the renewal was decided (17021-1
+    9.6.3.2.3: the new expiry is based on the old one): a renewal decided early does not pull the
+    next audits earlier, and one decided after a lapse does not push them later.
+    """
+    if expiring_on >= datetime.date.max:
+        raise DateOutOfRange(
+            _("%(date)s is too far in the future: the dates that follow it fall past the calendar's end.")
+            % {"date": formats.date_format(expiring_on, "DATE_FORMAT")}
+        )
+    return _dates_from(expiring_on + datetime.timedelta(days=1), scheme, field="expiry_date")
+
+
+def restore_deadline(*, expired_on: datetime.date, scheme) -> datetime.date:
+    """The last day a recertification decision may restore a certificate that expired on `expired_on`.
+
+    Within the scheme's months after expiry (6 by default, ISO/IEC 17021-1); later, the client
+    starts again with a stage 2 audit.
+    """
+    return _months_after(expired_on, scheme.restore_after_expiry_months)
+
+
+def _dates_from(start: datetime.date, scheme, *, field: str) -> CycleDates:
+    first_surveillance_months = min(scheme.first_surveillance_max_months, FIRST_SURVEILLANCE_MAX_MONTHS)
     try:
-        surveillance_1 = add_months(decision_date, scheme.first_surveillance_max_months)
-        expiry = add_months(decision_date, scheme.cycle_months) - datetime.timedelta(days=1)
+        surveillance_1 = add_months(start, first_surveillance_months)
+        expiry = add_months(start, scheme.cycle_months) - datetime.timedelta(days=1)
     except DateOutOfRange as error:
-        raise DateOutOfRange(error.message, field="decision_date") from None
+        raise DateOutOfRange(error.message, field=field) from None
     recertification = expiry - datetime.timedelta(days=1)
     # The next calendar year's end, or the recertification's due date when that comes first.
     surveillance_2 = min(
@@ -75,13 +109,17 @@ def audit_flags(
     if audit.due_date and not done:
         finish = audit.end_date or audit.start_date
         if today > audit.due_date:
-            flags.append(
-                Flag(
-                    "late",
-                    _("Late: due by %(date)s.")
-                    % {"date": formats.date_format(audit.due_date, "DATE_FORMAT")},
+            message = _("Late: due by %(date)s.") % {
+                "date": formats.date_format(audit.due_date, "DATE_FORMAT")
+            }
+            if audit.audit_type == "surveillance":
+                # 17021-1 9.6.5: surveillance not held when required is a ground for suspension
+                # (findings.deadlines lists the organisation among the candidates).
+                message += " " + _(
+                    "The surveillance is overdue: the certificate is a candidate for suspension "
+                    "until it is held."
                 )
-            )
+            flags.append(Flag("late", message))
         elif finish and finish > audit.due_date:
             flags.append(
                 Flag(

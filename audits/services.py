@@ -14,7 +14,7 @@ from accounts.models import SecurityEventKind
 from accounts.security import record
 from audits import permissions
 from audits.audit_time import CombinedPolicy, Integration, calculate_combined_audit_time, combined_policy
-from audits.cycle import cycle_dates
+from audits.cycle import cycle_dates, renewal_cycle_dates
 from audits.deliveries import plan_pdf_queue
 from audits.models import (
     Audit,
@@ -134,11 +134,15 @@ def programme_set_decision(*, actor, programme: CertificationProgramme, decision
 
 @transaction.atomic
 def programme_next_cycle(
-    *, actor, programme: CertificationProgramme, decision_date: datetime.date
+    *, actor, programme: CertificationProgramme, decision_date: datetime.date, expiring_on: datetime.date
 ) -> list[Audit]:
-    """After a renewal: the next cycle's two surveillances and recertification, due from the decision."""
+    """After a renewal: the next cycle's two surveillances and recertification.
+
+    Due from the cycle, not from the decision: the new cycle starts the day after the renewed
+    certificate's old expiry `expiring_on`, so an early renewal never pulls the due dates earlier.
+    """
     check(actor, permissions.require_can_change_programmes)
-    dates = cycle_dates(decision_date=decision_date, scheme=primary_standard(programme).scheme)
+    dates = renewal_cycle_dates(expiring_on=expiring_on, scheme=primary_standard(programme).scheme)
     programme.decision_date = decision_date
     programme.save(update_fields=["decision_date"])
     created = []

@@ -110,6 +110,8 @@ class CertificateSerializer(serializers.ModelSerializer):
             "original_issue_date",
             "issue_date",
             "expiry_date",
+            "lapsed_from",
+            "lapsed_until",
             "revision",
             "confidential",
             "suspended_until",
@@ -328,7 +330,9 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ScopeInput, responses={200: CertificateSerializer, **_ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def scope(self, request, pk=None):
-        """Change the scope and sites of an active certificate: a new revision, issued today."""
+        """Change the scope and sites of an active certificate, or reduce a suspended one's: a new
+        revision, issued today. Reducing a suspended certificate (no site added, something taken
+        out) ends the suspension: what remains is certified and the certificate is active again."""
 
         def perform(certificate, data):
             services.certificate_change_scope(

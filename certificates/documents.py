@@ -157,6 +157,16 @@ def _dates_table(snapshot: dict) -> Table:
         (_("Expiry date"), _date(snapshot["expiry_date"])),
         (_("Revision"), str(snapshot["revision"])),
     ]
+    # Restored after it expired: the lapse is part of the certificate's dates (a snapshot from
+    # before lapses were recorded has no such key, and had no lapse).
+    if snapshot.get("lapsed_from"):
+        rows.append(
+            (
+                _("Not certified"),
+                _("%(start)s to %(end)s (restored after expiry)")
+                % {"start": _date(snapshot["lapsed_from"]), "end": _date(snapshot["lapsed_until"])},
+            )
+        )
     width = pdf.CONTENT_WIDTH - QR_COLUMN - 6 * mm
     table = Table(
         [[pdf.para(key, "cell-bold"), pdf.para(value, "cell")] for key, value in rows],

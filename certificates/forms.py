@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audits.forms import DATE_INPUT
+from certificates.models import CertificateStatus
 from core.limits import LONG_TEXT_MAX_LENGTH
 
 
@@ -51,7 +52,11 @@ class ScopeForm(ReasonForm):
         super().__init__(*args, **kwargs)
         covered = {entry.site_id: entry.scope for entry in certificate.sites.all()}
         self.site_fields = []
-        for site in certificate.organization.sites.order_by("-is_central_function", "name"):
+        sites = certificate.organization.sites.order_by("-is_central_function", "name")
+        if certificate.status == CertificateStatus.SUSPENDED:
+            # A suspended certificate is only reduced: the sites it covers are the choices.
+            sites = sites.filter(pk__in=covered)
+        for site in sites:
             include, scope = f"site_{site.pk}", f"site_{site.pk}_scope"
             self.fields[include] = forms.BooleanField(
                 label=_("Covers %(site)s") % {"site": site.name}, required=False, initial=site.pk in covered

@@ -97,6 +97,10 @@ class Certificate(models.Model):
         _("confidential"), default=False, help_text=_("Not listed in the public register or verification.")
     )
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    # A certificate restored by a recertification decided after it expired was not valid between
+    # its old expiry and the decision: the lapse is stated on it for the whole cycle that follows.
+    lapsed_from = models.DateField(_("not certified from"), null=True, blank=True)
+    lapsed_until = models.DateField(_("not certified until"), null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
     decision = models.ForeignKey(
         Decision, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("latest decision")
@@ -203,6 +207,7 @@ class CertificateEventKind(models.TextChoices):
     RESTORED = "restored", _("Restored")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     SCOPE_CHANGED = "scope_changed", _("Scope or sites changed")
+    SCOPE_REDUCED = "scope_reduced", _("Scope reduced, suspension ended")
     RENEWED = "renewed", _("Renewed")
     MAINTAINED = "maintained", _("Maintained")
     EXPIRED = "expired", _("Expired")

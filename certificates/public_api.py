@@ -60,6 +60,12 @@ class PublicCertificateSerializer(serializers.Serializer):
     original_issue_date = serializers.DateField()
     issue_date = serializers.DateField()
     expiry_date = serializers.DateField()
+    lapsed_from = serializers.DateField(
+        allow_null=True, help_text=_("Restored after expiry: the first day it was not certified.")
+    )
+    lapsed_until = serializers.DateField(
+        allow_null=True, help_text=_("Restored after expiry: the last day it was not certified.")
+    )
     certification_body = serializers.CharField()
 
 

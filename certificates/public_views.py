@@ -78,6 +78,8 @@ _RECORD_FIELDS = tuple(
         "original_issue_date",
         "issue_date",
         "expiry_date",
+        "lapsed_from",
+        "lapsed_until",
         "updated_at",
     }
 )
@@ -190,6 +192,9 @@ def public_record(certificate: Certificate, *, today: datetime.date) -> dict:
         "original_issue_date": certificate.original_issue_date,
         "issue_date": certificate.issue_date,
         "expiry_date": certificate.expiry_date,
+        # Restored after it expired: the days it was not certified, both included.
+        "lapsed_from": certificate.lapsed_from,
+        "lapsed_until": certificate.lapsed_until,
         "certification_body": settings.CERTIFICATION_BODY_NAME,
     }
 

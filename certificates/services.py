@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import SecurityEventKind
 from accounts.security import record
-from audits.cycle import add_months, cycle_dates
+from audits.cycle import add_months, cycle_dates, renewal_cycle_dates, restore_deadline
 from audits.models import Audit, AuditStatus, AuditType, TeamMember
 from audits.numbering import next_number
 from audits.services import primary_standard, programme_next_cycle, programme_set_decision
@@ -147,7 +147,6 @@ def decision_record(
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
-        programme_next_cycle(actor=user, programme=programme, decision_date=decided_on)
     elif outcome == DecisionOutcome.MAINTAIN:
         maintained = _current_certificate(audit, required=False)
         if maintained is not None:
@@ -212,6 +211,8 @@ def _snapshot(certificate: Certificate) -> dict:
         "original_issue_date": certificate.original_issue_date.isoformat(),
         "issue_date": certificate.issue_date.isoformat(),
         "expiry_date": certificate.expiry_date.isoformat(),
+        "lapsed_from": certificate.lapsed_from.isoformat() if certificate.lapsed_from else None,
+        "lapsed_until": certificate.lapsed_until.isoformat() if certificate.lapsed_until else None,
         "revision": certificate.revision,
     }
 
@@ -374,10 +375,17 @@ def certificate_withdraw(*, certificate: Certificate, user, reason: str) -> Cert
 def certificate_change_scope(
     *, certificate: Certificate, user, reason: str, scope: str, site_scopes
 ) -> Certificate:
-    """Reduce or extend the scope and sites: a new revision with today's issue date."""
+    """Reduce or extend the scope and sites: a new revision with today's issue date.
+
+    A suspended certificate may only be reduced (17021-1 9.6.5: the scope is reduced to exclude
+    the parts that do not meet the requirements): no site is added, and the scope's text is
+    narrowed, which staff state in the reason. What remains is certified, so the reduction ends
+    the suspension and the certificate is active again.
+    """
     require_can_change_certificates(user)
     certificate = _lock(certificate)
-    if certificate.status != CertificateStatus.ACTIVE:
+    suspended = certificate.status == CertificateStatus.SUSPENDED
+    if certificate.status not in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED):
         raise _refuse(certificate, _("changed"))
     today = timezone.localdate()
     _require_not_expired(certificate, today)
@@ -392,37 +400,106 @@ def certificate_change_scope(
     scope = (scope or "").strip()
     if not scope:
         raise DomainError(_("The certificate must state a scope."), field="scope")
-    site_scopes = list(site_scopes)
+    site_scopes = [(site, (site_scope or "").strip()) for site, site_scope in site_scopes]
     if not site_scopes:
         raise DomainError(_("A certificate covers at least one site."), field="sites")
+    if suspended:
+        _require_reduction(certificate, scope, site_scopes)
     certificate.scope = scope
     _set_sites(certificate, site_scopes)
     certificate.revision += 1
     certificate.issue_date = issue_date
-    certificate.save(update_fields=["scope", "revision", "issue_date", "updated_at"])
+    fields = ["scope", "revision", "issue_date", "updated_at"]
+    if suspended:
+        certificate.status = CertificateStatus.ACTIVE
+        certificate.suspended_until = None
+        certificate.status_reason = ""
+        fields += ["status", "suspended_until", "status_reason"]
+    certificate.save(update_fields=fields)
     _new_revision(certificate, reason)
-    _log(certificate, CertificateEventKind.SCOPE_CHANGED, user, reason)
+    kind = CertificateEventKind.SCOPE_REDUCED if suspended else CertificateEventKind.SCOPE_CHANGED
+    _log(certificate, kind, user, reason)
     return certificate
 
 
+def _require_reduction(certificate: Certificate, scope: str, site_scopes) -> None:
+    """A suspended certificate's change must reduce it: no site added, and something taken out."""
+    covered = {entry.site_id: entry.scope for entry in certificate.sites.all()}
+    added = [site.name for site, _site_scope in site_scopes if site.pk not in covered]
+    if added:
+        raise DomainError(
+            _(
+                "The certificate is suspended: its scope can only be reduced, and %(sites)s is not on it. "
+                "Restore it first to extend it."
+            )
+            % {"sites": ", ".join(added)},
+            field="sites",
+        )
+    unchanged = (
+        scope == certificate.scope
+        and len(site_scopes) == len(covered)
+        and all(covered[site.pk] == site_scope for site, site_scope in site_scopes)
+    )
+    if unchanged:
+        raise DomainError(
+            _(
+                "Nothing is taken out: to end a suspension by reducing the scope, remove the sites or "
+                "narrow the scope that do not meet the requirements (or restore or withdraw the certificate)."
+            ),
+            field="scope",
+        )
+
+
+@transaction.atomic
 def certificate_renew(*, certificate: Certificate, decision: Decision, user) -> Certificate:
-    """Renewal on recertification: same number, new expiry, a new revision."""
+    """Renewal on recertification: same number, new expiry, a new revision; the next cycle planned.
+
+    The new expiry follows from the old one (17021-1 9.6.3.2.3), whenever the decision came; the
+    issue date is the decision's. A decision after the expiry restores the certificate within the
+    scheme's months after expiry (6 by default), and the lapse between the old expiry and the
+    decision is stated on the certificate; later, the client starts again from stage 2.
+    """
     require_can_change_certificates(user)
+    certificate = _lock(certificate)
     if certificate.status == CertificateStatus.WITHDRAWN:
         raise _refuse(certificate, _("renewed"))
     scheme = primary_standard(certificate).scheme
-    # The new cycle continues from the old expiry, so renewing early never shortens it.
-    start = max(certificate.expiry_date + datetime.timedelta(days=1), decision.decided_on)
-    certificate.expiry_date = add_months(start, scheme.cycle_months) - datetime.timedelta(days=1)
-    certificate.issue_date = decision.decided_on
+    decided_on = decision.decided_on
+    expired_on = certificate.expiry_date
+    if decided_on > restore_deadline(expired_on=expired_on, scheme=scheme):
+        raise ConflictError(
+            _(
+                "The certificate expired on %(expired)s, more than %(months)s months before this decision: "
+                "certification can no longer be restored by recertification. The client must start over "
+                "from a stage 2 audit."
+            )
+            % {
+                "expired": formats.date_format(expired_on, "DATE_FORMAT"),
+                "months": scheme.restore_after_expiry_months,
+            }
+        )
+    dates = renewal_cycle_dates(expiring_on=expired_on, scheme=scheme)
+    # Not certified from the day after the old expiry to the day before the decision, if any day.
+    lapse_starts = expired_on + datetime.timedelta(days=1)
+    lapsed = decided_on > lapse_starts
+    certificate.lapsed_from = lapse_starts if lapsed else None
+    certificate.lapsed_until = decided_on - datetime.timedelta(days=1) if lapsed else None
+    certificate.expiry_date = dates.expiry
+    certificate.issue_date = decided_on
     certificate.revision += 1
     certificate.status = CertificateStatus.ACTIVE
     certificate.suspended_until = None
     certificate.status_reason = ""
     certificate.decision = decision
     certificate.save()
-    _new_revision(certificate, _("Renewed after recertification"))
+    if lapsed:
+        _new_revision(certificate, _("Restored after recertification, following a lapse"))
+    else:
+        _new_revision(certificate, _("Renewed after recertification"))
     _log(certificate, CertificateEventKind.RENEWED, user, decision.rationale)
+    programme_next_cycle(
+        actor=user, programme=certificate.programme, decision_date=decided_on, expiring_on=expired_on
+    )
     return certificate
 
 

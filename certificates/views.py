@@ -117,7 +117,9 @@ def _context(request, certificate, **forms):
             _withdraw_form() if status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED) else None
         )
         context["scope_form"] = forms.get("scope_form") or (
-            ScopeForm(certificate=certificate, prefix="scope") if status == CertificateStatus.ACTIVE else None
+            ScopeForm(certificate=certificate, prefix="scope")
+            if status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED)
+            else None
         )
     return context
 
@@ -204,6 +206,7 @@ def certificate_withdraw(request, pk):
 @require_POST
 @submitted_once
 def certificate_scope(request, pk):
+    suspended = _certificate(request, pk).status == CertificateStatus.SUSPENDED
     return _act(
         request,
         pk,
@@ -216,7 +219,9 @@ def certificate_scope(request, pk):
             scope=form.cleaned_data["scope"],
             site_scopes=form.site_scopes(),
         ),
-        _("Scope changed: a new revision is issued."),
+        _("Scope reduced: a new revision is issued and the certificate is active again for what remains.")
+        if suspended
+        else _("Scope changed: a new revision is issued."),
     )
 
 

@@ -1,5 +1,6 @@
 """Nonconformity deadlines: reminders before the client's answer is due, escalation once a deadline
-has passed, and the organisations whose certificates are candidates for suspension.
+has passed, and the organisations whose certificates are candidates for suspension (for their
+nonconformities, or for a surveillance audit not held by its due date).
 
 Run once a day by the beat task `findings.tasks.run_nonconformity_deadlines`. Every e-mail is a
 Notice keyed by its occasion and the deadline it is about (see `findings.notices.send_notice`), so
@@ -9,7 +10,7 @@ a second run on the same day sends nothing, and a deadline moved later gets e-ma
 import datetime
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from audits.models import Audit, AuditType, ProgrammeStatus
 from clients.models import Organization
 from findings.models import Grade, Nonconformity, NonconformityStatus
 from findings.notices import client_recipients, send_notice, staff_recipients, team_recipients
@@ -42,8 +44,11 @@ class Candidate:
 
     organization: Organization
     nonconformities: list[Nonconformity]
-    # One sentence per nonconformity, in the same order, in the language active when listed.
+    # One sentence per nonconformity, then one per overdue surveillance, in the language active
+    # when listed.
     reasons: list[str]
+    # Surveillance audits past their due date and not held (17021-1 9.6.5).
+    surveillances: list[Audit] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -122,9 +127,28 @@ def _suspension_rules(today: datetime.date) -> tuple[Q, Q]:
 # -- Selectors ----------------------------------------------------------------------------------
 
 
+def overdue_surveillances(*, today: datetime.date):
+    """Surveillance audits of certified, active programmes past their due date and not yet held.
+
+    The first is due no later than 12 months after the certification decision (audits.cycle).
+    """
+    return (
+        Audit.objects.open()
+        .filter(
+            audit_type=AuditType.SURVEILLANCE,
+            due_date__lt=today,
+            programme__status=ProgrammeStatus.ACTIVE,
+            programme__decision_date__isnull=False,
+        )
+        .select_related("organization")
+        .order_by("due_date", "id")
+    )
+
+
 def suspension_candidates(*, today: datetime.date) -> list[Candidate]:
     """Organisations with an NC unanswered past the scheme's limit (default 90 days after it was
-    raised) or a major not closed by its deadline, with those NCs, by organisation name. Two queries.
+    raised), a major not closed by its deadline or a surveillance audit overdue, with those NCs
+    and audits, by organisation name. Three queries.
     """
     unanswered, major_late = _suspension_rules(today)
     nonconformities = (
@@ -144,7 +168,22 @@ def suspension_candidates(*, today: datetime.date) -> list[Candidate]:
             candidates.append(Candidate(organization=organization, nonconformities=[], reasons=[]))
         candidates[-1].nonconformities.append(nonconformity)
         candidates[-1].reasons.append(_candidate_reason(nonconformity))
-    return candidates
+    by_organization = {candidate.organization.pk: candidate for candidate in candidates}
+    for audit in overdue_surveillances(today=today):
+        candidate = by_organization.get(audit.organization_id)
+        if candidate is None:
+            candidate = Candidate(organization=audit.organization, nonconformities=[], reasons=[])
+            by_organization[audit.organization_id] = candidate
+        candidate.surveillances.append(audit)
+        candidate.reasons.append(
+            _("The surveillance audit due by %(date)s has not been held.")
+            # The query chose audits with a due date before today: it is never None here.
+            % {"date": date_format(audit.due_date)}  # type: ignore[arg-type]
+        )
+    return sorted(
+        by_organization.values(),
+        key=lambda candidate: (candidate.organization.legal_name, candidate.organization.pk),
+    )
 
 
 def _flag(condition: Q) -> Case:

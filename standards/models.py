@@ -145,8 +145,11 @@ class CertificationScheme(models.Model):
     standard = models.OneToOneField(Standard, on_delete=models.CASCADE, related_name="scheme")
     # The certification cycle.
     cycle_months = models.PositiveIntegerField(_("cycle length (months)"), default=36)
+    # ISO/IEC 17021-1 allows no more than 12: a scheme may ask for the first surveillance sooner.
     first_surveillance_max_months = models.PositiveIntegerField(
-        _("first surveillance at the latest (months after the decision)"), default=12
+        _("first surveillance at the latest (months after the decision)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     surveillances_per_year = models.PositiveIntegerField(
         _("surveillance audits per calendar year"), default=1

@@ -187,6 +187,8 @@ def test_it_answers_the_api_as_the_page_does(cast, certificate, api, settings):
         "original_issue_date": certificate.original_issue_date.isoformat(),
         "issue_date": certificate.issue_date.isoformat(),
         "expiry_date": certificate.expiry_date.isoformat(),
+        "lapsed_from": None,
+        "lapsed_until": None,
         "certification_body": settings.CERTIFICATION_BODY_NAME,
     }
 

@@ -390,7 +390,8 @@ def test_it_lists_candidates_in_a_fixed_number_of_queries(
     cast, onsite_audit, org_b_audit, django_assert_num_queries
 ):
     def listed():
-        with django_assert_num_queries(2):
+        # The nonconformities with their organisations, the schemes' limits, the overdue surveillances.
+        with django_assert_num_queries(3):
             return [
                 (
                     candidate.organization.legal_name,
