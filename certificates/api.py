@@ -181,13 +181,16 @@ class DecisionInput(serializers.Serializer):
 
 DECISION_ERRORS = {
     400: OpenApiResponse(
-        description="A field is missing or wrong ({field: [reason]}), or the caller may not decide on this "
-        "audit: they were on its team, or a major nonconformity is open ({detail: reason})."
+        description="A field is missing or wrong ({field: [reason]}; a site the audit does not cover is "
+        "refused under sites), or the caller may not decide on this audit: they were on a team it rests "
+        "on or consulted for the client, or a major nonconformity is open ({detail, reasons: [reason]})."
     ),
     403: OpenApiResponse(description="The caller may read this audit but only staff decide."),
     404: OpenApiResponse(description="No such audit for the caller."),
     409: OpenApiResponse(
-        description="The audit is not closed, or already has its decision: {detail: reason}."
+        description="The audit is not closed or already has its decision, or something stands against a "
+        "grant or renewal (ISO/IEC 17021-1 9.5: a minor without an accepted plan, a sampled site not "
+        "audited, majors past the months after stage 2): {detail, reasons: [reason with its rule]}."
     ),
 }
 

@@ -21,10 +21,12 @@ from certificates.services import (
 )
 from core.errors import ConflictError, DomainError
 from findings.models import Nonconformity, NonconformityStatus
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ready_to_certify
 
 
 def _grant(audit, user, **kwargs):
+    """Grant on the audit once its sampled sites have findings and its minors accepted plans."""
+    ready_to_certify(audit)
     return decision_record(audit=audit, user=user, outcome="grant", rationale="Requirements met.", **kwargs)
 
 
