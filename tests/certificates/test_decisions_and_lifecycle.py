@@ -86,6 +86,7 @@ def test_it_refuses_a_grant_while_a_major_is_open(cast, closed_audit):
 
 
 def test_it_refuses_a_second_decision_and_the_wrong_outcome(cast, closed_audit):
+    ready_to_certify(closed_audit)
     with pytest.raises(DomainError, match="grant certification, refuse"):
         decision_record(audit=closed_audit, user=cast.staff, outcome="renew", rationale="x")
     with pytest.raises(DomainError, match="rationale"):

@@ -183,6 +183,7 @@ def test_it_goes_from_a_closed_stage_2_to_a_verified_and_suspended_certificate(
     )
     assert refused.status_code == 400
 
+    ready_to_certify(onsite_audit)  # the other sampled sites were audited too
     with django_capture_on_commit_callbacks(execute=True):
         login(cast.staff).post(
             f"/audits/{onsite_audit.pk}/decision/", {"outcome": "grant", "rationale": "Met."}

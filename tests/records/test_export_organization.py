@@ -75,6 +75,8 @@ def org_a(cast, onsite_audit, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _answer(nonconformity, cast.client, png("trend-report.png", "blue"))
     internal_note_add(nonconformity=nonconformity, user=cast.lead, text="Ask about the CRM export next time.")
+    # Certified on Stockholm alone, the one site audited, once the answer is accepted.
+    audit.sites.set([audit.stockholm])
     ready_to_certify(audit)
     with django_capture_on_commit_callbacks(execute=True):
         decision_record(audit=audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
