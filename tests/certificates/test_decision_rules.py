@@ -345,3 +345,37 @@ def test_the_api_refuses_a_blocked_grant_with_409_and_the_reasons(cast, closed_a
     assert reasons[0].startswith("Minor nonconformities")
     assert reasons[1].endswith("(IAF MD 1)")
     assert not Decision.objects.exists()
+
+
+def test_the_api_grants_the_sites_and_scope_chosen(cast, closed_audit, api):
+    ready_to_certify(closed_audit)
+    goteborg = cast.org_a.sites.get(name="Göteborg")
+    response = api(cast.staff).post(
+        f"/api/v1/audits/{closed_audit.pk}/decision/",
+        {
+            "outcome": "grant",
+            "rationale": "Met.",
+            "scope": "Outbound calls.",
+            "sites": [{"site": goteborg.pk, "scope": "Outbound calls"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    certificate = response.json()["certificate"]
+    assert certificate["scope"] == "Outbound calls."
+    assert [(site["name"], site["scope"]) for site in certificate["sites"]] == [
+        ("Göteborg", "Outbound calls")
+    ]
+
+
+def test_the_api_refuses_a_site_the_audit_does_not_cover(cast, closed_audit, api):
+    ready_to_certify(closed_audit)
+    uppsala = SiteFactory(organization=cast.org_a, name="Uppsala", city="Uppsala")
+    response = api(cast.staff).post(
+        f"/api/v1/audits/{closed_audit.pk}/decision/",
+        {"outcome": "grant", "rationale": "Met.", "sites": [{"site": uppsala.pk}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "not certifiable: Uppsala" in response.json()["sites"][0]
+    assert not Decision.objects.exists()
