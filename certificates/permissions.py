@@ -26,8 +26,8 @@ RULE_NOT_CONSULTED = "ISO/IEC 17021-1 5.2"
 
 
 def can_decide(user) -> bool:
-    """Certification staff make the certification decision (never the audit's own team: that is
-    the impartiality check in services.decision_problems)."""
+    """Certification staff make the certification decision (never someone on the audits it rests
+    on or who consulted for the client: decider_conflicts, which services.decision_blockers lists)."""
     return is_staff_member(user)
 
 
