@@ -169,6 +169,13 @@ def decision_result(decision: Decision, user) -> dict:
 # Blank text passes here on purpose: the service refuses it with its own message, as on the pages.
 
 
+class SiteScopeInput(serializers.Serializer):
+    site = id_field(help_text="A site of the certified organisation.")
+    scope = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+
+
 class DecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=DecisionOutcome.choices,
@@ -179,17 +186,33 @@ class DecisionInput(serializers.Serializer):
     decided_on = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Default: today."
     )
+    scope = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=LONG_TEXT_MAX_LENGTH,
+        help_text="A grant's certificate scope. Default: the audit's.",
+    )
+    sites = SiteScopeInput(
+        many=True,
+        required=False,
+        help_text="A grant's certified sites with their scope, each audited or covered by a valid IAF MD 1 "
+        "sample (else 400 under sites). Default: every such site.",
+    )
 
 
 DECISION_ERRORS = {
     400: OpenApiResponse(
-        description="A field is missing or wrong ({field: [reason]}), or the caller may not decide on this "
-        "audit: they were on its team, or a major nonconformity is open ({detail: reason})."
+        description="A field is missing or wrong ({field: [reason]}; a site the audit does not cover is "
+        "refused under sites), or the caller may not decide on this audit: they were on a team it rests "
+        "on or consulted for the client, or a major nonconformity is open ({detail, reasons: [reason]})."
     ),
     403: OpenApiResponse(description="The caller may read this audit but only staff decide."),
     404: OpenApiResponse(description="No such audit for the caller."),
     409: OpenApiResponse(
-        description="The audit is not closed, or already has its decision: {detail: reason}."
+        description="The audit is not closed or already has its decision, or something stands against a "
+        "grant or renewal (ISO/IEC 17021-1 9.5: a minor without an accepted plan, a sampled site not "
+        "audited, majors past the months after stage 2): {detail, reasons: [reason with its rule]}."
     ),
 }
 
@@ -207,13 +230,6 @@ class RestoreInput(serializers.Serializer):
 
 class WithdrawInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
-
-
-class SiteScopeInput(serializers.Serializer):
-    site = id_field(help_text="A site of the certified organisation.")
-    scope = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
-    )
 
 
 class ScopeInput(serializers.Serializer):
@@ -245,15 +261,18 @@ _ACTION_ERRORS = {
 
 def _site_scopes(certificate: Certificate, entries: list[dict]) -> list[tuple]:
     """(site, scope) pairs from the request, each site one of the certified organisation's."""
+    return _organization_site_scopes(certificate.organization, certificate.entity_name, entries)
+
+
+def _organization_site_scopes(organization, name: str, entries: list[dict]) -> list[tuple]:
     ids = [entry["site"] for entry in entries]
     if len(set(ids)) != len(ids):
         raise DomainError(_("Name each site once."), field="sites")
-    sites = certificate.organization.sites.in_bulk(ids)
+    sites = organization.sites.in_bulk(ids)
     unknown = [str(site_id) for site_id in ids if site_id not in sites]
     if unknown:
         raise DomainError(
-            _("Not a site of %(organization)s: %(ids)s.")
-            % {"organization": certificate.entity_name, "ids": ", ".join(unknown)},
+            _("Not a site of %(organization)s: %(ids)s.") % {"organization": name, "ids": ", ".join(unknown)},
             field="sites",
         )
     return [(sites[entry["site"]], entry["scope"]) for entry in entries]
@@ -361,5 +380,12 @@ class AuditDecisionViewSet(AuditScopedViewSet):
         require_can_decide(request.user)
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.decision_record(audit=audit, user=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        entries = fields.pop("sites", None)
+        site_scopes = (
+            None
+            if entries is None
+            else _organization_site_scopes(audit.organization, audit.organization.legal_name, entries)
+        )
+        decision = services.decision_record(audit=audit, user=request.user, site_scopes=site_scopes, **fields)
         return Response(decision_result(decision, request.user), status=status.HTTP_201_CREATED)

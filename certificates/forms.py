@@ -8,6 +8,20 @@ from certificates.models import CertificateStatus
 from core.limits import LONG_TEXT_MAX_LENGTH
 
 
+class OutcomeSelect(forms.RadioSelect):
+    """Radio buttons of which some may be shown but not chosen: a grant while a blocker stands."""
+
+    def __init__(self, *args, disabled_values=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = set(disabled_values)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.RadioSelect)
     rationale = forms.CharField(
@@ -17,11 +31,47 @@ class DecisionForm(forms.Form):
     )
     decided_on = forms.DateField(label=_("Decision date"), widget=DATE_INPUT, required=False)
 
-    def __init__(self, *args, outcomes, **kwargs):
+    def __init__(self, *args, outcomes, blocked=(), sites=None, certifiable=(), scope="", **kwargs):
+        """`blocked`: outcomes shown but not open while a blocker stands; `sites`: the client's
+        sites to choose for a granted certificate (those in `certifiable` ticked), None when the
+        decision issues no certificate."""
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["outcome"]).choices = [
-            (outcome.value, outcome.label) for outcome in outcomes
-        ]
+        field = cast(forms.ChoiceField, self.fields["outcome"])
+        field.choices = [(outcome.value, outcome.label) for outcome in outcomes]
+        field.widget = OutcomeSelect(choices=field.choices, disabled_values=blocked)
+        self.site_fields = []
+        if sites is None:
+            return
+        self.fields["scope"] = forms.CharField(
+            label=_("Scope on the certificate"),
+            max_length=LONG_TEXT_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            initial=scope,
+            required=False,
+            help_text=_("Only activities within the audited scope."),
+        )
+        # Sent by the page with its boxes: a post without it (an older page, a script) leaves the
+        # choice to the service's default, every site the audit covers, rather than none.
+        self.fields["choose_sites"] = forms.BooleanField(
+            widget=forms.HiddenInput, initial=True, required=False
+        )
+        allowed = {site.pk for site in certifiable}
+        for site in sites:
+            name = f"site_{site.pk}"
+            self.fields[name] = forms.BooleanField(
+                label=_("Certify %(site)s (%(city)s)") % {"site": site.name, "city": site.city},
+                required=False,
+                initial=site.pk in allowed,
+                # Not offered, though a crafted post still reaches the service, which refuses it.
+                widget=forms.CheckboxInput(attrs={} if site.pk in allowed else {"disabled": True}),
+            )
+            self.site_fields.append((site, name))
+
+    def site_scopes(self):
+        """The (site, scope) pairs ticked; None when the form chooses no sites."""
+        if not self.site_fields or not self.cleaned_data.get("choose_sites"):
+            return None
+        return [(site, site.activities) for site, name in self.site_fields if self.cleaned_data.get(name)]
 
 
 class ReasonForm(forms.Form):

@@ -6,6 +6,7 @@ who and why, and a change of contents is a new revision whose PDF is made by a C
 """
 
 import datetime
+from dataclasses import dataclass
 from typing import Literal, overload
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import SecurityEventKind
 from accounts.security import record
 from audits.cycle import add_months, cycle_dates, renewal_cycle_dates, restore_deadline
-from audits.models import Audit, AuditStatus, AuditType, TeamMember
+from audits.models import Audit, AuditStatus, AuditType
 from audits.numbering import next_number
 from audits.services import primary_standard, programme_next_cycle, programme_set_decision
 from certificates.deliveries import certificate_pdf_queue
@@ -30,9 +31,17 @@ from certificates.models import (
     Decision,
     DecisionOutcome,
 )
-from certificates.permissions import require_can_change_certificates, require_can_decide
+from certificates.permissions import (
+    DECIDER_COOLING_OFF_MONTHS,
+    decider_conflicts,
+    require_can_change_certificates,
+    require_can_decide,
+)
+from certificates.selectors import decision_audits, sample_coverage
+from clients.models import ConsultancyDeclaration, ConsultancyKind
 from core.errors import ConflictError, DomainError
-from findings.ncr import open_majors
+from findings.models import Grade, Nonconformity, NonconformityStatus
+from standards.models import CertificationScheme
 
 CERTIFICATE_SERIES = "CERT"
 # An audit made outside a programme (the API can) has no cycle for a decision to start or continue.
@@ -49,58 +58,223 @@ OUTCOMES_FOR: dict[str, tuple[DecisionOutcome, ...]] = {
 
 # -- Decision -----------------------------------------------------------------------------------
 
+# The outcomes that certify: every rule of 17021-1 9.5 on the nonconformities and the sample holds.
+CERTIFYING = (DecisionOutcome.GRANT, DecisionOutcome.RENEW)
 
-def stage_audits(audit: Audit):
-    """The audits of the stage the decision rests on: stage 1 and 2 for an initial one, else the audit."""
-    if audit.audit_type == AuditType.STAGE2 and audit.programme_id:
-        return Audit.objects.filter(
-            programme_id=audit.programme_id, audit_type__in=[AuditType.STAGE1, AuditType.STAGE2]
-        )
-    return Audit.objects.filter(pk=audit.pk)
+RULE_DECISION = "ISO/IEC 17021-1 9.5"
+RULE_NONCONFORMITIES = "ISO/IEC 17021-1 9.5.3"
+RULE_STAGE2_REPEAT = "ISO/IEC 17021-1 9.5.3.2"
+RULE_IMPARTIALITY = "ISO/IEC 17021-1 5.2"
+RULE_SAMPLE = "IAF MD 1"
 
 
-def decision_problems(*, audit: Audit, user) -> list[str]:
-    """Why this person may not decide on this audit now, in words; empty when they may."""
-    problems = []
+@dataclass(frozen=True)
+class Blocker:
+    """One reason the decision cannot be made now, with the rule it comes from.
+
+    `certifying_only`: it stands against a grant or a renewal, not against a refusal.
+    """
+
+    message: str
+    rule: str
+    certifying_only: bool = False
+
+    def __str__(self):
+        return f"{self.message} ({self.rule})"
+
+
+@dataclass(frozen=True)
+class LateMajors:
+    """At initial certification: the last day to verify majors closed (the scheme's months after
+    the last day of stage 2) and the majors not verified by then. Past that day, stage 2 must be
+    repeated (ISO/IEC 17021-1 9.5.3.2)."""
+
+    deadline: datetime.date
+    months: int
+    numbers: tuple[str, ...]
+
+
+def stage2_majors_late(audit: Audit, *, on: datetime.date) -> LateMajors | None:
+    """The majors of an initial certification verified too late, or not yet by `on` when that is
+    past the deadline; None for any other audit or while stage 2 has no dates."""
+    if audit.audit_type != AuditType.STAGE2 or audit.end_date is None:
+        return None
+    try:
+        months = primary_standard(audit).scheme.initial_major_nc_max_months
+    except (DomainError, CertificationScheme.DoesNotExist):
+        months = CertificationScheme._meta.get_field("initial_major_nc_max_months").default
+    deadline = add_months(audit.end_date, months)
+    late = []
+    for major in Nonconformity.objects.filter(audit__in=decision_audits(audit), grade=Grade.MAJOR).order_by(
+        "number"
+    ):
+        verified_on = timezone.localdate(major.closed_at) if major.closed_at else None
+        if (verified_on is None and on > deadline) or (verified_on is not None and verified_on > deadline):
+            late.append(major.number)
+    return LateMajors(deadline=deadline, months=months, numbers=tuple(late))
+
+
+def decision_blockers(
+    *, audit: Audit, user, outcome: str | None = None, on: datetime.date | None = None
+) -> list[Blocker]:
+    """Every reason this person may not make this decision on this audit now, each with its rule.
+
+    With no outcome, those against any decision and those against a grant or renewal (marked
+    certifying_only): what the review page lists before staff choose.
+    """
+    on = on or timezone.localdate()
+    blockers = []
     if audit.status != AuditStatus.CLOSED:
-        problems.append(
-            _("The audit is not closed yet: the decision follows the closed audit and its report.")
+        blockers.append(
+            Blocker(
+                _("The audit is not closed yet: the decision follows the closed audit and its report."),
+                RULE_DECISION,
+            )
         )
     if audit.audit_type not in OUTCOMES_FOR:
-        problems.append(_("A stage 1 audit leads to stage 2, not to a certification decision."))
+        blockers.append(
+            Blocker(_("A stage 1 audit leads to stage 2, not to a certification decision."), RULE_DECISION)
+        )
     if audit.programme_id is None:
-        problems.append(str(NO_PROGRAMME))
+        blockers.append(Blocker(str(NO_PROGRAMME), RULE_DECISION))
     if Decision.objects.filter(audit=audit).exists():
-        problems.append(_("This audit already has its decision."))
-    member = (
-        TeamMember.objects.filter(user=user, audit__in=stage_audits(audit)).select_related("audit").first()
-        if user.is_authenticated
-        else None
+        blockers.append(Blocker(_("This audit already has its decision."), RULE_DECISION))
+    blockers += [Blocker(message, rule) for rule, message in decider_conflicts(user, audit, on=on)]
+    basis = decision_audits(audit)
+    majors = sorted(
+        Nonconformity.objects.filter(audit__in=basis, grade=Grade.MAJOR)
+        .exclude(status=NonconformityStatus.CLOSED)
+        .values_list("number", flat=True)
     )
-    if member is not None:
-        problems.append(
-            _(
-                "You were on the team of this stage's audit (%(audit)s, as %(role)s): the decision must be "
-                "made by someone who was not (ISO/IEC 17021-1 9.5)."
-            )
-            % {"audit": member.audit.get_audit_type_display(), "role": member.get_role_display().lower()}
-        )
-    majors = []
-    for stage_audit in stage_audits(audit):
-        majors += list(open_majors(stage_audit).values_list("number", flat=True))
     if majors:
-        problems.append(
-            _("Major nonconformities are not closed: %(numbers)s. They must be verified closed first.")
-            % {"numbers": ", ".join(sorted(majors))}
+        blockers.append(
+            Blocker(
+                _("Major nonconformities are not closed: %(numbers)s. They must be verified closed first.")
+                % {"numbers": ", ".join(majors)},
+                RULE_NONCONFORMITIES,
+            )
         )
-    return problems
+    if outcome is not None and outcome not in CERTIFYING:
+        return blockers
+    minors = sorted(
+        Nonconformity.objects.filter(audit__in=basis, grade=Grade.MINOR)
+        .exclude(status__in=[NonconformityStatus.ACCEPTED, NonconformityStatus.CLOSED])
+        .values_list("number", flat=True)
+    )
+    if minors:
+        blockers.append(
+            Blocker(
+                _(
+                    "Minor nonconformities have no accepted correction and corrective-action plan yet: "
+                    "%(numbers)s."
+                )
+                % {"numbers": ", ".join(minors)},
+                RULE_NONCONFORMITIES,
+                certifying_only=True,
+            )
+        )
+    late = stage2_majors_late(audit, on=on)
+    if late is not None and late.numbers:
+        blockers.append(
+            Blocker(
+                _(
+                    "Major nonconformities were not verified closed by %(date)s, %(months)s months after "
+                    "the last day of stage 2: %(numbers)s. Stage 2 must be repeated before certification."
+                )
+                % {
+                    "date": formats.date_format(late.deadline, "DATE_FORMAT"),
+                    "months": late.months,
+                    "numbers": ", ".join(late.numbers),
+                },
+                RULE_STAGE2_REPEAT,
+                certifying_only=True,
+            )
+        )
+    if audit.audit_type in OUTCOMES_FOR:
+        not_audited = sample_coverage(audit).not_audited
+        if not_audited:
+            blockers.append(
+                Blocker(
+                    _("Sites of the sample were not audited: %(sites)s. Audit them before certifying.")
+                    % {"sites": ", ".join(site.name for site in not_audited)},
+                    RULE_SAMPLE,
+                    certifying_only=True,
+                )
+            )
+    consulted = (
+        ConsultancyDeclaration.objects.filter(
+            organization_id=audit.organization_id,
+            kind=ConsultancyKind.CONSULTANCY,
+            related_to_certification_body=True,
+            until__gte=add_months(on, -DECIDER_COOLING_OFF_MONTHS),
+        )
+        .order_by("-until")
+        .first()
+    )
+    if consulted is not None:
+        blockers.append(
+            Blocker(
+                _(
+                    "%(provider)s, a body related to the certification body, gave this client "
+                    "management-system consultancy until %(until)s: no certification within two years."
+                )
+                % {
+                    "provider": consulted.provider,
+                    "until": formats.date_format(consulted.until, "DATE_FORMAT"),
+                },
+                RULE_IMPARTIALITY,
+                certifying_only=True,
+            )
+        )
+    return blockers
+
+
+def decision_problems(*, audit: Audit, user, outcome: str | None = None) -> list[str]:
+    """decision_blockers in words, each with its rule; empty when the decision may be made."""
+    return [str(blocker) for blocker in decision_blockers(audit=audit, user=user, outcome=outcome)]
+
+
+def _refusal(blockers: list[Blocker], *, conflict: bool) -> DomainError:
+    reasons = [str(blocker) for blocker in blockers]
+    return (ConflictError if conflict else DomainError)(" ".join(reasons), reasons=reasons)
+
+
+def _certified_sites(audit: Audit, site_scopes) -> list[tuple]:
+    """(site, scope) pairs the certificate carries: those chosen, each audited or covered by a
+    valid sample; by default every such site with its activities."""
+    certifiable = sample_coverage(audit).certifiable
+    if site_scopes is None:
+        return [(site, site.activities) for site in certifiable]
+    site_scopes = list(site_scopes)
+    if not site_scopes:
+        raise DomainError(_("A certificate covers at least one site."), field="sites")
+    allowed = {site.pk for site in certifiable}
+    refused = [site.name for site, _scope in site_scopes if site.pk not in allowed]
+    if refused:
+        raise DomainError(
+            _("Not audited and not covered by a valid sample, so not certifiable: %(sites)s (%(rule)s).")
+            % {"sites": ", ".join(refused), "rule": RULE_SAMPLE},
+            field="sites",
+        )
+    return site_scopes
 
 
 @transaction.atomic
 def decision_record(
-    *, audit: Audit, user, outcome: str, rationale: str, decided_on: datetime.date | None = None
+    *,
+    audit: Audit,
+    user,
+    outcome: str,
+    rationale: str,
+    decided_on: datetime.date | None = None,
+    scope: str | None = None,
+    site_scopes=None,
 ) -> Decision:
-    """Record the decision; a grant issues the certificate, a renewal renews it."""
+    """Record the decision; a grant issues the certificate, a renewal renews it.
+
+    A grant's certificate carries `scope` (default: the audit's) and `site_scopes`, (site, scope)
+    pairs each audited or covered by a valid sample (default: every such site).
+    """
     require_can_decide(user)
     # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
     audit = (
@@ -109,21 +283,25 @@ def decision_record(
         .get(pk=audit.pk)
     )
     allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
-    problems = decision_problems(audit=audit, user=user)
+    today = timezone.localdate()
+    blockers = decision_blockers(audit=audit, user=user, outcome=outcome, on=decided_on or today)
     programme = audit.programme
-    if problems or programme is None:  # no programme is one of the problems
+    standing = [blocker for blocker in blockers if not blocker.certifying_only]
+    if standing or programme is None:  # no programme is one of the problems
         conflict = audit.status != AuditStatus.CLOSED or Decision.objects.filter(audit=audit).exists()
-        raise (ConflictError if conflict else DomainError)(" ".join(problems))
+        raise _refusal(standing, conflict=conflict)
     if outcome not in allowed:
         raise DomainError(
             _("After this audit the decision is one of: %(choices)s.")
             % {"choices": ", ".join(str(DecisionOutcome(choice).label).lower() for choice in allowed)},
             field="outcome",
         )
+    if blockers:  # what stands against certifying (17021-1 9.5), the API's 409 with the reasons
+        raise _refusal(blockers, conflict=True)
+    certified_sites = _certified_sites(audit, site_scopes) if outcome == DecisionOutcome.GRANT else None
     rationale = (rationale or "").strip()
     if not rationale:
         raise DomainError(_("Write the rationale for the decision."), field="rationale")
-    today = timezone.localdate()
     decided_on = decided_on or today
     closed_on = timezone.localdate(audit.closed_at) if audit.closed_at else None
     if decided_on > today:
@@ -143,7 +321,7 @@ def decision_record(
     )
     if outcome == DecisionOutcome.GRANT:
         programme_set_decision(actor=user, programme=programme, decision_date=decided_on)
-        certificate_issue(decision=decision, user=user)
+        certificate_issue(decision=decision, user=user, scope=scope, site_scopes=certified_sites)
     elif outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
         certificate_renew(certificate=certificate, decision=decision, user=user)
@@ -250,8 +428,10 @@ def _set_sites(certificate: Certificate, site_scopes) -> None:
         )
 
 
-def certificate_issue(*, decision: Decision, user) -> Certificate:
-    """The certificate a grant decision issues, with revision 1 and its PDF to come."""
+def certificate_issue(*, decision: Decision, user, scope: str | None = None, site_scopes=None) -> Certificate:
+    """The certificate a grant decision issues, with revision 1 and its PDF to come: the scope
+    and (site, scope) pairs chosen at the decision, by default the audit's scope and every site
+    the audit covers (decision_record checks the choice against the sample)."""
     require_can_change_certificates(user)
     audit = decision.audit
     programme = audit.programme
@@ -260,7 +440,12 @@ def certificate_issue(*, decision: Decision, user) -> Certificate:
     organization = audit.organization
     scheme = primary_standard(audit).scheme
     dates = cycle_dates(decision_date=decision.decided_on, scheme=scheme)
-    scope = audit.scope or programme.audits.exclude(scope="").values_list("scope", flat=True).first() or ""
+    scope = (
+        (scope or "").strip()
+        or audit.scope
+        or programme.audits.exclude(scope="").values_list("scope", flat=True).first()
+        or ""
+    )
     if not scope:
         raise DomainError(_("Write the audit's scope first: the certificate states it."), field="outcome")
     certificate = Certificate.objects.create(
@@ -276,8 +461,9 @@ def certificate_issue(*, decision: Decision, user) -> Certificate:
         decision=decision,
     )
     certificate.standards.set(audit.standards.all())
-    sites = organization.sites.order_by("-is_central_function", "name")
-    _set_sites(certificate, [(site, site.activities) for site in sites])
+    if site_scopes is None:
+        site_scopes = [(site, site.activities) for site in sample_coverage(audit).certifiable]
+    _set_sites(certificate, site_scopes)
     _new_revision(certificate, _("First issue"))
     _log(certificate, CertificateEventKind.ISSUED, user, decision.rationale)
     return certificate

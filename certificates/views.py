@@ -20,7 +20,7 @@ from certificates.permissions import (
     require_can_change_certificates,
     require_can_decide,
 )
-from certificates.selectors import certificates_for_user
+from certificates.selectors import certificates_for_user, decision_review
 from core.views import save_with_service
 
 LIST_SIZE = 50
@@ -30,14 +30,29 @@ LIST_SIZE = 50
 @require_http_methods(["GET", "POST"])
 @submitted_once
 def decision(request, pk):
-    """The certification decision on a closed audit: its blocking problems first, then the form."""
+    """The certification decision on a closed audit, after a review of what it rests on (17021-1
+    9.5.2): the audits, the team's recommendation, the nonconformities, the sites and clauses, and
+    every blocker with its rule; a grant stays closed while a blocker stands."""
     audit = get_object_or_404(
         audits_for_user(request.user).select_related("organization", "programme"), pk=pk
     )
     require_can_decide(request.user)
     outcomes = [DecisionOutcome(value) for value in services.OUTCOMES_FOR.get(audit.audit_type, ())]
-    problems = services.decision_problems(audit=audit, user=request.user)
-    form = DecisionForm(request.POST or None, outcomes=outcomes)
+    blockers = services.decision_blockers(audit=audit, user=request.user)
+    problems = [str(blocker) for blocker in blockers if not blocker.certifying_only]
+    certifying_blockers = [blocker for blocker in blockers if blocker.certifying_only]
+    review = decision_review(audit)
+    grants = DecisionOutcome.GRANT in outcomes
+    form = DecisionForm(
+        request.POST or None,
+        outcomes=outcomes,
+        blocked=[outcome.value for outcome in outcomes if outcome in services.CERTIFYING]
+        if certifying_blockers
+        else (),
+        sites=review.coverage.in_scope if grants else None,
+        certifiable=review.coverage.certifiable,
+        scope=audit.scope,
+    )
     if request.method == "POST" and form.is_valid():
         made = save_with_service(
             form,
@@ -47,6 +62,8 @@ def decision(request, pk):
                 outcome=form.cleaned_data["outcome"],
                 rationale=form.cleaned_data["rationale"],
                 decided_on=form.cleaned_data["decided_on"],
+                scope=form.cleaned_data.get("scope"),
+                site_scopes=form.site_scopes(),
             ),
         )
         if made is not None:
@@ -57,7 +74,25 @@ def decision(request, pk):
             if certificate is not None:
                 return redirect("certificates:certificate-detail", pk=certificate.pk)
             return redirect("audits:audit-detail", pk=audit.pk)
-    context = {"audit": audit, "form": form, "problems": problems, "outcomes": outcomes}
+    certifiable = {site.pk for site in review.coverage.certifiable}
+    context = {
+        "audit": audit,
+        "form": form,
+        "problems": problems,
+        "certifying_blockers": certifying_blockers,
+        "outcomes": outcomes,
+        "review": review,
+        "site_rows": [
+            {
+                "site": site,
+                "sampled": site in review.coverage.sampled,
+                "audited": site in review.coverage.audited,
+                "certifiable": site.pk in certifiable,
+                "field": form[name] if name else None,
+            }
+            for site, name in (form.site_fields or [(site, "") for site in review.coverage.in_scope])
+        ],
+    }
     return render(
         request, "certificates/decision.html", context, status=400 if request.method == "POST" else 200
     )

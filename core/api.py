@@ -51,6 +51,8 @@ def exception_handler(exc, context):
         response = drf_exception_handler(exceptions.APIException(exc.message), context)
         response.status_code = exc.status_code
         response.data = {"detail": exc.message} if not exc.field else {exc.field: [exc.message]}
+        if exc.reasons:
+            response.data["reasons"] = exc.reasons
         return response
     if isinstance(exc, DjangoPermissionDenied) and str(exc):
         exc = exceptions.PermissionDenied(str(exc))

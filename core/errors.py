@@ -6,10 +6,12 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None, reasons: list[str] | None = None):
         super().__init__(message)
         self.message = str(message)
         self.field = field
+        # Several reasons at once (a decision's blockers): the API answers them as a list too.
+        self.reasons = [str(reason) for reason in reasons] if reasons else []
 
 
 class ConflictError(DomainError):

@@ -59,6 +59,7 @@ from tests.factories import (
     SiteFactory,
     StandardFactory,
     UserFactory,
+    ready_to_certify,
 )
 
 # The project folder, where manage.py is.
@@ -345,7 +346,9 @@ def open_minor(closed_audit):
 
 @pytest.fixture
 def certificate(cast, closed_audit):
-    """Nordkontakt's certificate, granted by staff on closed_audit (through the service)."""
+    """Nordkontakt's certificate, granted by staff on closed_audit (through the service), once its
+    minor has an accepted plan and every sampled site a finding (ready_to_certify)."""
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
     return Certificate.objects.get()
 

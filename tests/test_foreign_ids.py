@@ -22,6 +22,7 @@ from clients.api import SiteSerializer
 from core.actors import SYSTEM
 from findings.models import Evidence, Finding, Grade
 from findings.services import finding_create
+from tests.factories import ready_to_certify
 from tests.world import png_upload
 
 MISSING = 987_654_321
@@ -284,6 +285,7 @@ def test_the_team_form_refuses_a_clients_user_as_no_one(cast, onsite_audit, logi
 
 
 def test_the_scope_form_ignores_another_clients_site(cast, closed_audit, login):
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Met.")
     certificate = Certificate.objects.get()
     luleå = cast.org_b.sites.get().pk

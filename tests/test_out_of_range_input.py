@@ -21,7 +21,7 @@ from certificates.services import certificate_change_scope, decision_record
 from core.actors import SYSTEM
 from core.errors import ConflictError
 from core.forms import MAX_ID, parse_id
-from tests.factories import CompetenceFactory
+from tests.factories import CompetenceFactory, ready_to_certify
 
 HUGE = "99999999999999999999"  # past 2^63 - 1, the largest id a row can have
 
@@ -194,6 +194,7 @@ def test_a_team_member_can_be_added_to_an_audit_dated_in_the_first_year(cast, lo
 @pytest.fixture
 def lapsed_certificate(cast, closed_audit):
     """Nordkontakt's certificate, its expiry date yesterday: the nightly run has not marked it yet."""
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
     today = timezone.localdate()
     long_ago = today - datetime.timedelta(days=3 * 365)

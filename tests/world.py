@@ -5,7 +5,8 @@ Nordkontakt AB's (org_a) stage 2, built with the project's own services from the
 and a major finding, each with a photo (the minor's shared with the client, the major's for the
 team only); closed by the lead, so the two nonconformities and the report PDF exist; the major
 answered by the client with a PNG, accepted and verified closed; then granted by staff, so a
-certificate with revision 1 (and its PDF) exists. The minor still awaits the client's answer.
+certificate with revision 1 (and its PDF) exists (each sampled site with a finding, the minor's plan
+accepted for the grant). The minor then awaits the client's answer again.
 Every e-mail and document went through the outbox: the report's row, say, is done.
 
 Only ids are kept: a caller may change and roll back the database, never these values.
@@ -24,12 +25,20 @@ from certificates.models import Certificate
 from certificates.services import decision_record
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
-from findings.models import Evidence, Grade, Nonconformity, NonconformityAttachment, Visibility
+from findings.models import (
+    Evidence,
+    Grade,
+    Nonconformity,
+    NonconformityAttachment,
+    NonconformityStatus,
+    Visibility,
+)
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
 from outbox.models import MessageState
 from reports.deliveries import report_delivery
 from reports.services import audit_close
+from tests.factories import ready_to_certify
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,15 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         )
         nonconformity_review(nonconformity=major_nc, user=lead, decision="accept")
         nonconformity_verify(nonconformity=major_nc, user=lead, comment="Saw the training records.")
+    # Certified once every sampled site has a finding and the minor an accepted plan (17021-1 9.5);
+    # then the minor is put back to await the client's answer, so the routes that answer, review
+    # and verify it have one to act on.
+    ready_to_certify(audit)
     with run_on_commit(execute=True):
         decision_record(audit=audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    Nonconformity.objects.filter(pk=minor_nc.pk).update(
+        status=NonconformityStatus.AWAITING_RESPONSE, accepted_at=None, accepted_by=None
+    )
     certificate = Certificate.objects.get(decision__audit=audit)
     day = audit.days.get()
     # What the routes below rely on; a change in a service that breaks it should fail here, clearly.

@@ -14,7 +14,7 @@ from certificates.models import Certificate
 from findings.evidence import evidence_add
 from findings.services import finding_create
 from tests.conftest import CAST_NAMES, page_text
-from tests.factories import CompetenceFactory
+from tests.factories import CompetenceFactory, ready_to_certify
 
 IP = "198.51.100.23"
 REQUEST_CONTEXT = "accounts.security.RequestContextMiddleware"
@@ -141,6 +141,7 @@ def test_it_records_a_grant_made_outside_a_request_without_an_actor(cast):
 
 
 def test_it_records_the_decision_and_the_certificate_it_issues(cast, closed_audit, login, request_context):
+    ready_to_certify(closed_audit)
     response = login(cast.staff).post(
         f"/audits/{closed_audit.pk}/decision/",
         {"outcome": "grant", "rationale": "Requirements met."},
@@ -159,6 +160,7 @@ def test_it_records_the_decision_and_the_certificate_it_issues(cast, closed_audi
 
 
 def test_it_records_a_certificate_suspension(cast, closed_audit, login, request_context):
+    ready_to_certify(closed_audit)
     client = login(cast.staff)
     client.post(
         f"/audits/{closed_audit.pk}/decision/", {"outcome": "grant", "rationale": "Requirements met."}

@@ -44,7 +44,7 @@ from findings.models import (
     NonconformityResponse,
 )
 from findings.services import finding_create, finding_remove
-from tests.factories import CompetenceFactory
+from tests.factories import CompetenceFactory, ready_to_certify
 from tests.fuzz.pages import PageParser
 from tests.world import png_upload
 
@@ -219,12 +219,14 @@ def case_nc_note(cast, closed_audit, **_):
 
 
 def case_decision(cast, closed_audit, **_):
+    ready_to_certify(closed_audit)
     url = f"/audits/{closed_audit.pk}/decision/"
     data = {"outcome": "grant", "rationale": "Requirements met."}
     return Case("staff", url, url, lambda: dict(data), Decision.objects.count)
 
 
 def case_certificate_scope(cast, closed_audit, **_):
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
     certificate = Certificate.objects.get()
     stockholm = certificate.sites.get(name="Stockholm").site_id

@@ -27,6 +27,7 @@ from certificates.services import certificate_suspend, certificate_withdraw
 from core.actors import SYSTEM
 from findings.models import Nonconformity
 from tests.conftest import CAST_NAMES
+from tests.factories import ready_to_certify
 
 LIST = "/api/v1/certificates/"
 
@@ -40,6 +41,7 @@ def _url(certificate, step=""):
 
 
 def _decide(api, user, audit, **body):
+    ready_to_certify(audit)  # its sampled sites with findings and its minors with accepted plans
     return api(user).post(
         _decision_url(audit), {"outcome": "grant", "rationale": "Requirements met.", **body}, format="json"
     )

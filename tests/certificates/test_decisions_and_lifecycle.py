@@ -21,10 +21,12 @@ from certificates.services import (
 )
 from core.errors import ConflictError, DomainError
 from findings.models import Nonconformity, NonconformityStatus
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ready_to_certify
 
 
 def _grant(audit, user, **kwargs):
+    """Grant on the audit once its sampled sites have findings and its minors accepted plans."""
+    ready_to_certify(audit)
     return decision_record(audit=audit, user=user, outcome="grant", rationale="Requirements met.", **kwargs)
 
 
@@ -84,6 +86,7 @@ def test_it_refuses_a_grant_while_a_major_is_open(cast, closed_audit):
 
 
 def test_it_refuses_a_second_decision_and_the_wrong_outcome(cast, closed_audit):
+    ready_to_certify(closed_audit)
     with pytest.raises(DomainError, match="grant certification, refuse"):
         decision_record(audit=closed_audit, user=cast.staff, outcome="renew", rationale="x")
     with pytest.raises(DomainError, match="rationale"):

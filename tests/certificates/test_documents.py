@@ -25,6 +25,7 @@ from core.actors import SYSTEM
 from core.pdf import format_date
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, download, pdf_pages, pdf_text, qr_codes
+from tests.factories import ready_to_certify
 
 SCOPE = "Inbound customer service by telephone, e-mail and chat."
 
@@ -80,6 +81,7 @@ def closed(cast, onsite_audit):
 
 
 def _grant(audit, user):
+    ready_to_certify(audit)
     decision_record(audit=audit, user=user, outcome="grant", rationale="Requirements met.")
     return Certificate.objects.get()
 

@@ -10,6 +10,7 @@ from core.actors import SYSTEM
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, page_text, qr_codes
+from tests.factories import ready_to_certify
 
 
 def test_it_guards_the_decision_page(cast, closed_audit, login):
@@ -20,6 +21,7 @@ def test_it_guards_the_decision_page(cast, closed_audit, login):
 
 
 def test_it_grants_in_the_browser_and_opens_the_certificate(cast, closed_audit, login):
+    ready_to_certify(closed_audit)
     response = login(cast.staff).post(
         f"/audits/{closed_audit.pk}/decision/",
         {"outcome": "grant", "rationale": "Effective system; minor answered."},
@@ -141,6 +143,7 @@ def test_it_shows_staff_decisions_waiting(cast, closed_audit, login):
     body = page_text(login(cast.staff).get("/"))
     assert "Decisions waiting" in body
     assert f'href="/audits/{closed_audit.pk}/"' in body
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="ok")
     assert "Decisions waiting" not in page_text(login(cast.staff).get("/"))
 
@@ -180,6 +183,7 @@ def test_it_goes_from_a_closed_stage_2_to_a_verified_and_suspended_certificate(
     )
     assert refused.status_code == 400
 
+    ready_to_certify(onsite_audit)  # the other sampled sites were audited too
     with django_capture_on_commit_callbacks(execute=True):
         login(cast.staff).post(
             f"/audits/{onsite_audit.pk}/decision/", {"outcome": "grant", "rationale": "Met."}

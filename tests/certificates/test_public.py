@@ -12,7 +12,7 @@ from certificates.public_views import effective_status
 from certificates.services import certificate_suspend, certificate_withdraw, decision_record
 from core.pdf import format_date
 from tests.conftest import page_text
-from tests.factories import copy_certificate
+from tests.factories import copy_certificate, ready_to_certify
 
 # Far enough ahead never to lapse: the public pages write them as people do.
 EXPIRY = datetime.date(2099, 11, 27)
@@ -414,6 +414,7 @@ def test_it_lets_requests_through_when_the_cache_is_down(certificate, client, mo
 @pytest.fixture
 def suspended_certificate(cast, closed_audit):
     """Nordkontakt's certificate, suspended, with dates far enough ahead never to lapse."""
+    ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
     Certificate.objects.update(
         expiry_date=EXPIRY, status=CertificateStatus.SUSPENDED, suspended_until=SUSPENDED_UNTIL

@@ -20,6 +20,7 @@ from certificates.models import Certificate, CertificateStatus, Decision, Decisi
 from core.pdf import format_date
 from findings.models import Nonconformity
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.factories import ready_to_certify
 
 SCOPE = "Inbound customer service by telephone, e-mail and chat."
 SUSPENSION_REASON = "No answer to the minor nonconformity within 90 days."
@@ -43,9 +44,11 @@ def shown(day: datetime.date) -> str:
 
 @pytest.fixture
 def closed_stage2(closed_audit):
-    """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity (no major)."""
+    """Nordkontakt's stage 2, scoped and closed by the lead with one minor nonconformity (no major),
+    ready to certify: the minor's plan accepted and a finding at every sampled site."""
     assert closed_audit.scope == SCOPE
     assert not Nonconformity.objects.filter(audit=closed_audit, grade="major").exists()
+    ready_to_certify(closed_audit)
     return closed_audit
 
 

@@ -36,11 +36,12 @@ from certificates.models import Certificate
 from certificates.services import decision_record
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
-from findings.models import Nonconformity
+from findings.models import Nonconformity, NonconformityStatus
 from findings.ncr import nonconformity_respond
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES
+from tests.factories import ready_to_certify
 
 # Examples per operation and user (the upload tests draw twice as many).
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -128,7 +129,13 @@ def world(cast, onsite_audit) -> World:
     evidence_add(finding=finding, user=cast.lead, upload=png_upload(), visibility="client")
     audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
+    # Granted once the sampled sites have findings and the minors accepted plans (17021-1 9.5);
+    # then both minors await the client's answer again, for the routes that answer them.
+    ready_to_certify(onsite_audit)
     decision_record(audit=onsite_audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
+    Nonconformity.objects.filter(audit=onsite_audit).update(
+        status=NonconformityStatus.AWAITING_RESPONSE, accepted_at=None, accepted_by=None
+    )
     answered, unanswered = Nonconformity.objects.filter(audit=onsite_audit).order_by("number")
     nonconformity_respond(
         nonconformity=answered,

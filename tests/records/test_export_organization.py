@@ -29,7 +29,7 @@ from findings.models import Evidence, Nonconformity
 from findings.ncr import internal_note_add, nonconformity_respond
 from findings.services import finding_create
 from reports.services import audit_close
-from tests.factories import CompetenceFactory
+from tests.factories import CompetenceFactory, ready_to_certify
 
 
 def png(name: str, colour: str) -> SimpleUploadedFile:
@@ -75,6 +75,9 @@ def org_a(cast, onsite_audit, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _answer(nonconformity, cast.client, png("trend-report.png", "blue"))
     internal_note_add(nonconformity=nonconformity, user=cast.lead, text="Ask about the CRM export next time.")
+    # Certified on Stockholm alone, the one site audited, once the answer is accepted.
+    audit.sites.set([audit.stockholm])
+    ready_to_certify(audit)
     with django_capture_on_commit_callbacks(execute=True):
         decision_record(audit=audit, user=cast.staff, outcome="grant", rationale="Requirements met.")
     return audit
