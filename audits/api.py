@@ -201,6 +201,9 @@ class TeamRemoveInput(serializers.Serializer):
 
 class TeamObjectionSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="user.get_full_name", read_only=True)
+    outcome = serializers.CharField(
+        read_only=True, help_text="Empty while awaiting staff's decision, then replaced or kept."
+    )
 
     class Meta:
         model = TeamObjection
@@ -337,7 +340,13 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         require_can_see_objections(request.user, audit)
         return Response(TeamObjectionSerializer(objections_for_user(request.user, audit), many=True).data)
 
-    @extend_schema(request=ObjectionDecisionInput, responses=TeamObjectionSerializer)
+    @extend_schema(
+        request=ObjectionDecisionInput,
+        responses=TeamObjectionSerializer,
+        parameters=[
+            OpenApiParameter("objection_pk", int, OpenApiParameter.PATH, description="The objection.")
+        ],
+    )
     @action(detail=True, methods=["post"], url_path=r"objections/(?P<objection_pk>[^/.]+)/decision")
     def objection_decision(self, request, pk=None, objection_pk=None):
         """Staff replace the member objected to (taken off the team) or keep them, with the reason."""
