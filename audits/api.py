@@ -27,6 +27,7 @@ from audits.audit_time import (
 from audits.document_views import plan_pdf_response
 from audits.models import Audit, AuditDay, AuditStatus, ObjectionOutcome, PlanSlot, TeamMember, TeamObjection
 from audits.permissions import (
+    can_plan,
     can_use_calculator,
     require_can_manage_audits,
     require_can_object_to_team,
@@ -369,7 +370,11 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
             "status": audit.status,
             "planned_days": audit.planned_days,
             "hours": services.plan_hours(audit),
-            "problems": services.plan_problems(audit) if audit.status == "planned" else [],
+            # For those who plan, as on the audit's page: the blockers name team members' competences,
+            # declarations and the client's objections, which the other readers do not see.
+            "problems": services.plan_problems(audit)
+            if audit.status == "planned" and can_plan(self.request.user, audit)
+            else [],
             "days": AuditDaySerializer(days, many=True).data,
         }
 

@@ -230,3 +230,15 @@ def test_the_api_refuses_a_member_of_another_audit(cast, stage2, api):
     assert response.status_code == 400
     assert "member" in response.json()
     assert not TeamObjection.objects.exists()
+
+
+def test_the_plans_blockers_are_read_only_by_those_who_plan(cast, stage2, objection, second_member, api):
+    url = f"/api/v1/audits/{stage2.pk}/plan/"
+    blocker = f"Objection rule: the client objects to {cast.lead}"
+    for planner in (cast.staff, cast.lead):
+        assert any(problem.startswith(blocker) for problem in api(planner).get(url).json()["problems"])
+    # The objection is not the other members' to read, nor the team's competences the client's.
+    for reader in (cast.auditor, cast.client):
+        response = api(reader).get(url)
+        assert response.status_code == 200
+        assert response.json()["problems"] == []
