@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from audits.models import Audit, AuditDocument, AuditStatus, Competence
+from audits.models import Audit, AuditDocument, AuditStatus, Competence, TeamObjection
 
 # The states in which an audit is a record that no longer changes (audits.services._require_editable).
 LOCKED_STATUSES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
@@ -69,6 +69,24 @@ class AuditDocumentAdmin(admin.ModelAdmin):
     @admin.display(description=_("file"))
     def stored_as(self, obj):
         return obj.file.name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TeamObjection)
+class TeamObjectionAdmin(admin.ModelAdmin):
+    """The client's objections and staff's decisions are records of the services: read here only."""
+
+    list_display = ("audit", "user", "outcome", "raised_at", "decided_at")
+    list_select_related = ("audit__organization", "user")
+    list_filter = ("outcome",)
 
     def has_add_permission(self, request):
         return False

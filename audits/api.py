@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404 as get_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,9 +26,16 @@ from audits.audit_time import (
     calculate_combined_audit_time,
 )
 from audits.document_views import plan_pdf_response
-from audits.models import Audit, AuditDay, AuditStatus, PlanSlot, TeamMember
-from audits.permissions import can_use_calculator, require_can_manage_audits, require_can_plan
-from audits.selectors import audits_for_user, programmes_for_user
+from audits.models import Audit, AuditDay, AuditStatus, ObjectionOutcome, PlanSlot, TeamMember, TeamObjection
+from audits.permissions import (
+    can_plan,
+    can_use_calculator,
+    require_can_manage_audits,
+    require_can_object_to_team,
+    require_can_plan,
+    require_can_see_objections,
+)
+from audits.selectors import audits_for_user, objections_for_user, programmes_for_user
 from clients.models import Organization, Site
 from clients.selectors import organizations_for_user, sites_for_user
 from core.api import FilterSet, PDFRenderer, ReadableRelatedField, id_field, readable_choice_filter
@@ -220,6 +228,30 @@ class TeamRemoveInput(serializers.Serializer):
     user = id_field()
 
 
+class TeamObjectionSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    outcome = serializers.CharField(
+        read_only=True, help_text="Empty while awaiting staff's decision, then replaced or kept."
+    )
+
+    class Meta:
+        model = TeamObjection
+        fields = ["id", "user", "name", "reason", "raised_at", "outcome", "decision_reason", "decided_at"]
+        read_only_fields = fields
+
+
+class ObjectionInput(serializers.Serializer):
+    member = id_field()
+    reason = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+
+
+class ObjectionDecisionInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[ObjectionOutcome.REPLACED.value, ObjectionOutcome.KEPT.value])
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
+
+
 class AuditFilter(FilterSet):
     organization = readable_choice_filter(organizations_for_user)
     programme = readable_choice_filter(programmes_for_user)
@@ -316,6 +348,45 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
         return Response(TeamMemberSerializer(members, many=True).data, status=code)
 
+    @extend_schema(methods=["GET"], responses=TeamObjectionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ObjectionInput, responses={201: TeamObjectionSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def objections(self, request, pk=None):
+        """Objections to team members: the client POSTs {member, reason} before the plan is
+        confirmed; staff, the lead and the client read them."""
+        audit = self.get_object()
+        if request.method == "POST":
+            require_can_object_to_team(request.user, audit)
+            data = ObjectionInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            member = audit.team.filter(pk=data.validated_data["member"]).select_related("user").first()
+            if member is None:
+                raise serializers.ValidationError({"member": [_("Choose a member of this audit's team.")]})
+            objection = services.team_objection_raise(
+                actor=request.user, audit=audit, member=member, reason=data.validated_data["reason"]
+            )
+            return Response(TeamObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+        require_can_see_objections(request.user, audit)
+        return Response(TeamObjectionSerializer(objections_for_user(request.user, audit), many=True).data)
+
+    @extend_schema(
+        request=ObjectionDecisionInput,
+        responses=TeamObjectionSerializer,
+        parameters=[
+            OpenApiParameter("objection_pk", int, OpenApiParameter.PATH, description="The objection.")
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"objections/(?P<objection_pk>[^/.]+)/decision")
+    def objection_decision(self, request, pk=None, objection_pk=None):
+        """Staff replace the member objected to (taken off the team) or keep them, with the reason."""
+        audit = self.get_object()
+        self._require_staff()
+        objection = get_or_404(audit.objections.select_related("user"), pk=objection_pk)
+        data = ObjectionDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.team_objection_decide(actor=request.user, objection=objection, **data.validated_data)
+        return Response(TeamObjectionSerializer(objection).data)
+
     def _plan(self, audit):
         days = audit.days.select_related("site").prefetch_related(
             Prefetch(
@@ -327,7 +398,11 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
             "status": audit.status,
             "planned_days": audit.planned_days,
             "hours": services.plan_hours(audit),
-            "problems": services.plan_problems(audit) if audit.status == "planned" else [],
+            # For those who plan, as on the audit's page: the blockers name team members' competences,
+            # declarations and the client's objections, which the other readers do not see.
+            "problems": services.plan_problems(audit)
+            if audit.status == "planned" and can_plan(self.request.user, audit)
+            else [],
             "days": AuditDaySerializer(days, many=True).data,
         }
 

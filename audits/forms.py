@@ -17,7 +17,7 @@ from audits.audit_time import (
     Adjustment,
     Integration,
 )
-from audits.models import Audit, AuditDay, TeamMember, TeamRole
+from audits.models import Audit, AuditDay, ObjectionOutcome, TeamMember, TeamRole
 from clients.models import Organization
 from clients.selectors import organizations_for_user
 from core.forms import ModelMultipleChoiceField
@@ -257,6 +257,43 @@ class TeamMemberForm(forms.Form):
         self.fields["role"].initial = TeamRole.AUDITOR if has_lead else TeamRole.LEAD_AUDITOR
 
 
+def member_label(member: TeamMember) -> str:
+    return f"{member.user.get_full_name() or member.user.username} ({member.get_role_display()})"
+
+
+class TeamObjectionForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Team member"), queryset=None)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For example an earlier working relationship or a conflict of interest."),
+    )
+
+    def __init__(self, *args, audit: Audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = audit.team.select_related("user")
+        self.fields["member"].label_from_instance = member_label
+
+
+class ObjectionDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (ObjectionOutcome.REPLACED, _("Replace the member (they leave the team)")),
+            (ObjectionOutcome.KEPT, _("Keep the member")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when the member stays: why the objection does not hold."),
+    )
+
+
 class PlanDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     site = forms.ModelChoiceField(label=_("Site"), queryset=None)
@@ -287,9 +324,7 @@ class PlanSlotForm(forms.Form):
         self.fields["day"].queryset = AuditDay.objects.filter(audit=audit).select_related("site")
         self.fields["day"].label_from_instance = plan_day_label
         self.fields["member"].queryset = TeamMember.objects.filter(audit=audit).select_related("user")
-        self.fields["member"].label_from_instance = lambda member: (
-            f"{member.user.get_full_name() or member.user.username} ({member.get_role_display()})"
-        )
+        self.fields["member"].label_from_instance = member_label
 
     def clean_clauses(self) -> list[Clause]:
         numbers = [part.strip() for part in self.cleaned_data["clauses"].replace(";", ",").split(",")]

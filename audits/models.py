@@ -312,6 +312,77 @@ class TeamMember(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+class ObjectionOutcome(models.TextChoices):
+    OPEN = "", _("Awaiting staff's decision")
+    REPLACED = "replaced", _("Member replaced")
+    KEPT = "kept", _("Member kept")
+
+
+class TeamObjection(models.Model):
+    """The client's objection to a named team member before the plan is confirmed (17021-1 9.2.3.3).
+
+    Names the person, not the team row: the record stays when staff replace them. Open until
+    staff replace the member or record why they stay; while open it stops the plan.
+    """
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="objections")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="team_objections",
+        verbose_name=_("team member objected to"),
+    )
+    reason = models.TextField(_("reason"), max_length=LONG_TEXT_MAX_LENGTH)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    outcome = models.CharField(
+        _("decision"),
+        max_length=10,
+        choices=ObjectionOutcome.choices,
+        default=ObjectionOutcome.OPEN,
+        blank=True,
+    )
+    decision_reason = models.TextField(
+        _("reason for the decision"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection to a team member")
+        verbose_name_plural = _("objections to team members")
+        ordering = ["audit_id", "raised_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "user"],
+                condition=Q(outcome=""),
+                name="team_objection_one_open_per_member",
+                violation_error_message=_("An objection to this member is already open."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.audit}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == ObjectionOutcome.OPEN
+
+
 class AuditDay(models.Model):
     """One day of an audit plan, spent at one site."""
 

@@ -54,6 +54,33 @@ def require_can_close(user, audit: Audit) -> None:
         raise PermissionDenied(_("Only the audit's lead auditor may close it."))
 
 
+def is_audited_client(user, audit: Audit) -> bool:
+    """One of the audited organisation's own users (not another client's)."""
+    membership = membership_of(user)
+    return membership is not None and membership.organization_id == audit.organization_id
+
+
+def can_object_to_team(user, audit: Audit) -> bool:
+    """The audited client objects to a named team member (17021-1 9.2.3.3); nobody else does."""
+    return is_audited_client(user, audit)
+
+
+def require_can_object_to_team(user, audit: Audit) -> None:
+    if not can_object_to_team(user, audit):
+        raise PermissionDenied(_("Only the audited client's users may object to a team member."))
+
+
+def can_see_objections(user, audit: Audit) -> bool:
+    """Staff, who decide them; the lead, who leads the team; the client, who raised them. Not the
+    other members: an objection may name one of them."""
+    return is_staff_member(user) or is_lead_auditor(user, audit) or is_audited_client(user, audit)
+
+
+def require_can_see_objections(user, audit: Audit) -> None:
+    if not can_see_objections(user, audit):
+        raise PermissionDenied(_("Only certification staff, the lead auditor and the client see objections."))
+
+
 def can_use_calculator(user) -> bool:
     """Planning figures are for the certification body's own people, not for clients."""
     return is_staff_member(user) or is_auditor(user)

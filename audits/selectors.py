@@ -4,7 +4,8 @@ from django.db.models import F, Q, QuerySet
 
 from accounts.roles import granted_by_object, has_global_perm, is_staff_member
 from audits.cycle import AT_RISK_DAYS
-from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
+from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot, TeamObjection
+from audits.permissions import can_see_objections
 from clients.models import ClientMembership
 from clients.selectors import organizations_for_user
 
@@ -67,3 +68,10 @@ def todays_slots(user, today: datetime.date) -> QuerySet[PlanSlot]:
         .prefetch_related("clauses")
         .order_by("start", "id")
     )
+
+
+def objections_for_user(user, audit: Audit) -> QuerySet[TeamObjection]:
+    """The objections to the audit's team that the user may read (none for its other members)."""
+    if not can_see_objections(user, audit):
+        return TeamObjection.objects.none()
+    return audit.objections.select_related("user", "raised_by", "decided_by").order_by("raised_at", "id")

@@ -22,15 +22,23 @@ from audits.models import (
     AuditStatus,
     AuditType,
     CertificationProgramme,
+    ObjectionOutcome,
     PlanSlot,
     TeamMember,
+    TeamObjection,
     TeamRole,
 )
 from audits.sampling import SiteChoice, new_seed, select_sites
-from audits.team_rules import competence_problems, conflict_problems
+from audits.team_rules import (
+    competence_problems,
+    conflict_problems,
+    objection_problems,
+    objection_refusal,
+    team_problems,
+)
 from clients.models import Organization
 from clients.services import organization_grant_view, organization_revoke_view
-from core.actors import check
+from core.actors import SYSTEM, check
 from core.errors import ConflictError, DomainError
 from standards.models import Standard
 
@@ -204,6 +212,8 @@ def audit_update(*, actor, audit: Audit, sites=None, **data) -> Audit:
     unknown = set(data) - set(AUDIT_FIELDS)
     if unknown:
         raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+    # As stored: a page's model form has already set the new values on the instance.
+    stored_dates = Audit.objects.filter(pk=audit.pk).values_list("start_date", "end_date").first()
     for name, value in data.items():
         setattr(audit, name, value)
     policy = time_policy(audit)
@@ -213,6 +223,10 @@ def audit_update(*, actor, audit: Audit, sites=None, **data) -> Audit:
             raise DomainError(_("An audit cannot stretch over that many weeks."), field="end_date")
     audit.full_clean(exclude=["organization", "programme", "time_calculation"])
     audit.save()
+    if stored_dates is not None and stored_dates != (audit.start_date, audit.end_date):
+        # New dates ask the team's competence and impartiality again (plan_problems): a confirmed
+        # plan becomes a draft, so they are checked before it is confirmed anew.
+        _reopen_plan(audit)
     if sites is not None:
         foreign = [site for site in sites if site.organization_id != audit.organization_id]
         if foreign:
@@ -381,6 +395,64 @@ def team_member_remove(*, actor, member: TeamMember) -> None:
     # Keep the view on the client while the user is still on another of its audits.
     if not TeamMember.objects.filter(user=user, audit__organization=audit.organization).exists():
         organization_revoke_view(user=user, organization=audit.organization)
+    # The member is replaced: an open objection to them is answered by that.
+    TeamObjection.objects.filter(audit=audit, user=user, outcome=ObjectionOutcome.OPEN).update(
+        outcome=ObjectionOutcome.REPLACED, decided_by=_person(actor), decided_at=timezone.now()
+    )
+
+
+def _person(actor):
+    """The person to record as having acted: none for the system."""
+    return None if actor is SYSTEM else actor
+
+
+# -- Objections to team members (17021-1 9.2.3.3) -----------------------------------------------
+
+
+@transaction.atomic
+def team_objection_raise(*, actor, audit: Audit, member: TeamMember, reason: str) -> TeamObjection:
+    """The audited client objects to a named member before the plan is confirmed; staff decide."""
+    check(actor, permissions.require_can_object_to_team, audit)
+    refusal = objection_refusal(audit)
+    if refusal:
+        raise ConflictError(refusal)
+    if member.audit_id != audit.pk:
+        raise DomainError(_("Choose a member of this audit's team."), field="member")
+    if not reason.strip():
+        raise DomainError(_("Say why you object to this member."), field="reason")
+    if audit.objections.filter(user=member.user_id, outcome=ObjectionOutcome.OPEN).exists():
+        raise ConflictError(
+            _("An objection to %(user)s is already awaiting staff's decision.") % {"user": member.user}
+        )
+    return TeamObjection.objects.create(
+        audit=audit, user=member.user, reason=reason.strip(), raised_by=_person(actor)
+    )
+
+
+@transaction.atomic
+def team_objection_decide(
+    *, actor, objection: TeamObjection, outcome: str, reason: str = ""
+) -> TeamObjection:
+    """Staff answer an objection: replace the member (taken off the team) or keep them, saying why."""
+    check(actor, permissions.require_can_manage_audits)
+    audit = objection.audit
+    _require_editable(audit)
+    if not objection.is_open:
+        raise ConflictError(_("This objection has already been decided."))
+    if outcome not in (ObjectionOutcome.REPLACED, ObjectionOutcome.KEPT):
+        raise DomainError(_("Choose whether the member is replaced or kept."), field="outcome")
+    if outcome == ObjectionOutcome.KEPT and not reason.strip():
+        raise DomainError(_("Record why the member stays on the team."), field="reason")
+    objection.outcome = outcome
+    objection.decision_reason = reason.strip()
+    objection.decided_by = _person(actor)
+    objection.decided_at = timezone.now()
+    objection.save(update_fields=["outcome", "decision_reason", "decided_by", "decided_at"])
+    if outcome == ObjectionOutcome.REPLACED:
+        member = audit.team.filter(user=objection.user_id).first()
+        if member is not None:
+            team_member_remove(actor=actor, member=member)
+    return objection
 
 
 # -- Plan ---------------------------------------------------------------------------------------
@@ -525,6 +597,8 @@ def plan_problems(audit: Audit) -> list[str]:
                 )
                 % {"hours": format(hours.normalize(), "f"), "expected": format(expected.normalize(), "f")}
             )
+    problems += team_problems(audit=audit, today=timezone.localdate())
+    problems += objection_problems(audit=audit)
     return problems
 
 

@@ -5,7 +5,7 @@ import datetime
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, Competence, TeamRole
+from audits.models import Audit, AuditStatus, AuditType, Competence, ObjectionOutcome, TeamObjection, TeamRole
 from clients.models import ConsultancyDeclaration
 
 # A competence role qualifies for these team roles: a lead auditor may also serve as auditor.
@@ -79,4 +79,38 @@ def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
             "years": COOLING_OFF_YEARS,
         }
         for declaration in declarations
+    ]
+
+
+def team_problems(*, audit: Audit, today: datetime.date) -> list[str]:
+    """Every member checked again against the audit as it stands now.
+
+    The checks at team_member_add see the dates, standards and declarations of that moment; a
+    later change of dates, a competence that lapses before the last day or a consultancy
+    declaration recorded afterwards must still stop the plan (17021-1 7.1, 5.2).
+    """
+    problems = []
+    for member in audit.team.select_related("user").order_by("role", "id"):
+        problems += conflict_problems(audit=audit, user=member.user, today=today)
+        problems += competence_problems(audit=audit, user=member.user, role=member.role, today=today)
+    return problems
+
+
+def objection_refusal(audit: Audit) -> str | None:
+    """Why the client cannot object to the team now, or None when it can (17021-1 9.2.3.3)."""
+    if audit.audit_type == AuditType.SPECIAL:
+        return _("At a special or short-notice audit the client cannot object to team members.")
+    if audit.status != AuditStatus.PLANNED:
+        return _("Objections to team members can be made only before the plan is confirmed.")
+    return None
+
+
+def objection_problems(*, audit: Audit) -> list[str]:
+    """Each open objection stops the plan until staff replace the member or record why they stay."""
+    return [
+        _("Objection rule: the client objects to %(user)s; replace them or record why they stay on the team.")
+        % {"user": objection.user}
+        for objection in TeamObjection.objects.filter(audit=audit, outcome=ObjectionOutcome.OPEN)
+        .select_related("user")
+        .order_by("raised_at", "id")
     ]

@@ -16,6 +16,12 @@ urlpatterns = [
     path("audits/<int:pk>/time/", views.audit_time, name="audit-time"),
     path("audits/<int:pk>/team/", views.audit_team, name="audit-team"),
     path("audits/<int:pk>/team/<int:member_pk>/remove/", views.audit_team_remove, name="audit-team-remove"),
+    path("audits/<int:pk>/objections/new/", views.audit_objection_create, name="objection-create"),
+    path(
+        "audits/<int:pk>/objections/<int:objection_pk>/decide/",
+        views.audit_objection_decide,
+        name="objection-decide",
+    ),
     path("audits/<int:pk>/plan/", views.audit_plan, name="audit-plan"),
     path("audits/<int:pk>/plan/days/<int:day_pk>/remove/", views.plan_day_remove, name="plan-day-remove"),
     path("audits/<int:pk>/plan/slots/<int:slot_pk>/remove/", views.plan_slot_remove, name="plan-slot-remove"),

@@ -23,17 +23,20 @@ from audits.forms import (
     CalculatorForm,
     ComputeTimeForm,
     DecisionDateForm,
+    ObjectionDecisionForm,
     PlanConfirmForm,
     PlanDayForm,
     PlanSlotForm,
     ProgrammeForm,
     SpecialAuditForm,
     TeamMemberForm,
+    TeamObjectionForm,
     adjustments_from,
     plan_day_label,
 )
-from audits.models import Audit, AuditStatus, CertificationProgramme, PlanSlot
-from audits.selectors import audits_for_user, programmes_for_user
+from audits.models import Audit, AuditStatus, CertificationProgramme, ObjectionOutcome, PlanSlot
+from audits.selectors import audits_for_user, objections_for_user, programmes_for_user
+from audits.team_rules import objection_refusal
 from core.errors import DomainError
 from core.views import save_with_service
 from standards.models import Clause
@@ -233,6 +236,11 @@ def audit_detail(request, pk):
         # The checklist opens once the plan is confirmed; the client's users read it after closing.
         "can_checklist": audit.status in (AuditStatus.CONFIRMED, AuditStatus.IN_PROGRESS, AuditStatus.CLOSED)
         and permissions.can_read_findings(request.user, audit),
+        "objections": list(objections_for_user(request.user, audit)),
+        "can_object": permissions.can_object_to_team(request.user, audit)
+        and objection_refusal(audit) is None,
+        "can_decide_objections": permissions.can_manage_audits(request.user)
+        and audit.status not in CLOSED_STATES,
     }
     return render(request, "audits/audit_detail.html", context)
 
@@ -326,7 +334,9 @@ def audit_team(request, pk):
             )
             return redirect("audits:audit-team", pk=audit.pk)
     team = audit.team.select_related("user")
-    return render(request, "audits/audit_team.html", {"audit": audit, "form": form, "team": team})
+    objections = objections_for_user(request.user, audit).filter(outcome=ObjectionOutcome.OPEN)
+    context = {"audit": audit, "form": form, "team": team, "objections": objections}
+    return render(request, "audits/audit_team.html", context)
 
 
 @login_required
@@ -341,6 +351,58 @@ def audit_team_remove(request, pk, member_pk):
     else:
         messages.success(request, _("%(user)s removed from the team.") % {"user": member.user})
     return redirect("audits:audit-team", pk=audit.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@submitted_once
+def audit_objection_create(request, pk):
+    """The audited client objects to a named team member, with its reason (17021-1 9.2.3.3)."""
+    audit = _audit_for_user(request.user, pk)
+    permissions.require_can_object_to_team(request.user, audit)
+    form = TeamObjectionForm(request.POST or None, audit=audit)
+    if request.method == "POST" and form.is_valid():
+        objection = save_with_service(
+            form,
+            lambda: services.team_objection_raise(
+                actor=request.user,
+                audit=audit,
+                member=form.cleaned_data["member"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if objection is not None:
+            messages.success(
+                request,
+                _("Your objection to %(user)s is recorded; certification staff will answer it.")
+                % {"user": objection.user},
+            )
+            return redirect("audits:audit-detail", pk=audit.pk)
+    context = {"audit": audit, "form": form, "refusal": objection_refusal(audit)}
+    return render(request, "audits/objection_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@submitted_once
+def audit_objection_decide(request, pk, objection_pk):
+    """Staff replace the member objected to, or record why they stay."""
+    audit = _staff_audit(request, pk)
+    objection = get_object_or_404(audit.objections.select_related("user", "raised_by"), pk=objection_pk)
+    form = ObjectionDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decided = save_with_service(
+            form,
+            lambda: services.team_objection_decide(
+                actor=request.user, objection=objection, **form.cleaned_data
+            ),
+        )
+        if decided is not None:
+            messages.success(request, _("Decision on the objection recorded."))
+            return redirect("audits:audit-detail", pk=audit.pk)
+    return render(
+        request, "audits/objection_decide.html", {"audit": audit, "objection": objection, "form": form}
+    )
 
 
 @login_required

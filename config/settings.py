@@ -417,6 +417,8 @@ SPECTACULAR_SETTINGS = {
         "NonconformityStatusEnum": "findings.models.NonconformityStatus",
         "GradeEnum": "findings.models.Grade",
         "CertificateStatusEnum": "certificates.models.CertificateStatus",
+        "OutcomeEnum": "certificates.models.DecisionOutcome",
+        "ObjectionDecisionEnum": ["replaced", "kept"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

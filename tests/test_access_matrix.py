@@ -154,6 +154,10 @@ def auditor_on_team(w):
     return {"user": get_user_model().objects.get(username="auditor").pk, "role": "auditor"}
 
 
+def objection(w):
+    return {"member": w.lead_member, "reason": "The lead worked for our competitor."}
+
+
 def lead_off_team(w):
     return {"user": get_user_model().objects.get(username="lead").pk}
 
@@ -258,6 +262,20 @@ ROUTES: dict[str, list[Probe]] = {
     ],
     "audits/<int:pk>/team/<int:member_pk>/remove/": [
         post(lambda w: {"pk": w.audit, "member_pk": w.lead_member}, [302, 302, 403, 404, 403, 404])
+    ],
+    # Objections to the team: the audited client raises them (refused here: the plan is confirmed),
+    # staff decide them (refused here: the audit is closed).
+    "audits/<int:pk>/objections/new/": [
+        get(pk("audit"), [302, 403, 403, 404, 200, 404]),
+        post(pk("audit"), [302, 403, 403, 404, 200, 404], data=objection),
+    ],
+    "audits/<int:pk>/objections/<int:objection_pk>/decide/": [
+        get(lambda w: {"pk": w.audit, "objection_pk": w.objection}, [302, 200, 403, 404, 403, 404]),
+        post(
+            lambda w: {"pk": w.audit, "objection_pk": w.objection},
+            [302, 200, 403, 404, 403, 404],
+            data=lambda w: {"outcome": "kept", "reason": "No conflict."},
+        ),
     ],
     "audits/<int:pk>/plan/": [
         get(pk("audit"), [302, 200, 200, 404, 403, 404]),
@@ -452,6 +470,18 @@ ROUTES: dict[str, list[Probe]] = {
             pk("audit"),
             [401, 409, 403, 404, 403, 404],
             data=lambda w: {"outcome": "grant", "rationale": "Met."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^audits/(?P<pk>[^/.]+)/objections/$": [
+        get(pk("audit"), [401, 200, 200, 404, 200, 404]),
+        post(pk("audit"), [401, 403, 403, 404, 409, 404], data=objection, encoding="json"),
+    ],
+    "api/v1/^audits/(?P<pk>[^/.]+)/objections/(?P<objection_pk>[^/.]+)/decision/$": [
+        post(
+            lambda w: {"pk": w.audit, "objection_pk": w.objection},
+            [401, 409, 403, 404, 403, 404],
+            data=lambda w: {"outcome": "kept", "reason": "No conflict."},
             encoding="json",
         )
     ],

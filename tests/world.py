@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from audits.documents import plan_document_create
-from audits.models import Audit, DocumentKind
+from audits.models import Audit, DocumentKind, ObjectionOutcome, TeamObjection
 from audits.services import audit_update
 from certificates.models import Certificate
 from certificates.services import decision_record
@@ -51,6 +51,7 @@ class World:
     programme: int
     audit: int
     lead_member: int
+    objection: int
     day: int
     slot: int
     minor_finding: int
@@ -76,6 +77,18 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     lead = cast.lead
     audit_update(actor=SYSTEM, audit=audit, scope="Inbound customer service by telephone, e-mail and chat.")
     plan_document_create(audit=audit)
+    # The client's objection to the lead, which staff answered by keeping her. Written directly: the
+    # fixture's plan is already confirmed, and an objection is raised only before that.
+    objection = TeamObjection.objects.create(
+        audit=audit,
+        user=lead,
+        reason="The lead worked for our competitor.",
+        raised_by=cast.client,
+        outcome=ObjectionOutcome.KEPT,
+        decision_reason="Left the competitor four years ago.",
+        decided_by=cast.staff,
+        decided_at=audit.created_at,
+    )
     minor = finding_create(
         audit=audit,
         user=lead,
@@ -140,6 +153,7 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         programme=audit.programme_id,
         audit=audit.pk,
         lead_member=audit.lead.pk,
+        objection=objection.pk,
         day=day.pk,
         slot=day.slots.get().pk,
         minor_finding=minor.pk,

@@ -31,6 +31,7 @@ from audits.services import (
     plan_slot_add,
     programme_create,
     team_member_add,
+    team_objection_raise,
 )
 from certificates.models import Certificate
 from certificates.services import decision_record
@@ -95,6 +96,8 @@ def _open_audit(cast):
         activity="Customer relationship",
         clauses=[cast.standard.clauses.get(number="4.1")],
     )
+    # Kundtjänst Norr's objection to the lead, raised before the plan was confirmed, for staff to decide.
+    team_objection_raise(actor=cast.other, audit=audit, member=lead, reason="The lead audits our rival.")
     Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
     audit.refresh_from_db()
     finding = finding_create(

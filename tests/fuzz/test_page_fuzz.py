@@ -30,7 +30,15 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from audits.models import Audit, AuditDay, AuditStatus, CertificationProgramme, PlanSlot, TeamMember
+from audits.models import (
+    Audit,
+    AuditDay,
+    AuditStatus,
+    CertificationProgramme,
+    PlanSlot,
+    TeamMember,
+    TeamObjection,
+)
 from certificates.models import Certificate, CertificateRevision
 from certificates.services import certificate_suspend
 from clients.models import Organization, Site
@@ -66,6 +74,7 @@ PARAM_MODELS = {
     "day_pk": AuditDay,
     "slot_pk": PlanSlot,
     "clause_pk": Clause,
+    "objection_pk": TeamObjection,
 }
 
 
