@@ -224,3 +224,47 @@ def test_the_plan_page_of_an_on_site_audit_has_no_ict_check(cast, planned, login
     assert "ICT feasibility and risk check" not in page_text(
         login(cast.lead).get(f"/audits/{planned.pk}/plan/")
     )
+
+
+# -- The API --------------------------------------------------------------------------------------
+
+
+def test_the_api_records_the_check_and_answers_with_the_plan(cast, planned, api):
+    hybrid(planned)
+    url = f"/api/v1/audits/{planned.pk}/plan/"
+    assert (
+        "Record the ICT feasibility and risk check of this remote or hybrid audit."
+        in (api(cast.lead).get(url).json()["problems"])
+    )
+    body = {**CHECK, "remote_percent": 50, "feasible": True}
+
+    response = api(cast.lead).post(f"{url}ict-check/", body, format="json")
+
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert (
+        data["onsite_warning"]
+        == "Only 50 % of the audit time is on site, less than the 60 % the scheme asks for."
+    )
+    assert any("Only 50 %" in problem for problem in data["problems"])
+    assert IctCheck.objects.get(audit=planned).checked_by == cast.lead
+
+
+def test_the_api_refuses_a_check_of_an_on_site_audit_with_409(cast, planned, api):
+    body = {**CHECK, "remote_percent": 50, "feasible": True}
+
+    response = api(cast.lead).post(f"/api/v1/audits/{planned.pk}/plan/ict-check/", body, format="json")
+
+    assert response.status_code == 409
+    assert "held on site" in response.json()["detail"]
+
+
+def test_the_api_answers_a_bad_check_with_400(cast, planned, api):
+    hybrid(planned)
+    body = {**CHECK, "remote_percent": 100, "feasible": True}
+
+    response = api(cast.lead).post(f"/api/v1/audits/{planned.pk}/plan/ict-check/", body, format="json")
+
+    assert response.status_code == 400
+    assert "remote_percent" in response.json()
+    assert not IctCheck.objects.exists()
