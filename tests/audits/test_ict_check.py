@@ -4,6 +4,7 @@ and a warning when less of the audit time is on site than the scheme asks."""
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from audits.documents import plan_pdf_render
 from audits.models import Audit, AuditStatus, AuditType, IctCheck
 from audits.services import (
     audit_update,
@@ -15,7 +16,7 @@ from audits.services import (
 )
 from core.actors import SYSTEM
 from core.errors import ConflictError, DomainError
-from tests.conftest import page_text
+from tests.conftest import page_text, pdf_text
 
 CHECK = {
     "tools": "Teams video with screen sharing; the client's SharePoint for records.",
@@ -268,3 +269,13 @@ def test_the_api_answers_a_bad_check_with_400(cast, planned, api):
     assert response.status_code == 400
     assert "remote_percent" in response.json()
     assert not IctCheck.objects.exists()
+
+
+def test_the_plan_pdf_names_the_ict_used(planned):
+    hybrid(planned)
+    record(planned, tools="Teams video with screen sharing.")
+
+    text = " ".join(pdf_text(plan_pdf_render(audit=planned)).split())
+
+    assert "ICT used" in text
+    assert "Teams video with screen sharing." in text
