@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from audits.models import Audit, AuditDocument, AuditStatus, Competence, TeamObjection
+from audits.models import Audit, AuditDocument, AuditStatus, Competence, IctCheck, TeamObjection
 
 # The states in which an audit is a record that no longer changes (audits.services._require_editable).
 LOCKED_STATUSES = (AuditStatus.CLOSED, AuditStatus.CANCELLED)
@@ -42,6 +42,9 @@ class AuditAdmin(GuardedModelAdmin):
         "recommendation",
         "conclusion",
         "plan_deviations",
+        "unresolved_issues",
+        "significant_changes",
+        "ict_effectiveness",
         "closed_at",
         "closed_by",
         "created_at",
@@ -52,6 +55,20 @@ class AuditAdmin(GuardedModelAdmin):
         if obj is not None and obj.status in LOCKED_STATUSES:
             return [field.name for field in obj._meta.concrete_fields if field.name != "id"]
         return self.readonly_fields
+
+
+@admin.register(IctCheck)
+class IctCheckAdmin(admin.ModelAdmin):
+    """Recorded by audits.services.ict_check_record, which checks the rule and reopens the plan."""
+
+    list_display = ("audit", "feasible", "remote_percent", "checked_at")
+    list_select_related = ("audit__organization",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditDocument)

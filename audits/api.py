@@ -175,6 +175,9 @@ class PlanSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="What still stops the plan from being confirmed."
     )
     days = AuditDaySerializer(many=True)
+    onsite_warning = serializers.CharField(
+        allow_null=True, help_text="A remote or hybrid audit with less time on site than the scheme asks."
+    )
 
 
 class DayInput(serializers.Serializer):
@@ -222,6 +225,22 @@ class ComputeTimeInput(serializers.Serializer):
 
     def validate_integration(self, value: str) -> Integration | None:
         return _parse_integration(value) if value.strip() else None
+
+
+class IctCheckInput(serializers.Serializer):
+    """The ICT feasibility and risk check of a remote or hybrid audit (IAF MD 4)."""
+
+    tools = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+    connectivity = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+    confidentiality = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+    limitations = serializers.CharField(
+        max_length=LONG_TEXT_MAX_LENGTH, help_text="What cannot be seen remotely."
+    )
+    remote_percent = serializers.IntegerField(min_value=0, max_value=100)
+    feasible = serializers.BooleanField()
+    onsite_justification = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH
+    )
 
 
 class TeamRemoveInput(serializers.Serializer):
@@ -404,6 +423,7 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
             if audit.status == "planned" and can_plan(self.request.user, audit)
             else [],
             "days": AuditDaySerializer(days, many=True).data,
+            "onsite_warning": services.onsite_share_warning(audit),
         }
 
     @extend_schema(responses=PlanSerializer)
@@ -476,6 +496,18 @@ class AuditViewSet(AuditScopedViewSet, viewsets.ModelViewSet):
         services.plan_confirm(
             actor=request.user, audit=audit, justification=data.validated_data["justification"]
         )
+        return Response(self._plan(audit))
+
+    @extend_schema(request=IctCheckInput, responses=PlanSerializer)
+    @action(detail=True, methods=["post"], url_path="plan/ict-check")
+    def plan_ict_check(self, request, pk=None):
+        """Record the ICT feasibility and risk check of a remote or hybrid audit; 409 for one on site."""
+        audit = self.get_object()
+        self._require_planner(audit)
+        data = IctCheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ict_check_record(actor=request.user, audit=audit, **data.validated_data)
+        audit.refresh_from_db()
         return Response(self._plan(audit))
 
     @extend_schema(request=ComputeTimeInput)

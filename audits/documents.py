@@ -35,6 +35,7 @@ from audits.models import (
     AuditType,
     CertificationProgramme,
     DocumentKind,
+    IctCheck,
     PlanSlot,
     TeamMember,
     TeamRole,
@@ -103,7 +104,7 @@ def _plan_audit(audit: Audit) -> Audit:
         PlanSlot.objects.select_related("member__user").prefetch_related("clauses").order_by("start", "id")
     )
     return (
-        Audit.objects.select_related("organization")
+        Audit.objects.select_related("organization", "ict_check")
         .prefetch_related(
             "standards",
             "sites",
@@ -143,6 +144,7 @@ def plan_data(audit: Audit) -> dict:
             "planned_days": audit.planned_days,
             "confirmed_on": timezone.localdate(audit.confirmed_at) if audit.confirmed_at else None,
             "plan_justification": audit.plan_justification,
+            "ict_tools": _ict_tools(audit),
         },
         "client": {
             "name": organization.legal_name,
@@ -160,6 +162,16 @@ def plan_data(audit: Audit) -> dict:
         "justification": [str(line) for line in calculation.get("justification", [])],
         "days": [_plan_day_values(day) for day in audit.days.all()],
     }
+
+
+def _ict_tools(audit: Audit) -> str:
+    """The ICT a remote or hybrid audit uses, as its feasibility check names it."""
+    if audit.mode == AuditMode.ON_SITE:
+        return ""
+    try:
+        return audit.ict_check.tools
+    except IctCheck.DoesNotExist:
+        return ""
 
 
 def standard_values(audit: Audit) -> list[dict]:
@@ -290,6 +302,8 @@ def _plan_methods_story(data: dict) -> list:
                 )
             )
         )
+        if audit["ict_tools"]:
+            story += [pdf.para(_("ICT used"), "h3"), *pdf.paragraphs(audit["ict_tools"])]
     return story
 
 

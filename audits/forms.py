@@ -351,3 +351,51 @@ class PlanConfirmForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the planned hours do not match the computed audit days."),
     )
+
+
+class IctCheckForm(forms.Form):
+    """The ICT feasibility and risk check of a remote or hybrid audit (IAF MD 4)."""
+
+    tools = forms.CharField(
+        label=_("ICT tools to be used"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Video meetings, screen sharing, document sharing: the tools and who provides them."),
+    )
+    connectivity = forms.CharField(
+        label=_("Connectivity"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How the connection was tested with the client, and the fallback if it fails."),
+    )
+    confidentiality = forms.CharField(
+        label=_("Confidentiality and security"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recording, screenshots and the handling of the client's information."),
+    )
+    limitations = forms.CharField(
+        label=_("What cannot be seen remotely"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Activities and places that need a visit, and how they are covered."),
+    )
+    remote_percent = forms.IntegerField(
+        label=_("Share of audit time held remotely (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("A remote audit is held remotely in full."),
+    )
+    feasible = forms.TypedChoiceField(
+        label=_("Is remote auditing feasible?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    onsite_justification = forms.CharField(
+        label=_("Why less time on site than the scheme asks"),
+        required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only when the share on site is below the scheme's minimum."),
+    )

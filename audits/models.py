@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -207,6 +208,14 @@ class Audit(models.Model):
         max_length=LONG_TEXT_MAX_LENGTH,
         help_text=_("What was not audited as planned, and why (clauses, sites, times)."),
     )
+    # The report's other statements (17021-1 9.4.8), entered when closing.
+    unresolved_issues = models.TextField(_("unresolved issues"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    significant_changes = models.TextField(
+        _("significant changes since the last audit"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    ict_effectiveness = models.TextField(
+        _("effectiveness of the ICT used"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -273,6 +282,39 @@ class AuditStandard(models.Model):
 
     def __str__(self):
         return f"{self.standard} – {self.audit}"
+
+
+class IctCheck(models.Model):
+    """The ICT feasibility and risk check of a remote or hybrid audit (IAF MD 4), before its plan."""
+
+    audit = models.OneToOneField(Audit, on_delete=models.CASCADE, related_name="ict_check")
+    tools = models.TextField(_("ICT tools to be used"), max_length=LONG_TEXT_MAX_LENGTH)
+    connectivity = models.TextField(_("connectivity"), max_length=LONG_TEXT_MAX_LENGTH)
+    confidentiality = models.TextField(_("confidentiality and security"), max_length=LONG_TEXT_MAX_LENGTH)
+    limitations = models.TextField(_("what cannot be seen remotely"), max_length=LONG_TEXT_MAX_LENGTH)
+    remote_percent = models.PositiveIntegerField(
+        _("share of audit time held remotely (%)"), validators=[MaxValueValidator(100)]
+    )
+    feasible = models.BooleanField(_("remote auditing is feasible"))
+    onsite_justification = models.TextField(
+        _("why less time on site than the scheme asks"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked"))
+
+    class Meta:
+        verbose_name = _("ICT check")
+        verbose_name_plural = _("ICT checks")
+
+    def __str__(self):
+        return f"{self.audit} – {self.checked_at:%Y-%m-%d}"
 
 
 class AuditSite(models.Model):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import SecurityEventKind
@@ -19,9 +20,11 @@ from audits.deliveries import plan_pdf_queue
 from audits.models import (
     Audit,
     AuditDay,
+    AuditMode,
     AuditStatus,
     AuditType,
     CertificationProgramme,
+    IctCheck,
     ObjectionOutcome,
     PlanSlot,
     TeamMember,
@@ -40,7 +43,7 @@ from clients.models import Organization
 from clients.services import organization_grant_view, organization_revoke_view
 from core.actors import SYSTEM, check
 from core.errors import ConflictError, DomainError
-from standards.models import Standard
+from standards.models import CertificationScheme, Standard
 
 # The audits of a new programme, in the order they happen.
 PROGRAMME_AUDITS = [
@@ -584,6 +587,7 @@ def plan_problems(audit: Audit) -> list[str]:
     for site in audit.sites.all():
         if site.pk not in planned_sites:
             problems.append(_("%(site)s is in the sample but has no slot in the plan.") % {"site": site.name})
+    problems += ict_problems(audit)
     if audit.planned_days is None:
         problems.append(_("Compute the audit time first."))
     else:
@@ -620,3 +624,122 @@ def plan_confirm(*, actor, audit: Audit, justification: str = "") -> Audit:
     # row for staff to retry, never a 500 for the confirmation.
     plan_pdf_queue(audit=audit)
     return audit
+
+
+# -- Remote and hybrid audits (IAF MD 4) ----------------------------------------------------------
+
+ICT_CHECK_TEXTS = {
+    "tools": gettext_lazy("Name the ICT tools the audit will use."),
+    "connectivity": gettext_lazy("Say how the connectivity was checked."),
+    "confidentiality": gettext_lazy("Say how confidentiality and information security are kept."),
+    "limitations": gettext_lazy("Say what cannot be seen remotely, and how it is covered."),
+}
+
+
+def onsite_minimum_percent(audit: Audit) -> int:
+    """The least share of audit time on site: the strictest of the audit's schemes (policy, 80 %)."""
+    minimums = CertificationScheme.objects.filter(standard__audits=audit).values_list(
+        "min_onsite_percent", flat=True
+    )
+    return max(minimums, default=CertificationScheme._meta.get_field("min_onsite_percent").default)
+
+
+def onsite_share_warning(audit: Audit, ict_check: IctCheck | None = None) -> str | None:
+    """The warning when less of a remote or hybrid audit's time is on site than the scheme asks.
+
+    A remote stage 1 under schemes that allow it counts towards no on-site time and is not warned about.
+    """
+    if audit.mode == AuditMode.ON_SITE:
+        return None
+    if (
+        audit.audit_type == AuditType.STAGE1
+        and not CertificationScheme.objects.filter(
+            standard__audits=audit, stage1_remote_allowed=False
+        ).exists()
+    ):
+        return None
+    if audit.mode == AuditMode.REMOTE:
+        remote = 100
+    else:
+        ict_check = ict_check or IctCheck.objects.filter(audit=audit).first()
+        if ict_check is None:
+            return None
+        remote = ict_check.remote_percent
+    minimum = onsite_minimum_percent(audit)
+    if 100 - remote >= minimum:
+        return None
+    return _(
+        "Only %(onsite)s %% of the audit time is on site, less than the %(minimum)s %% the scheme asks for."
+    ) % {"onsite": 100 - remote, "minimum": minimum}
+
+
+def ict_problems(audit: Audit) -> list[str]:
+    """What stops a remote or hybrid audit's plan: no feasible ICT check, an unjustified on-site share."""
+    if audit.mode == AuditMode.ON_SITE:
+        return []
+    ict_check = IctCheck.objects.filter(audit=audit).first()
+    if ict_check is None:
+        return [_("Record the ICT feasibility and risk check of this remote or hybrid audit.")]
+    if not ict_check.feasible:
+        return [
+            _(
+                "The ICT check found remote auditing not feasible: hold the audit on site or record a "
+                "new check."
+            )
+        ]
+    warning = onsite_share_warning(audit, ict_check)
+    if warning and not ict_check.onsite_justification.strip():
+        return [warning + " " + _("Record in the ICT check why, or plan more time on site.")]
+    return []
+
+
+@transaction.atomic
+def ict_check_record(
+    *,
+    actor,
+    audit: Audit,
+    tools: str,
+    connectivity: str,
+    confidentiality: str,
+    limitations: str,
+    remote_percent: int,
+    feasible: bool,
+    onsite_justification: str = "",
+) -> IctCheck:
+    """Record (or record again) the ICT feasibility and risk check of a remote or hybrid audit.
+
+    A confirmed plan becomes a draft again: the plan names the ICT used.
+    """
+    check(actor, permissions.require_can_plan, audit)
+    _require_editable(audit)
+    if audit.mode == AuditMode.ON_SITE:
+        raise ConflictError(_("This audit is held on site: it needs no ICT check."))
+    texts = {
+        "tools": tools,
+        "connectivity": connectivity,
+        "confidentiality": confidentiality,
+        "limitations": limitations,
+    }
+    for name, value in texts.items():
+        if not value.strip():
+            raise DomainError(str(ICT_CHECK_TEXTS[name]), field=name)
+    if audit.mode == AuditMode.REMOTE:
+        remote_percent = 100
+    elif not 0 < remote_percent < 100:
+        raise DomainError(
+            _("A hybrid audit holds part of its time remotely: give a share between 1 and 99 %."),
+            field="remote_percent",
+        )
+    _reopen_plan(audit)
+    ict_check, _created = IctCheck.objects.update_or_create(
+        audit=audit,
+        defaults={
+            **{name: value.strip() for name, value in texts.items()},
+            "remote_percent": remote_percent,
+            "feasible": feasible,
+            "onsite_justification": onsite_justification.strip(),
+            "checked_by": None if actor is SYSTEM else actor,
+            "checked_at": timezone.now(),
+        },
+    )
+    return ict_check

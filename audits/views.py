@@ -23,6 +23,7 @@ from audits.forms import (
     CalculatorForm,
     ComputeTimeForm,
     DecisionDateForm,
+    IctCheckForm,
     ObjectionDecisionForm,
     PlanConfirmForm,
     PlanDayForm,
@@ -34,7 +35,15 @@ from audits.forms import (
     adjustments_from,
     plan_day_label,
 )
-from audits.models import Audit, AuditStatus, CertificationProgramme, ObjectionOutcome, PlanSlot
+from audits.models import (
+    Audit,
+    AuditMode,
+    AuditStatus,
+    CertificationProgramme,
+    IctCheck,
+    ObjectionOutcome,
+    PlanSlot,
+)
 from audits.selectors import audits_for_user, objections_for_user, programmes_for_user
 from audits.team_rules import objection_refusal
 from core.errors import DomainError
@@ -414,6 +423,19 @@ def audit_plan(request, pk):
     posted = request.POST.get("form") if request.method == "POST" else None
     day_form = PlanDayForm(request.POST if posted == "day" else None, audit=audit, prefix="day")
     slot_form = PlanSlotForm(request.POST if posted == "slot" else None, audit=audit, prefix="slot")
+    # Only a remote or hybrid audit has an ICT check.
+    ict_check = IctCheck.objects.filter(audit=audit).first() if audit.mode != AuditMode.ON_SITE else None
+    ict_form = IctCheckForm(
+        request.POST if posted == "ict" else None, initial=_ict_initial(audit, ict_check), prefix="ict"
+    )
+    if posted == "ict" and ict_form.is_valid():
+        recorded = save_with_service(
+            ict_form,
+            lambda: services.ict_check_record(actor=request.user, audit=audit, **ict_form.cleaned_data),
+        )
+        if recorded is not None:
+            messages.success(request, _("ICT check recorded."))
+            return redirect(f"{reverse('audits:audit-plan', args=[audit.pk])}#ict-check")
     if posted == "day" and day_form.is_valid():
         day = save_with_service(
             day_form, lambda: services.plan_day_add(actor=request.user, audit=audit, **day_form.cleaned_data)
@@ -438,9 +460,27 @@ def audit_plan(request, pk):
         "hours": sum((slot.hours for day in days for slot in day.slots.all()), Decimal(0)),
         "problems": services.plan_problems(audit) if audit.status == AuditStatus.PLANNED else [],
         "confirm_form": PlanConfirmForm(initial={"justification": audit.plan_justification}),
+        "ict_check": ict_check,
+        "ict_form": ict_form,
+        "onsite_warning": services.onsite_share_warning(audit, ict_check),
     }
-    status = 400 if posted in ("day", "slot") else 200
+    status = 400 if posted in ("day", "slot", "ict") else 200
     return render(request, "audits/audit_plan.html", context, status=status)
+
+
+def _ict_initial(audit: Audit, ict_check: IctCheck | None) -> dict:
+    """The ICT check's form filled in from the last check, or the share a remote audit has."""
+    if ict_check is not None:
+        return {
+            "tools": ict_check.tools,
+            "connectivity": ict_check.connectivity,
+            "confidentiality": ict_check.confidentiality,
+            "limitations": ict_check.limitations,
+            "remote_percent": ict_check.remote_percent,
+            "feasible": "yes" if ict_check.feasible else "no",
+            "onsite_justification": ict_check.onsite_justification,
+        }
+    return {"remote_percent": 100} if audit.mode == AuditMode.REMOTE else {}
 
 
 def _remove(request, audit, remove, what):

@@ -18,27 +18,38 @@ from django.utils.translation import gettext as _
 from reportlab.platypus import KeepTogether, Spacer
 
 from audits.documents import calculation_in_language, document_store, standard_values, team_values
-from audits.models import Audit, AuditDay, AuditDocument, AuditStatus, DocumentKind, TeamMember
+from audits.models import (
+    Audit,
+    AuditDay,
+    AuditDocument,
+    AuditMode,
+    AuditStatus,
+    DocumentKind,
+    IctCheck,
+    TeamMember,
+)
 from core import pdf
 from core.errors import ConflictError
 from core.pdf import clause_label, format_date, format_dates, format_days, person_name, standard_line
 from findings.models import Evidence, Finding, Nonconformity, Visibility, grade_words
+from reports.models import SystemStatement
 from reports.selectors import finding_order_key, plan_gaps, planned_clauses
 
 logger = logging.getLogger(__name__)
 
-REPORT_TEMPLATE_VERSION = "report-1"
+REPORT_TEMPLATE_VERSION = "report-2"
 
 
 def _report_audit(audit: Audit) -> Audit:
     """The audit with its standards, sites, team and days, in a fixed number of queries."""
     return (
-        Audit.objects.select_related("organization", "programme", "closed_by")
+        Audit.objects.select_related("organization", "programme", "closed_by", "ict_check")
         .prefetch_related(
             "standards",
             "sites",
             Prefetch("team", queryset=TeamMember.objects.select_related("user")),
             Prefetch("days", queryset=AuditDay.objects.select_related("site").order_by("date", "site__name")),
+            Prefetch("system_statements", queryset=SystemStatement.objects.select_related("standard")),
         )
         .get(pk=audit.pk)
     )
@@ -142,6 +153,41 @@ def report_data(audit: Audit) -> dict:
         "earlier_nonconformities": [
             _earlier_nonconformity_values(nonconformity) for nonconformity in _earlier_nonconformities(audit)
         ],
+        "statements": _statement_values(audit),
+        "ict": _ict_values(audit),
+    }
+
+
+def _statement_values(audit: Audit) -> list[dict]:
+    """Per standard of the audit, the team's statement on the system, or None when none was made."""
+    statements = {statement.standard_id: statement for statement in audit.system_statements.all()}
+    rows = []
+    for standard in sorted(audit.standards.all(), key=lambda standard: standard.code):
+        statement = statements.get(standard.pk)
+        rows.append(
+            {
+                "standard": standard.code,
+                "conformity_label": str(statement.get_conformity_display()) if statement else "",
+                "effectiveness_label": str(statement.get_effectiveness_display()) if statement else "",
+                "comment": statement.comment if statement else "",
+            }
+        )
+    return rows
+
+
+def _ict_values(audit: Audit) -> dict | None:
+    """For a remote or hybrid audit: the ICT used (from its check) and how effective it was."""
+    if audit.mode == AuditMode.ON_SITE:
+        return None
+    try:
+        check = audit.ict_check
+    except IctCheck.DoesNotExist:
+        check = None
+    return {
+        "tools": check.tools if check else "",
+        "limitations": check.limitations if check else "",
+        "remote_percent": check.remote_percent if check else None,
+        "effectiveness": audit.ict_effectiveness,
     }
 
 
@@ -163,6 +209,8 @@ def _audit_values(audit: Audit) -> dict:
         "recommendation_label": str(audit.get_recommendation_display()) if audit.recommendation else "",
         "conclusion": audit.conclusion,
         "plan_deviations": audit.plan_deviations,
+        "unresolved_issues": audit.unresolved_issues,
+        "significant_changes": audit.significant_changes,
     }
 
 
@@ -400,6 +448,53 @@ def _conclusion_story(data: dict) -> list:
     return story
 
 
+def _system_story(data: dict) -> list:
+    """Per standard, whether the management system conforms and is effective; what is unresolved
+    and what changed since the last audit (17021-1 9.4.8)."""
+    audit = data["audit"]
+    not_stated = _("Not stated")
+    story = [
+        pdf.para(_("Conformity and effectiveness of the management system"), "h2"),
+        pdf.data_table(
+            [_("Standard"), _("Conformity"), _("Effectiveness"), _("Comment")],
+            [
+                [
+                    row["standard"],
+                    row["conformity_label"] or not_stated,
+                    row["effectiveness_label"] or not_stated,
+                    row["comment"] or "–",
+                ]
+                for row in data["statements"]
+            ]
+            or [[_("Not recorded."), "", "", ""]],
+            widths=[0.22, 0.24, 0.16, 0.38],
+        ),
+        pdf.para(_("Unresolved issues"), "h2"),
+        *pdf.paragraphs(
+            audit["unresolved_issues"]
+            or _("None: no issue between the team and the client was left unresolved.")
+        ),
+        pdf.para(_("Significant changes since the last audit"), "h2"),
+        *pdf.paragraphs(audit["significant_changes"] or _("None reported.")),
+    ]
+    return story
+
+
+def _ict_story(data: dict) -> list:
+    """For a remote or hybrid audit (IAF MD 4): the ICT used and how effective it was."""
+    ict = data["ict"]
+    if ict is None:
+        return []
+    rows = [
+        (_("ICT used"), ict["tools"] or _("Not recorded.")),
+        (_("What could not be seen remotely"), ict["limitations"] or "–"),
+    ]
+    if ict["remote_percent"] is not None:
+        rows.append((_("Share of audit time held remotely"), f"{ict['remote_percent']} %"))
+    rows.append((_("How effective the ICT was"), ict["effectiveness"] or _("Not recorded.")))
+    return [pdf.para(_("Remote auditing (ICT)"), "h2"), pdf.summary_table(rows)]
+
+
 def _deviations_story(data: dict) -> list:
     """Deviations from the plan: those recorded and the planned clauses and sites with no finding."""
     story = []
@@ -460,8 +555,21 @@ def _render_report(data: dict) -> bytes:
         *_findings_story(data),
         *_nonconformities_story(data),
         *_conclusion_story(data),
+        *_system_story(data),
         *_deviations_story(data),
+        *_ict_story(data),
         *_follow_up_story(data),
+    ]
+    # Fixed text (17021-1 9.4.8): what an audit can and cannot show.
+    story += [
+        pdf.para(_("An audit is based on sampling"), "h2"),
+        pdf.para(
+            _(
+                "The audit examined a sample of the organisation's activities, processes, records and sites "
+                "within the time available. Nonconformities may therefore exist that were not found, and "
+                "the findings above do not show that everything not sampled conforms."
+            )
+        ),
     ]
     story.append(
         pdf.para(

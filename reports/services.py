@@ -11,18 +11,21 @@ numbered nonconformity with the scheme's deadlines, and the audit report PDF is 
 """
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, AuditStatus, Recommendation
+from audits.models import Audit, AuditMode, AuditStatus, Recommendation
 from audits.numbering import next_number
 from audits.permissions import require_can_close
 from core.errors import ConflictError, DomainError
 from findings.models import NONCONFORMITY_GRADES, Finding, Grade, Nonconformity
 from findings.ncr import nonconformity_issued
 from reports.deliveries import report_pdf_queue
+from reports.models import Conformity, Effectiveness, SystemStatement
 from reports.selectors import finding_order_key
 from standards.models import CertificationScheme
 
@@ -70,14 +73,103 @@ def _scheme_of(finding: Finding) -> CertificationScheme | None:
         return None
 
 
+# -- The statement on the management system ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementInput:
+    """The team's statement on one standard: conformity, effectiveness and a comment."""
+
+    standard_id: int
+    conformity: str
+    effectiveness: str
+    comment: str = ""
+
+
+def _statements_checked(
+    audit: Audit, statements: Sequence[StatementInput], *, findings, recommendation: str
+) -> list[StatementInput]:
+    """The statements, refused when they name another standard, lack a choice or contradict the audit.
+
+    Given at all, they cover every standard of the audit: a report states each one.
+    """
+    standards = {standard.pk: standard for standard in audit.standards.all()}
+    seen: set[int] = set()
+    for statement in statements:
+        standard = standards.get(statement.standard_id)
+        if standard is None:
+            raise DomainError(
+                _("A statement names a standard this audit is not against."), field="statements"
+            )
+        if statement.standard_id in seen:
+            raise DomainError(
+                _("%(standard)s has two statements; give one.") % {"standard": standard.code},
+                field="statements",
+            )
+        seen.add(statement.standard_id)
+        if (
+            statement.conformity not in Conformity.values
+            or statement.effectiveness not in Effectiveness.values
+        ):
+            raise DomainError(
+                _("Say whether the management system conforms to %(standard)s and whether it is effective.")
+                % {"standard": standard.code},
+                field="statements",
+            )
+        found = {finding.grade for finding in findings if finding.clause.standard_id == statement.standard_id}
+        if statement.conformity == Conformity.CONFORMING and found:
+            raise DomainError(
+                _(
+                    "Nonconformities were found against %(standard)s: the system conforms with "
+                    "nonconformities to correct, or does not conform."
+                )
+                % {"standard": standard.code},
+                field="statements",
+            )
+        if recommendation == Recommendation.CERTIFY and (
+            statement.conformity == Conformity.NOT_CONFORMING
+            or statement.effectiveness == Effectiveness.NOT_EFFECTIVE
+        ):
+            raise DomainError(
+                _(
+                    "The team states that the system does not conform to %(standard)s or is not effective: "
+                    "it cannot recommend certification."
+                )
+                % {"standard": standard.code},
+                field="recommendation",
+            )
+    missing = [standard.code for pk, standard in standards.items() if pk not in seen]
+    if statements and missing:
+        raise DomainError(
+            _("State the conformity and effectiveness for %(standards)s too.")
+            % {"standards": ", ".join(sorted(missing))},
+            field="statements",
+        )
+    return list(statements)
+
+
 # -- Closing ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def audit_close(
-    *, audit: Audit, user, recommendation: str, conclusion: str = "", plan_deviations: str = ""
+    *,
+    audit: Audit,
+    user,
+    recommendation: str,
+    conclusion: str = "",
+    plan_deviations: str = "",
+    statements: Sequence[StatementInput] = (),
+    unresolved_issues: str = "",
+    significant_changes: str = "",
+    ict_effectiveness: str = "",
 ) -> Audit:
-    """Close the audit with the team's recommendation and raise a nonconformity per minor/major finding."""
+    """Close the audit with the team's recommendation and raise a nonconformity per minor/major finding.
+
+    The report's statements are kept with it: per standard, whether the management system conforms
+    and is effective (`statements`), the unresolved issues, the significant changes since the last
+    audit and, for a remote or hybrid audit, how effective the ICT was.
+    """
     # Locked so no finding is recorded, and no second close runs, between reading and closing.
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     require_can_close(user, audit)
@@ -94,6 +186,11 @@ def audit_close(
             ),
             field="recommendation",
         )
+    statements = _statements_checked(audit, statements, findings=findings, recommendation=recommendation)
+    if ict_effectiveness.strip() and audit.mode == AuditMode.ON_SITE:
+        raise DomainError(
+            _("The audit was held on site: there is no ICT to report on."), field="ict_effectiveness"
+        )
 
     audit.status = AuditStatus.CLOSED
     audit.closed_at = timezone.now()
@@ -101,6 +198,9 @@ def audit_close(
     audit.recommendation = recommendation
     audit.conclusion = conclusion.strip()
     audit.plan_deviations = plan_deviations.strip()
+    audit.unresolved_issues = unresolved_issues.strip()
+    audit.significant_changes = significant_changes.strip()
+    audit.ict_effectiveness = ict_effectiveness.strip()
     audit.save(
         update_fields=[
             "status",
@@ -109,8 +209,21 @@ def audit_close(
             "recommendation",
             "conclusion",
             "plan_deviations",
+            "unresolved_issues",
+            "significant_changes",
+            "ict_effectiveness",
             "updated_at",
         ]
+    )
+    SystemStatement.objects.bulk_create(
+        SystemStatement(
+            audit=audit,
+            standard_id=statement.standard_id,
+            conformity=statement.conformity,
+            effectiveness=statement.effectiveness,
+            comment=statement.comment.strip(),
+        )
+        for statement in statements
     )
     closed_on = timezone.localdate(audit.closed_at)
     for finding in findings:

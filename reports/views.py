@@ -33,10 +33,10 @@ def audit_close(request, pk):
         audits_for_user(request.user).select_related("organization", "programme"), pk=pk
     )
     require_can_close(request.user, audit)
-    form = CloseAuditForm(request.POST if request.method == "POST" else None)
+    form = CloseAuditForm(request.POST if request.method == "POST" else None, audit=audit)
     if request.method == "POST" and form.is_valid():
         closed = save_with_service(
-            form, lambda: services.audit_close(audit=audit, user=request.user, **form.cleaned_data)
+            form, lambda: services.audit_close(audit=audit, user=request.user, **form.service_data())
         )
         if closed is not None:
             count = closed.nonconformities.count()

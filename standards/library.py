@@ -16,6 +16,11 @@ as the separator), the standard's metadata given separately (the import_standard
 A clause's parent is inferred from its number (4.1 -> 4, 8.5.1 -> 8.5, A.1 -> A) unless given; in
 JSON an explicit ``"parent": null`` makes a numbered clause top-level. ``auditable`` defaults to true.
 The order of the clauses is their position in the file.
+
+A numbered paragraph without a title of its own (ISO 9001:2015's 4.4.1 or 9.2.2, which auditors cite
+in nonconformities) is given with its number and no title (no ``title`` key, or an empty one, in JSON;
+an empty title cell in CSV): it takes its parent's title, so it reads "4.4.1 Quality management
+system and its processes". Only a clause with neither title nor parent is refused.
 """
 
 import copy
@@ -23,7 +28,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,8 +50,9 @@ CLAUSE_TITLE_MAX_LENGTH = Clause._meta.get_field("title").max_length
 
 JSON_REQUIRED_KEYS = ("code", "title", "edition", "accreditation_basis", "scheme_preset", "clauses")
 JSON_OPTIONAL_KEYS = ("description",)
-JSON_CLAUSE_REQUIRED_KEYS = ("number", "title")
-JSON_CLAUSE_OPTIONAL_KEYS = ("parent", "auditable")
+JSON_CLAUSE_REQUIRED_KEYS = ("number",)
+# No title: an untitled numbered paragraph, which takes its parent's title.
+JSON_CLAUSE_OPTIONAL_KEYS = ("title", "parent", "auditable")
 CSV_REQUIRED_COLUMNS = ("number", "title")
 CSV_OPTIONAL_COLUMNS = ("parent", "auditable")
 CSV_AUDITABLE_VALUES = {
@@ -184,6 +190,7 @@ def parse_library_json(text: str, *, source: str = "") -> LibraryData:
     if problems or code is None:
         raise LibraryError(problems, source=source)
     _check_tree(clauses, source=source)
+    clauses = _titles_from_parents(clauses, source=source)
     return LibraryData(
         code=code,
         title=title,
@@ -262,6 +269,7 @@ def parse_library_csv(
     if problems or checked_code is None:
         raise LibraryError(problems, source=source)
     _check_tree(clauses, source=source)
+    clauses = _titles_from_parents(clauses, source=source)
     return LibraryData(
         code=checked_code,
         title=title,
@@ -382,13 +390,15 @@ def _json_clause(index: int, item: Any, *, problems: list[str]) -> ClauseData | 
         number = _text(
             item["number"], label="number", max_length=NUMBER_MAX_LENGTH, problems=item_problems, where=where
         )
-    if "title" in item:
+    if item.get("title") is not None:
+        # Absent, null or empty: an untitled paragraph, titled by its parent in _titles_from_parents.
         title = _text(
             item["title"],
             label="title",
             max_length=CLAUSE_TITLE_MAX_LENGTH,
             problems=item_problems,
             where=where,
+            required=False,
         )
     auditable = item.get("auditable", True)
     if not isinstance(auditable, bool):
@@ -406,11 +416,11 @@ def _json_clause(index: int, item: Any, *, problems: list[str]) -> ClauseData | 
         )
 
     problems.extend(item_problems)
-    if item_problems or number is None or title is None:
+    if item_problems or number is None:
         return None
     return ClauseData(
         number=number,
-        title=title,
+        title=title or "",
         parent=parent,
         auditable=auditable,
         where=where,
@@ -442,8 +452,14 @@ def _csv_clause(where: str, row: dict[str, str], *, problems: list[str]) -> Clau
     number = _text(
         row["number"], label="number", max_length=NUMBER_MAX_LENGTH, problems=row_problems, where=where
     )
+    # An empty title: an untitled paragraph, titled by its parent in _titles_from_parents.
     title = _text(
-        row["title"], label="title", max_length=CLAUSE_TITLE_MAX_LENGTH, problems=row_problems, where=where
+        row["title"],
+        label="title",
+        max_length=CLAUSE_TITLE_MAX_LENGTH,
+        problems=row_problems,
+        where=where,
+        required=False,
     )
     auditable_word = row.get("auditable", "").strip().lower()
     auditable = CSV_AUDITABLE_VALUES.get(auditable_word)
@@ -465,11 +481,11 @@ def _csv_clause(where: str, row: dict[str, str], *, problems: list[str]) -> Clau
         parent = _inferred_parent(number)
 
     problems.extend(row_problems)
-    if row_problems or number is None or title is None or auditable is None:
+    if row_problems or number is None or auditable is None:
         return None
     return ClauseData(
         number=number,
-        title=title,
+        title=title or "",
         parent=parent,
         auditable=auditable,
         where=where,
@@ -512,6 +528,32 @@ def _check_tree(clauses: Sequence[ClauseData], *, source: str) -> None:
             current = by_number[current].parent
     if problems:
         raise LibraryError(problems, source=source)
+
+
+def _titles_from_parents(clauses: Sequence[ClauseData], *, source: str) -> list[ClauseData]:
+    """Untitled paragraphs take the title of their nearest titled ancestor (the tree is checked).
+
+    A clause with neither a title nor a parent has no title to take and is refused.
+    """
+    by_number = {clause.number: clause for clause in clauses}
+    problems: list[str] = []
+    titled: list[ClauseData] = []
+    for clause in clauses:
+        if clause.title:
+            titled.append(clause)
+            continue
+        ancestor = clause
+        while not ancestor.title and ancestor.parent is not None:
+            ancestor = by_number[ancestor.parent]
+        if ancestor is clause:
+            problems.append(f"{clause.where}: title is empty and the clause has no parent to take one from")
+        elif not ancestor.title:
+            problems.append(f"{clause.where}: title is empty and no clause above it has one to take")
+        else:
+            titled.append(replace(clause, title=ancestor.title))
+    if problems:
+        raise LibraryError(problems, source=source)
+    return titled
 
 
 # --- Import (database writes) -----------------------------------------------------------------

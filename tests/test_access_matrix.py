@@ -490,6 +490,22 @@ ROUTES: dict[str, list[Probe]] = {
     "api/v1/^audits/(?P<pk>[^/.]+)/plan/confirm/$": [
         post(pk("audit"), [401, 409, 409, 404, 403, 404], encoding="json")
     ],
+    "api/v1/^audits/(?P<pk>[^/.]+)/plan/ict-check/$": [
+        # The world's audit is held on site: it needs no ICT check (409) for those who may plan.
+        post(
+            pk("audit"),
+            [401, 409, 409, 404, 403, 404],
+            data=lambda w: {
+                "tools": "Teams",
+                "connectivity": "Tested",
+                "confidentiality": "No recording",
+                "limitations": "The floor",
+                "remote_percent": 30,
+                "feasible": True,
+            },
+            encoding="json",
+        )
+    ],
     "api/v1/^audits/(?P<pk>[^/.]+)/plan/days/$": [
         post(
             pk("audit"),

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -229,6 +230,110 @@ def test_it_accepts_a_child_listed_before_its_parent(tmp_path):
     assert child.order == 1
 
 
+# --- Untitled paragraphs -------------------------------------------------------------------------
+
+# ISO 9001:2015's numbered paragraphs that have no title of their own, and their titled parents.
+ISO_9001_PARAGRAPHS = {
+    "4.4.1": "4.4",
+    "4.4.2": "4.4",
+    "6.1.1": "6.1",
+    "6.1.2": "6.1",
+    "6.2.1": "6.2",
+    "6.2.2": "6.2",
+    "7.5.3.1": "7.5.3",
+    "7.5.3.2": "7.5.3",
+    "8.7.1": "8.7",
+    "8.7.2": "8.7",
+    "9.2.1": "9.2",
+    "9.2.2": "9.2",
+    "10.2.1": "10.2",
+    "10.2.2": "10.2",
+}
+
+
+def test_it_ships_9001_paragraphs_without_titles_as_auditable_clauses_titled_by_their_parent():
+    import_standard(LIBRARY_DIR / "iso-9001-2015.json")
+
+    clauses = {clause.number: clause for clause in Clause.objects.filter(standard__code="ISO 9001:2015")}
+    for number, parent in ISO_9001_PARAGRAPHS.items():
+        assert clauses[number].auditable is True, number
+        assert clauses[number].parent_id == clauses[parent].id, number
+        assert clauses[number].title == clauses[parent].title, number
+        # The parent only groups its paragraphs now: findings go to 4.4.1, not 4.4.
+        assert clauses[parent].auditable is False, parent
+    assert str(clauses["4.4.1"]) == "4.4.1 Quality management system and its processes"
+    assert str(clauses["9.2.2"]) == "9.2.2 Internal audit"
+
+
+def test_load_standards_adds_the_9001_paragraphs_to_an_existing_database(tmp_path):
+    # A database loaded from the library as it was: 4.4 and 9.2 auditable, no paragraphs.
+    old = shipped("iso-9001-2015.json")
+    old["clauses"] = [
+        {key: value for key, value in clause.items() if key != "auditable"}
+        if clause["number"] in set(ISO_9001_PARAGRAPHS.values())
+        else clause
+        for clause in old["clauses"]
+        if clause["number"] not in ISO_9001_PARAGRAPHS
+    ]
+    import_standard(write_json(tmp_path, old, "old-9001.json"))
+    before = dict(Clause.objects.filter(standard__code="ISO 9001:2015").values_list("number", "id"))
+    assert Clause.objects.get(standard__code="ISO 9001:2015", number="4.4").auditable is True
+
+    out = StringIO()
+    call_command("load_standards", stdout=out)
+
+    # The 14 paragraphs are added; their parents become headings and the clauses after them move down.
+    summary = r"ISO 9001:2015: updated \(clauses: 14 added, \d+ updated, 0 deactivated\)"
+    assert re.search(summary, out.getvalue())
+    clauses = {clause.number: clause for clause in Clause.objects.filter(standard__code="ISO 9001:2015")}
+    assert set(ISO_9001_PARAGRAPHS) <= set(clauses)
+    assert clauses["9.2.1"].title == "Internal audit"
+    assert clauses["9.2.1"].auditable is True
+    assert clauses["9.2"].auditable is False
+    # The clauses already there keep their rows, which findings and plans point at.
+    assert all(clauses[number].id == pk for number, pk in before.items())
+
+
+def test_it_titles_an_untitled_json_paragraph_by_its_parent(tmp_path):
+    data = library()
+    data["clauses"] += [{"number": "4.2.1.1"}, {"number": "4.2.2", "title": ""}, {"number": "A.1.1"}]
+
+    import_standard(write_json(tmp_path, data))
+
+    titles = dict(Clause.objects.filter(standard__code=CODE).values_list("number", "title"))
+    assert titles["4.2.1.1"] == "Deeper"
+    assert titles["4.2.2"] == "Second"
+    assert titles["A.1.1"] == "Annex item"
+
+
+def test_it_titles_an_untitled_csv_paragraph_by_its_nearest_titled_ancestor(tmp_path):
+    text = "number,title\n9,Performance\n9.2,Internal audit\n9.2.1,\n9.2.1.1,\n9.2.2,\n"
+
+    import_standard(write_text(tmp_path, text, "lib.csv"), "--code", CODE, "--title", "T", "--edition", "1")
+
+    titles = dict(Clause.objects.filter(standard__code=CODE).values_list("number", "title"))
+    assert titles == {
+        "9": "Performance",
+        "9.2": "Internal audit",
+        "9.2.1": "Internal audit",
+        "9.2.1.1": "Internal audit",
+        "9.2.2": "Internal audit",
+    }
+    assert Clause.objects.get(standard__code=CODE, number="9.2.1").parent.number == "9.2"
+
+
+def test_an_untitled_paragraph_follows_its_parent_renamed_on_reimport(tmp_path):
+    data = library()
+    data["clauses"].append({"number": "4.2.2"})
+    import_standard(write_json(tmp_path, data))
+    data["clauses"][2]["title"] = "Second, renamed"
+
+    output = import_standard(write_json(tmp_path, data, "v2.json"))
+
+    assert "updated (clauses: 0 added, 2 updated, 0 deactivated)" in output
+    assert Clause.objects.get(standard__code=CODE, number="4.2.2").title == "Second, renamed"
+
+
 # --- Re-import and update ------------------------------------------------------------------------
 
 
@@ -427,13 +532,18 @@ BAD_JSON = {
     "missing key": ({"edition": None}, "missing required key(s): edition"),
     "unknown key": ({"titel": "x"}, "unknown key(s): titel"),
     "empty number": ({"clauses": _clauses_with((1, {"number": " "}))}, "clauses[1]: number is empty"),
-    "empty title": (
-        {"clauses": _clauses_with((2, {"title": ""}))},
-        "clauses[2] (number '4.2'): title is empty",
+    # An untitled paragraph takes its parent's title; a top-level clause has none to take.
+    "empty title without a parent": (
+        {"clauses": _clauses_with((0, {"title": ""}))},
+        "clauses[0] (number '4'): title is empty and the clause has no parent to take one from",
     ),
-    "missing title": (
+    "missing title without a parent": (
         {"clauses": [*BASE_LIBRARY["clauses"], {"number": "5"}]},
-        "clauses[6] (number '5'): missing required key(s): title",
+        "clauses[6] (number '5'): title is empty and the clause has no parent to take one from",
+    ),
+    "missing number": (
+        {"clauses": [*BASE_LIBRARY["clauses"], {"title": "Nameless"}]},
+        "clauses[6]: missing required key(s): number",
     ),
     "number not text": ({"clauses": _clauses_with((1, {"number": 4.1}))}, "clauses[1]: number must be text"),
     "duplicate number": (
@@ -517,12 +627,12 @@ def test_it_refuses_a_json_array(tmp_path, existing):
 
 
 def test_it_reports_every_problem_at_once(tmp_path, existing):
-    data = library(clauses=_clauses_with((1, {"title": ""}), (2, {"auditable": "no"})))
+    data = library(clauses=_clauses_with((1, {"title": "x" * 301}), (2, {"auditable": "no"})))
 
     error = import_refused(write_json(tmp_path, data, "bad.json"))
 
     assert "2 problems" in error
-    assert "clauses[1] (number '4.1'): title is empty" in error
+    assert "clauses[1] (number '4.1'): title is 301 characters long" in error
     assert "clauses[2] (number '4.2'): auditable must be true or false" in error
     assert snapshot() == existing
 
@@ -548,9 +658,15 @@ def test_it_refuses_two_files_for_the_same_standard(tmp_path, existing):
 
 
 BAD_CSV = {
-    "empty title": ("number,title\n4,Heading\n4.1,\n", "line 3 (number '4.1'): title is empty"),
+    "empty title without a parent": (
+        "number,title\n4,Heading\n5,\n",
+        "line 3 (number '5'): title is empty and the clause has no parent to take one from",
+    ),
     "empty number": ("number,title\n4,Heading\n,Nameless\n", "line 3: number is empty"),
-    "blank line counted": ("number,title\n4,Heading\n\n4.1,\n", "line 4 (number '4.1'): title is empty"),
+    "blank line counted": (
+        "number,title\n4,Heading\n\n5,\n",
+        "line 4 (number '5'): title is empty and the clause has no parent",
+    ),
     "duplicate number": (
         "number,title\n4,Heading\n4.1,One\n4.1,Again\n",
         "line 4 (number '4.1'): number '4.1' is already used at line 3 (number '4.1')",

@@ -13,8 +13,8 @@ class Command(BaseCommand):
     help = (
         "Load or update standards from clause-library files: .json (carries the standard's metadata) "
         "or .csv (header number,title,parent,auditable; metadata from --code, --title, --edition, "
-        "--basis, --preset). Every file is checked before anything is written; clauses missing from a "
-        "file are deactivated, never deleted."
+        "--basis, --preset). A row with a number and no title takes its parent's title. Every file is "
+        "checked before anything is written; clauses missing from a file are deactivated, never deleted."
     )
 
     def add_arguments(self, parser):
