@@ -170,8 +170,10 @@ class Pages:
             )
 
     def _on_request_failed(self, request):
-        # A download or a navigation away aborts a request; only lost sub-resources count.
-        if request.resource_type in ("stylesheet", "script", "image", "font"):
+        # A download or a navigation away aborts a request (net::ERR_ABORTED: an image still loading
+        # when the journey clicks on); only lost sub-resources count (a 4xx or 5xx is counted above).
+        aborted = request.failure == "net::ERR_ABORTED"
+        if request.resource_type in ("stylesheet", "script", "image", "font") and not aborted:
             self.console_errors.append(f"{request.resource_type} {request.url} failed: {request.failure}")
 
     def login(self, user, viewport=DESKTOP, javascript=True):
