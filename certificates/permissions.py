@@ -18,6 +18,7 @@ from audits.cycle import add_months
 from audits.models import Audit, TeamMember
 from certificates.selectors import decision_audits
 from clients.models import ConsultancyDeclaration
+from clients.selectors import membership_of
 
 # No decision by someone who consulted for or worked at the client this recently (17021-1 5.2).
 DECIDER_COOLING_OFF_MONTHS = 24
@@ -89,3 +90,13 @@ def can_change_certificates(user) -> bool:
 def require_can_change_certificates(user) -> None:
     if not can_change_certificates(user):
         raise PermissionDenied(_("Only certification staff change certificates."))
+
+
+def can_list_certificates(user) -> bool:
+    """Staff list every certificate, a client's users their organisation's (certificates_for_user)."""
+    return is_staff_member(user) or membership_of(user) is not None
+
+
+def can_see_decider(user) -> bool:
+    """Who made a certification decision is shown to certification staff only."""
+    return is_staff_member(user)

@@ -2,6 +2,7 @@
 
 from accounts.roles import is_auditor, is_staff_member
 from audits.permissions import can_use_calculator
+from certificates.permissions import can_list_certificates, can_see_decider
 from clients.selectors import membership_of
 
 # The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
@@ -39,10 +40,14 @@ def roles(request):
             "is_auditor": False,
             "is_client_user": False,
             "can_use_calculator": False,
+            "can_list_certificates": False,
+            "can_see_decider": False,
         }
     return {
         "is_staff_member": is_staff_member(user),
         "is_auditor": is_auditor(user),
         "is_client_user": membership_of(user) is not None,
         "can_use_calculator": can_use_calculator(user),
+        "can_list_certificates": can_list_certificates(user),
+        "can_see_decider": can_see_decider(user),
     }
