@@ -415,37 +415,46 @@ def _render_nc_summary(data: dict) -> bytes:
     if not rows:
         story.append(pdf.para(_("None: no nonconformity was raised at this audit.")))
     else:
-        story.append(
-            pdf.data_table(
-                [
-                    _("Number"),
-                    _("Clause"),
-                    _("Site"),
-                    _("Grade"),
-                    _("Status"),
-                    _("Answer due"),
-                    _("To be closed by"),
-                ],
-                [
-                    [
-                        row["number"],
-                        row["clause"],
-                        row["site"] or "–",
-                        row["grade_label"],
-                        row["status_label"],
-                        format_date(row["response_due"]),
-                        _close_due_text(row["close_due"]),
-                    ]
-                    for row in rows
-                ],
-                widths=[0.155, 0.19, 0.11, 0.14, 0.145, 0.13, 0.13],
-            )
-        )
-    story += [
+        story.append(_nc_summary_table(rows))
+    story += _nc_summary_counts(data, total=len(rows))
+    return pdf.build_pdf(story, title=_("Nonconformities"), subject=f"{audit['label']} – {data['client']}")
+
+
+def _nc_summary_table(rows: list[dict]):
+    """The summary's table: one row per nonconformity raised, with its grade, status and deadlines."""
+    return pdf.data_table(
+        [
+            _("Number"),
+            _("Clause"),
+            _("Site"),
+            _("Grade"),
+            _("Status"),
+            _("Answer due"),
+            _("To be closed by"),
+        ],
+        [
+            [
+                row["number"],
+                row["clause"],
+                row["site"] or "–",
+                row["grade_label"],
+                row["status_label"],
+                format_date(row["response_due"]),
+                _close_due_text(row["close_due"]),
+            ]
+            for row in rows
+        ],
+        widths=[0.155, 0.19, 0.11, 0.14, 0.145, 0.13, 0.13],
+    )
+
+
+def _nc_summary_counts(data: dict, *, total: int) -> list:
+    """The summary's closing part: the counts by grade and by status, and what each NC report holds."""
+    return [
         pdf.para(_("Counts"), "h2"),
-        _count_table(_("Grade"), data["by_grade"], len(rows)),
+        _count_table(_("Grade"), data["by_grade"], total),
         Spacer(1, 8),
-        _count_table(_("Status"), data["by_status"], len(rows)),
+        _count_table(_("Status"), data["by_status"], total),
         Spacer(1, 8),
         pdf.para(
             _(
@@ -456,7 +465,6 @@ def _render_nc_summary(data: dict) -> bytes:
             "small",
         ),
     ]
-    return pdf.build_pdf(story, title=_("Nonconformities"), subject=f"{audit['label']} – {data['client']}")
 
 
 def nc_summary_pdf_render(*, audit: Audit) -> bytes:

@@ -144,6 +144,20 @@ COMPETENCES = [
 @transaction.atomic
 def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     """Build the demo world; return (username, description) of each demo login."""
+    users = _seed_users()
+    for spec in ORGANIZATIONS:
+        _seed_organization(spec, users=users)
+    standards = {standard.code: standard for standard in Standard.objects.all()}
+    _seed_competences(users=users, standards=standards, today=today)
+    _seed_nordkontakt_programme(users=users, standards=standards, today=today)
+    _seed_stage2_findings(users=users, today=today)
+    _seed_kundtjanst_norr(users=users, standards=standards, today=today)
+    _seed_mittkontakt_combined(users=users, standards=standards, today=today)
+    return [(username, description) for username, _, _, _, description in USERS]
+
+
+def _seed_users() -> dict:
+    """The demo logins by username, each put in its role group; staff may use the Django admin."""
     groups = ensure_role_groups()
     User = get_user_model()
     users = {}
@@ -164,33 +178,36 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     staff.groups.add(groups[STAFF])
     users["lead"].groups.add(groups[AUDITORS])
     users["auditor"].groups.add(groups[AUDITORS])
+    return users
 
-    for spec in ORGANIZATIONS:
-        organization, _ = Organization.objects.get_or_create(
-            country="SE",
-            org_number=spec["org_number"],
-            defaults={key: spec[key] for key in spec if key not in ("sites", "admin", "org_number")},
+
+def _seed_organization(spec: dict, *, users: dict) -> None:
+    """One demo client organization with its sites and, unless they belong to one already, its admin."""
+    organization, _ = Organization.objects.get_or_create(
+        country="SE",
+        org_number=spec["org_number"],
+        defaults={key: spec[key] for key in spec if key not in ("sites", "admin", "org_number")},
+    )
+    for name, address, postal_code, city, central, personnel, activities in spec["sites"]:
+        Site.objects.get_or_create(
+            organization=organization,
+            name=name,
+            defaults={
+                "address": address,
+                "postal_code": postal_code,
+                "city": city,
+                "is_central_function": central,
+                "effective_personnel": Decimal(personnel),
+                "activities": activities,
+            },
         )
-        for name, address, postal_code, city, central, personnel, activities in spec["sites"]:
-            Site.objects.get_or_create(
-                organization=organization,
-                name=name,
-                defaults={
-                    "address": address,
-                    "postal_code": postal_code,
-                    "city": city,
-                    "is_central_function": central,
-                    "effective_personnel": Decimal(personnel),
-                    "activities": activities,
-                },
-            )
-        admin = users.get(spec["admin"])
-        if admin is not None and not ClientMembership.objects.filter(user=admin).exists():
-            client_membership_create(
-                actor=SYSTEM, user=admin, organization=organization, role=ClientRole.ADMIN
-            )
+    admin = users.get(spec["admin"])
+    if admin is not None and not ClientMembership.objects.filter(user=admin).exists():
+        client_membership_create(actor=SYSTEM, user=admin, organization=organization, role=ClientRole.ADMIN)
 
-    standards = {standard.code: standard for standard in Standard.objects.all()}
+
+def _seed_competences(*, users: dict, standards: dict, today: datetime.date) -> None:
+    """The demo auditors' competences, valid from two years before `today` to two years after."""
     valid_from = datetime.date(today.year - 2, 1, 1)
     valid_to = datetime.date(today.year + 2, 12, 31)
     for username, code, role in COMPETENCES:
@@ -200,11 +217,6 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
             role=role,
             defaults={"valid_from": valid_from, "valid_to": valid_to},
         )
-    _seed_nordkontakt_programme(users=users, standards=standards, today=today)
-    _seed_stage2_findings(users=users, today=today)
-    _seed_kundtjanst_norr(users=users, standards=standards, today=today)
-    _seed_mittkontakt_combined(users=users, standards=standards, today=today)
-    return [(username, description) for username, _, _, _, description in USERS]
 
 
 def _seed_nordkontakt_programme(*, users, standards, today: datetime.date) -> None:

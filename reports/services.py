@@ -174,6 +174,37 @@ def audit_close(
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     require_can_close(user, audit)
     require_closable(audit)
+    findings = _nonconformity_findings_checked(audit, recommendation=recommendation)
+    statements = _statements_checked(audit, statements, findings=findings, recommendation=recommendation)
+    if ict_effectiveness.strip() and audit.mode == AuditMode.ON_SITE:
+        raise DomainError(
+            _("The audit was held on site: there is no ICT to report on."), field="ict_effectiveness"
+        )
+
+    _audit_closed_save(
+        audit,
+        user=user,
+        recommendation=recommendation,
+        conclusion=conclusion,
+        plan_deviations=plan_deviations,
+        unresolved_issues=unresolved_issues,
+        significant_changes=significant_changes,
+        ict_effectiveness=ict_effectiveness,
+    )
+    _statements_create(audit, statements)
+    _nonconformities_issue(audit, findings=findings, user=user)
+
+    # The audit is closed once committed; the report follows through the outbox, and a report
+    # that fails is kept there as failed, shown on the audit's page with a retry for staff.
+    report_pdf_queue(audit=audit)
+    return audit
+
+
+def _nonconformity_findings_checked(audit: Audit, *, recommendation: str) -> list[Finding]:
+    """The audit's current minor/major findings in report order, once the recommendation fits them.
+
+    Raises DomainError for an unknown recommendation, and for certification despite a major.
+    """
     if recommendation not in Recommendation.values:
         raise DomainError(_("Choose the team's recommendation."), field="recommendation")
     findings = Finding.objects.current().filter(audit=audit, grade__in=NONCONFORMITY_GRADES)
@@ -186,12 +217,21 @@ def audit_close(
             ),
             field="recommendation",
         )
-    statements = _statements_checked(audit, statements, findings=findings, recommendation=recommendation)
-    if ict_effectiveness.strip() and audit.mode == AuditMode.ON_SITE:
-        raise DomainError(
-            _("The audit was held on site: there is no ICT to report on."), field="ict_effectiveness"
-        )
+    return findings
 
+
+def _audit_closed_save(
+    audit: Audit,
+    *,
+    user,
+    recommendation: str,
+    conclusion: str,
+    plan_deviations: str,
+    unresolved_issues: str,
+    significant_changes: str,
+    ict_effectiveness: str,
+) -> None:
+    """Mark the audit closed by `user` now, with the recommendation and the report's stripped texts."""
     audit.status = AuditStatus.CLOSED
     audit.closed_at = timezone.now()
     audit.closed_by = user
@@ -215,6 +255,10 @@ def audit_close(
             "updated_at",
         ]
     )
+
+
+def _statements_create(audit: Audit, statements: Sequence[StatementInput]) -> None:
+    """Keep the report's per-standard conformity and effectiveness statements, in one query."""
     SystemStatement.objects.bulk_create(
         SystemStatement(
             audit=audit,
@@ -225,6 +269,10 @@ def audit_close(
         )
         for statement in statements
     )
+
+
+def _nonconformities_issue(audit: Audit, *, findings: list[Finding], user) -> None:
+    """Raise a numbered nonconformity per finding, due as its grade and scheme say from the close date."""
     closed_on = timezone.localdate(audit.closed_at)
     for finding in findings:
         response_due, close_due = nc_deadlines(
@@ -239,8 +287,3 @@ def audit_close(
             close_due=close_due,
         )
         nonconformity_issued(nonconformity=nonconformity, user=user)
-
-    # The audit is closed once committed; the report follows through the outbox, and a report
-    # that fails is kept there as failed, shown on the audit's page with a retry for staff.
-    report_pdf_queue(audit=audit)
-    return audit

@@ -153,14 +153,7 @@ def parse_library_json(text: str, *, source: str = "") -> LibraryData:
         )
 
     problems: list[str] = []
-    missing = [key for key in JSON_REQUIRED_KEYS if key not in document]
-    if missing:
-        problems.append(f"missing required key(s): {', '.join(missing)}")
-    unknown = sorted(set(document) - set(JSON_REQUIRED_KEYS) - set(JSON_OPTIONAL_KEYS))
-    if unknown:
-        # Refused rather than ignored: a misspelt key would otherwise silently fall back to a default.
-        problems.append(f"unknown key(s): {', '.join(unknown)}")
-
+    _json_keys_check(document, problems=problems)
     code = _text(document.get("code"), label="code", max_length=CODE_MAX_LENGTH, problems=problems)
     title = _text(
         document.get("title"), label="title", max_length=STANDARD_TITLE_MAX_LENGTH, problems=problems
@@ -173,18 +166,7 @@ def parse_library_json(text: str, *, source: str = "") -> LibraryData:
     description = document.get("description", "")
     if not isinstance(description, str):
         problems.append("description must be text")
-
-    raw_clauses = document.get("clauses", [])
-    clauses: list[ClauseData] = []
-    if not isinstance(raw_clauses, list):
-        problems.append("clauses must be a list")
-    else:
-        for index, item in enumerate(raw_clauses):
-            clause = _json_clause(index, item, problems=problems)
-            if clause is not None:
-                clauses.append(clause)
-        if not raw_clauses:
-            problems.append("clauses is empty: a library needs at least one clause")
+    clauses = _json_clauses(document.get("clauses", []), problems=problems)
 
     # code is None only with a problem recorded, as it is required.
     if problems or code is None:
@@ -201,6 +183,32 @@ def parse_library_json(text: str, *, source: str = "") -> LibraryData:
         clauses=tuple(clauses),
         source=source,
     )
+
+
+def _json_keys_check(document: dict, *, problems: list[str]) -> None:
+    """Record the required keys the document lacks and the keys it has that a library does not know."""
+    missing = [key for key in JSON_REQUIRED_KEYS if key not in document]
+    if missing:
+        problems.append(f"missing required key(s): {', '.join(missing)}")
+    unknown = sorted(set(document) - set(JSON_REQUIRED_KEYS) - set(JSON_OPTIONAL_KEYS))
+    if unknown:
+        # Refused rather than ignored: a misspelt key would otherwise silently fall back to a default.
+        problems.append(f"unknown key(s): {', '.join(unknown)}")
+
+
+def _json_clauses(raw_clauses: Any, *, problems: list[str]) -> list[ClauseData]:
+    """The well-formed clauses of the document's "clauses" list; records a problem per fault."""
+    clauses: list[ClauseData] = []
+    if not isinstance(raw_clauses, list):
+        problems.append("clauses must be a list")
+    else:
+        for index, item in enumerate(raw_clauses):
+            clause = _json_clause(index, item, problems=problems)
+            if clause is not None:
+                clauses.append(clause)
+        if not raw_clauses:
+            problems.append("clauses is empty: a library needs at least one clause")
+    return clauses
 
 
 def parse_library_csv(
@@ -228,6 +236,32 @@ def parse_library_csv(
     basis = _basis(basis, problems=problems, required=False)
     preset = _preset(preset, problems=problems, required=False)
 
+    clauses = _csv_clauses(text, problems=problems, source=source)
+    if not clauses and not problems:
+        problems.append("the file has no clauses below the header")
+    # checked_code is None only with a problem recorded, as it is required.
+    if problems or checked_code is None:
+        raise LibraryError(problems, source=source)
+    _check_tree(clauses, source=source)
+    clauses = _titles_from_parents(clauses, source=source)
+    return LibraryData(
+        code=checked_code,
+        title=title,
+        edition=edition,
+        accreditation_basis=basis,
+        preset=preset,
+        description=None,
+        clauses=tuple(clauses),
+        source=source,
+    )
+
+
+def _csv_clauses(text: str, *, problems: list[str], source: str) -> list[ClauseData]:
+    """The well-formed clauses of the CSV rows below the header; records a problem per faulty row.
+
+    Raises LibraryError at once, with the problems so far, when the header is missing or wrong or
+    the text is not readable as CSV.
+    """
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise LibraryError(
@@ -262,24 +296,7 @@ def parse_library_csv(
         raise LibraryError(
             [*problems, f"line {reader.line_num}: unreadable CSV ({error})"], source=source
         ) from None
-
-    if not clauses and not problems:
-        problems.append("the file has no clauses below the header")
-    # checked_code is None only with a problem recorded, as it is required.
-    if problems or checked_code is None:
-        raise LibraryError(problems, source=source)
-    _check_tree(clauses, source=source)
-    clauses = _titles_from_parents(clauses, source=source)
-    return LibraryData(
-        code=checked_code,
-        title=title,
-        edition=edition,
-        accreditation_basis=basis,
-        preset=preset,
-        description=None,
-        clauses=tuple(clauses),
-        source=source,
-    )
+    return clauses
 
 
 def library_read(
