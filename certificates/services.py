@@ -114,15 +114,9 @@ def stage2_majors_late(audit: Audit, *, on: datetime.date) -> LateMajors | None:
     return LateMajors(deadline=deadline, months=months, numbers=tuple(late))
 
 
-def decision_blockers(
-    *, audit: Audit, user, outcome: str | None = None, on: datetime.date | None = None
-) -> list[Blocker]:
-    """Every reason this person may not make this decision on this audit now, each with its rule.
-
-    With no outcome, those against any decision and those against a grant or renewal (marked
-    certifying_only): what the review page lists before staff choose.
-    """
-    on = on or timezone.localdate()
+def _decision_state_blockers(audit: Audit) -> list[Blocker]:
+    """17021-1 9.5: the audit is closed, leads to a decision, belongs to a programme and has no
+    decision yet."""
     blockers = []
     if audit.status != AuditStatus.CLOSED:
         blockers.append(
@@ -139,68 +133,87 @@ def decision_blockers(
         blockers.append(Blocker(str(NO_PROGRAMME), RULE_DECISION))
     if Decision.objects.filter(audit=audit).exists():
         blockers.append(Blocker(_("This audit already has its decision."), RULE_DECISION))
-    blockers += [Blocker(message, rule) for rule, message in decider_conflicts(user, audit, on=on)]
-    basis = decision_audits(audit)
+    return blockers
+
+
+def _decider_conflict_blockers(user, audit: Audit, *, on: datetime.date) -> list[Blocker]:
+    """17021-1 5.2: what keeps this person from deciding on this audit (decider_conflicts)."""
+    return [Blocker(message, rule) for rule, message in decider_conflicts(user, audit, on=on)]
+
+
+def _open_majors_blocker(basis) -> Blocker | None:
+    """17021-1 9.5.3: every major nonconformity of the audits decided on is verified closed."""
     majors = sorted(
         Nonconformity.objects.filter(audit__in=basis, grade=Grade.MAJOR)
         .exclude(status=NonconformityStatus.CLOSED)
         .values_list("number", flat=True)
     )
-    if majors:
-        blockers.append(
-            Blocker(
-                _("Major nonconformities are not closed: %(numbers)s. They must be verified closed first.")
-                % {"numbers": ", ".join(majors)},
-                RULE_NONCONFORMITIES,
-            )
-        )
-    if outcome is not None and outcome not in CERTIFYING:
-        return blockers
+    if not majors:
+        return None
+    return Blocker(
+        _("Major nonconformities are not closed: %(numbers)s. They must be verified closed first.")
+        % {"numbers": ", ".join(majors)},
+        RULE_NONCONFORMITIES,
+    )
+
+
+def _open_minors_blocker(basis) -> Blocker | None:
+    """17021-1 9.5.3, against certifying: every minor has an accepted correction and plan."""
     minors = sorted(
         Nonconformity.objects.filter(audit__in=basis, grade=Grade.MINOR)
         .exclude(status__in=[NonconformityStatus.ACCEPTED, NonconformityStatus.CLOSED])
         .values_list("number", flat=True)
     )
-    if minors:
-        blockers.append(
-            Blocker(
-                _(
-                    "Minor nonconformities have no accepted correction and corrective-action plan yet: "
-                    "%(numbers)s."
-                )
-                % {"numbers": ", ".join(minors)},
-                RULE_NONCONFORMITIES,
-                certifying_only=True,
-            )
-        )
+    if not minors:
+        return None
+    return Blocker(
+        _("Minor nonconformities have no accepted correction and corrective-action plan yet: %(numbers)s.")
+        % {"numbers": ", ".join(minors)},
+        RULE_NONCONFORMITIES,
+        certifying_only=True,
+    )
+
+
+def _late_majors_blocker(audit: Audit, *, on: datetime.date) -> Blocker | None:
+    """17021-1 9.5.3.2, against certifying: stage 2's majors verified closed within the scheme's
+    months, else stage 2 is repeated."""
     late = stage2_majors_late(audit, on=on)
-    if late is not None and late.numbers:
-        blockers.append(
-            Blocker(
-                _(
-                    "Major nonconformities were not verified closed by %(date)s, %(months)s months after "
-                    "the last day of stage 2: %(numbers)s. Stage 2 must be repeated before certification."
-                )
-                % {
-                    "date": formats.date_format(late.deadline, "DATE_FORMAT"),
-                    "months": late.months,
-                    "numbers": ", ".join(late.numbers),
-                },
-                RULE_STAGE2_REPEAT,
-                certifying_only=True,
-            )
+    if late is None or not late.numbers:
+        return None
+    return Blocker(
+        _(
+            "Major nonconformities were not verified closed by %(date)s, %(months)s months after "
+            "the last day of stage 2: %(numbers)s. Stage 2 must be repeated before certification."
         )
-    if audit.audit_type in OUTCOMES_FOR:
-        not_audited = sample_coverage(audit).not_audited
-        if not_audited:
-            blockers.append(
-                Blocker(
-                    _("Sites of the sample were not audited: %(sites)s. Audit them before certifying.")
-                    % {"sites": ", ".join(site.name for site in not_audited)},
-                    RULE_SAMPLE,
-                    certifying_only=True,
-                )
-            )
+        % {
+            "date": formats.date_format(late.deadline, "DATE_FORMAT"),
+            "months": late.months,
+            "numbers": ", ".join(late.numbers),
+        },
+        RULE_STAGE2_REPEAT,
+        certifying_only=True,
+    )
+
+
+def _unaudited_sample_blocker(audit: Audit) -> Blocker | None:
+    """IAF MD 1, against certifying: every site of the sample was audited (for an audit that
+    leads to a decision)."""
+    if audit.audit_type not in OUTCOMES_FOR:
+        return None
+    not_audited = sample_coverage(audit).not_audited
+    if not not_audited:
+        return None
+    return Blocker(
+        _("Sites of the sample were not audited: %(sites)s. Audit them before certifying.")
+        % {"sites": ", ".join(site.name for site in not_audited)},
+        RULE_SAMPLE,
+        certifying_only=True,
+    )
+
+
+def _related_consultancy_blocker(audit: Audit, *, on: datetime.date) -> Blocker | None:
+    """17021-1 5.2, against certifying: no consultancy by a body related to the certification body
+    within the cooling-off months."""
     consulted = (
         ConsultancyDeclaration.objects.filter(
             organization_id=audit.organization_id,
@@ -211,21 +224,47 @@ def decision_blockers(
         .order_by("-until")
         .first()
     )
-    if consulted is not None:
-        blockers.append(
-            Blocker(
-                _(
-                    "%(provider)s, a body related to the certification body, gave this client "
-                    "management-system consultancy until %(until)s: no certification within two years."
-                )
-                % {
-                    "provider": consulted.provider,
-                    "until": formats.date_format(consulted.until, "DATE_FORMAT"),
-                },
-                RULE_IMPARTIALITY,
-                certifying_only=True,
-            )
+    if consulted is None:
+        return None
+    return Blocker(
+        _(
+            "%(provider)s, a body related to the certification body, gave this client "
+            "management-system consultancy until %(until)s: no certification within two years."
         )
+        % {
+            "provider": consulted.provider,
+            "until": formats.date_format(consulted.until, "DATE_FORMAT"),
+        },
+        RULE_IMPARTIALITY,
+        certifying_only=True,
+    )
+
+
+def decision_blockers(
+    *, audit: Audit, user, outcome: str | None = None, on: datetime.date | None = None
+) -> list[Blocker]:
+    """Every reason this person may not make this decision on this audit now, each with its rule.
+
+    With no outcome, those against any decision and those against a grant or renewal (marked
+    certifying_only): what the review page lists before staff choose.
+    """
+    on = on or timezone.localdate()
+    blockers = _decision_state_blockers(audit)
+    blockers += _decider_conflict_blockers(user, audit, on=on)
+    basis = decision_audits(audit)
+    majors = _open_majors_blocker(basis)
+    if majors is not None:
+        blockers.append(majors)
+    if outcome is not None and outcome not in CERTIFYING:
+        return blockers
+    # Only against a grant or a renewal (certifying_only), in the order the review page lists them.
+    certifying = [
+        _open_minors_blocker(basis),
+        _late_majors_blocker(audit, on=on),
+        _unaudited_sample_blocker(audit),
+        _related_consultancy_blocker(audit, on=on),
+    ]
+    blockers += [blocker for blocker in certifying if blocker is not None]
     return blockers
 
 
@@ -259,6 +298,72 @@ def _certified_sites(audit: Audit, site_scopes) -> list[tuple]:
     return site_scopes
 
 
+def _locked_for_decision(audit: Audit) -> Audit:
+    """The audit again, locked for the decision, with its organization and programme."""
+    # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
+    return (
+        Audit.objects.select_for_update(of=("self",))
+        .select_related("organization", "programme")
+        .get(pk=audit.pk)
+    )
+
+
+def _require_decidable(*, audit: Audit, user, outcome: str, on: datetime.date) -> None:
+    """Refuse the decision while a blocker stands (409 when the audit is not closed or already
+    decided, and against certifying), or when the outcome does not follow this audit (400)."""
+    allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
+    blockers = decision_blockers(audit=audit, user=user, outcome=outcome, on=on)
+    standing = [blocker for blocker in blockers if not blocker.certifying_only]
+    if standing or audit.programme is None:  # no programme is one of the problems
+        conflict = audit.status != AuditStatus.CLOSED or Decision.objects.filter(audit=audit).exists()
+        raise _refusal(standing, conflict=conflict)
+    if outcome not in allowed:
+        raise DomainError(
+            _("After this audit the decision is one of: %(choices)s.")
+            % {"choices": ", ".join(str(DecisionOutcome(choice).label).lower() for choice in allowed)},
+            field="outcome",
+        )
+    if blockers:  # what stands against certifying (17021-1 9.5), the API's 409 with the reasons
+        raise _refusal(blockers, conflict=True)
+
+
+def _required_rationale(rationale: str) -> str:
+    """The rationale, stripped; refused when empty."""
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError(_("Write the rationale for the decision."), field="rationale")
+    return rationale
+
+
+def _checked_decision_date(
+    audit: Audit, *, decided_on: datetime.date | None, today: datetime.date
+) -> datetime.date:
+    """The decision's date (default today): not in the future, not before the audit was closed."""
+    decided_on = decided_on or today
+    closed_on = timezone.localdate(audit.closed_at) if audit.closed_at else None
+    if decided_on > today:
+        raise DomainError(_("The decision date cannot be in the future."), field="decided_on")
+    if closed_on and decided_on < closed_on:
+        raise DomainError(_("The decision cannot come before the audit was closed."), field="decided_on")
+    return decided_on
+
+
+def _carry_out(decision: Decision, *, user, scope: str | None, certified_sites) -> None:
+    """What the decision does to the certificate: a grant sets the programme's decision date and
+    issues it, a renewal renews it, a maintenance is logged on the current one if any."""
+    audit = decision.audit
+    if decision.outcome == DecisionOutcome.GRANT:
+        programme_set_decision(actor=user, programme=audit.programme, decision_date=decision.decided_on)
+        certificate_issue(decision=decision, user=user, scope=scope, site_scopes=certified_sites)
+    elif decision.outcome == DecisionOutcome.RENEW:
+        certificate = _current_certificate(audit)
+        certificate_renew(certificate=certificate, decision=decision, user=user)
+    elif decision.outcome == DecisionOutcome.MAINTAIN:
+        maintained = _current_certificate(audit, required=False)
+        if maintained is not None:
+            _log(maintained, CertificateEventKind.MAINTAINED, user, decision.rationale)
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -276,38 +381,12 @@ def decision_record(
     pairs each audited or covered by a valid sample (default: every such site).
     """
     require_can_decide(user)
-    # of=("self",): the programme is a nullable join, which PostgreSQL will not lock.
-    audit = (
-        Audit.objects.select_for_update(of=("self",))
-        .select_related("organization", "programme")
-        .get(pk=audit.pk)
-    )
-    allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
+    audit = _locked_for_decision(audit)
     today = timezone.localdate()
-    blockers = decision_blockers(audit=audit, user=user, outcome=outcome, on=decided_on or today)
-    programme = audit.programme
-    standing = [blocker for blocker in blockers if not blocker.certifying_only]
-    if standing or programme is None:  # no programme is one of the problems
-        conflict = audit.status != AuditStatus.CLOSED or Decision.objects.filter(audit=audit).exists()
-        raise _refusal(standing, conflict=conflict)
-    if outcome not in allowed:
-        raise DomainError(
-            _("After this audit the decision is one of: %(choices)s.")
-            % {"choices": ", ".join(str(DecisionOutcome(choice).label).lower() for choice in allowed)},
-            field="outcome",
-        )
-    if blockers:  # what stands against certifying (17021-1 9.5), the API's 409 with the reasons
-        raise _refusal(blockers, conflict=True)
+    _require_decidable(audit=audit, user=user, outcome=outcome, on=decided_on or today)
     certified_sites = _certified_sites(audit, site_scopes) if outcome == DecisionOutcome.GRANT else None
-    rationale = (rationale or "").strip()
-    if not rationale:
-        raise DomainError(_("Write the rationale for the decision."), field="rationale")
-    decided_on = decided_on or today
-    closed_on = timezone.localdate(audit.closed_at) if audit.closed_at else None
-    if decided_on > today:
-        raise DomainError(_("The decision date cannot be in the future."), field="decided_on")
-    if closed_on and decided_on < closed_on:
-        raise DomainError(_("The decision cannot come before the audit was closed."), field="decided_on")
+    rationale = _required_rationale(rationale)
+    decided_on = _checked_decision_date(audit, decided_on=decided_on, today=today)
     decision = Decision.objects.create(
         audit=audit, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
     )
@@ -319,16 +398,7 @@ def decision_record(
         outcome=outcome,
         decided_on=decided_on,
     )
-    if outcome == DecisionOutcome.GRANT:
-        programme_set_decision(actor=user, programme=programme, decision_date=decided_on)
-        certificate_issue(decision=decision, user=user, scope=scope, site_scopes=certified_sites)
-    elif outcome == DecisionOutcome.RENEW:
-        certificate = _current_certificate(audit)
-        certificate_renew(certificate=certificate, decision=decision, user=user)
-    elif outcome == DecisionOutcome.MAINTAIN:
-        maintained = _current_certificate(audit, required=False)
-        if maintained is not None:
-            _log(maintained, CertificateEventKind.MAINTAINED, user, rationale)
+    _carry_out(decision, user=user, scope=scope, certified_sites=certified_sites)
     return decision
 
 

@@ -26,6 +26,60 @@ from core.views import save_with_service
 LIST_SIZE = 50
 
 
+def _decision_form(request, *, audit, outcomes, certifying_blockers, review) -> DecisionForm:
+    """The decision form: certifying outcomes blocked while a blocker against them stands, and the
+    sites to choose for a grant."""
+    return DecisionForm(
+        request.POST or None,
+        outcomes=outcomes,
+        blocked=[outcome.value for outcome in outcomes if outcome in services.CERTIFYING]
+        if certifying_blockers
+        else (),
+        sites=review.coverage.in_scope if DecisionOutcome.GRANT in outcomes else None,
+        certifiable=review.coverage.certifiable,
+        scope=audit.scope,
+    )
+
+
+def _record_decision(request, *, audit, form):
+    """Record the valid form's decision; the redirect to the certificate it issued (or the audit),
+    or None when the service refused it (the form then carries the reason)."""
+    made = save_with_service(
+        form,
+        lambda: services.decision_record(
+            audit=audit,
+            user=request.user,
+            outcome=form.cleaned_data["outcome"],
+            rationale=form.cleaned_data["rationale"],
+            decided_on=form.cleaned_data["decided_on"],
+            scope=form.cleaned_data.get("scope"),
+            site_scopes=form.site_scopes(),
+        ),
+    )
+    if made is None:
+        return None
+    messages.success(request, _("Decision recorded: %(outcome)s.") % {"outcome": made.get_outcome_display()})
+    certificate = made.certificates.first()
+    if certificate is not None:
+        return redirect("certificates:certificate-detail", pk=certificate.pk)
+    return redirect("audits:audit-detail", pk=audit.pk)
+
+
+def _site_rows(form, review) -> list[dict]:
+    """One row per site in scope: sampled, audited, certifiable, and its form field for a grant."""
+    certifiable = {site.pk for site in review.coverage.certifiable}
+    return [
+        {
+            "site": site,
+            "sampled": site in review.coverage.sampled,
+            "audited": site in review.coverage.audited,
+            "certifiable": site.pk in certifiable,
+            "field": form[name] if name else None,
+        }
+        for site, name in (form.site_fields or [(site, "") for site in review.coverage.in_scope])
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @submitted_once
@@ -42,39 +96,13 @@ def decision(request, pk):
     problems = [str(blocker) for blocker in blockers if not blocker.certifying_only]
     certifying_blockers = [blocker for blocker in blockers if blocker.certifying_only]
     review = decision_review(audit)
-    grants = DecisionOutcome.GRANT in outcomes
-    form = DecisionForm(
-        request.POST or None,
-        outcomes=outcomes,
-        blocked=[outcome.value for outcome in outcomes if outcome in services.CERTIFYING]
-        if certifying_blockers
-        else (),
-        sites=review.coverage.in_scope if grants else None,
-        certifiable=review.coverage.certifiable,
-        scope=audit.scope,
+    form = _decision_form(
+        request, audit=audit, outcomes=outcomes, certifying_blockers=certifying_blockers, review=review
     )
     if request.method == "POST" and form.is_valid():
-        made = save_with_service(
-            form,
-            lambda: services.decision_record(
-                audit=audit,
-                user=request.user,
-                outcome=form.cleaned_data["outcome"],
-                rationale=form.cleaned_data["rationale"],
-                decided_on=form.cleaned_data["decided_on"],
-                scope=form.cleaned_data.get("scope"),
-                site_scopes=form.site_scopes(),
-            ),
-        )
-        if made is not None:
-            messages.success(
-                request, _("Decision recorded: %(outcome)s.") % {"outcome": made.get_outcome_display()}
-            )
-            certificate = made.certificates.first()
-            if certificate is not None:
-                return redirect("certificates:certificate-detail", pk=certificate.pk)
-            return redirect("audits:audit-detail", pk=audit.pk)
-    certifiable = {site.pk for site in review.coverage.certifiable}
+        response = _record_decision(request, audit=audit, form=form)
+        if response is not None:
+            return response
     context = {
         "audit": audit,
         "form": form,
@@ -82,16 +110,7 @@ def decision(request, pk):
         "certifying_blockers": certifying_blockers,
         "outcomes": outcomes,
         "review": review,
-        "site_rows": [
-            {
-                "site": site,
-                "sampled": site in review.coverage.sampled,
-                "audited": site in review.coverage.audited,
-                "certifiable": site.pk in certifiable,
-                "field": form[name] if name else None,
-            }
-            for site, name in (form.site_fields or [(site, "") for site in review.coverage.in_scope])
-        ],
+        "site_rows": _site_rows(form, review),
     }
     return render(
         request, "certificates/decision.html", context, status=400 if request.method == "POST" else 200
