@@ -424,15 +424,8 @@ def calculate_audit_time(
     audit, special as a surveillance). `multi_site_sampling_allowed` overrides the scheme's flag.
     Raises AuditTimeError (with the field at fault) for input that cannot be calculated.
     """
-    rule = _audit_rule(audit_type)
-    _check_sites(sites)
-    personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
-    adjustments = _checked_adjustments(scheme, adjustments)
-    sampling_allowed = (
-        scheme.multi_site_sampling_allowed
-        if multi_site_sampling_allowed is None
-        else multi_site_sampling_allowed
-    )
+    rule, personnel, adjustments = _checked_audit([scheme], audit_type, sites, personnel, adjustments)
+    sampling_allowed = _sampling_allowed(scheme, override=multi_site_sampling_allowed)
     code = _standard_code(scheme)
     justification: list[str] = []
     warnings: list[str] = []
@@ -444,19 +437,10 @@ def calculate_audit_time(
     stage1 = stage2 = None
     if rule == INITIAL:
         stage1, stage2 = _stages(scheme, initial, audit_type, justification, warnings)
-        days = initial
-        onsite = initial - stage1 if scheme.stage1_remote_allowed else initial
-    else:
-        days = _later_audit_days(scheme, rule, initial, audit_type, justification)
-        onsite = days
-    # The sample for this audit (the initial audit's is already told in the site step).
-    sample = sampling.sample_size(
-        non_central_sites=sites - 1, audit_type=rule, sampling_allowed=sampling_allowed
+    days, onsite = _audit_days(
+        scheme, rule, initial=initial, stage1=stage1, audit_type=audit_type, justification=justification
     )
-    if rule != INITIAL:
-        justification.append(
-            _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
-        )
+    sample = _audit_sample(rule, sites=sites, sampling_allowed=sampling_allowed, justification=justification)
     warnings += _length_warnings(scheme, rule, days=days, stage2=stage2, onsite=onsite)
 
     return AuditTimeResult(
@@ -501,11 +485,7 @@ def calculate_combined_audit_time(
     """
     schemes = _distinct_schemes(schemes)
     if len(schemes) == 1:
-        if integration is not None and integration.percent:
-            raise AuditTimeError(
-                _("A reduction for integration applies only to a combined audit of several standards."),
-                field="integration",
-            )
+        _check_no_integration_for_one_standard(integration)
         return calculate_audit_time(
             scheme=schemes[0],
             personnel=personnel,
@@ -514,43 +494,57 @@ def calculate_combined_audit_time(
             adjustments=adjustments,
             multi_site_sampling_allowed=multi_site_sampling_allowed,
         )
+    rule, personnel, adjustments = _checked_audit(schemes, audit_type, sites, personnel, adjustments)
+    policy = combined_policy(schemes)
+    return _several_standards_audit_time(
+        schemes=schemes,
+        policy=policy,
+        rule=rule,
+        audit_type=audit_type,
+        personnel=personnel,
+        sites=sites,
+        adjustments=adjustments,
+        integration=_checked_integration(policy, integration),
+        sampling_allowed=_sampling_allowed(policy, override=multi_site_sampling_allowed),
+    )
+
+
+# -- The steps both calculations share. ------------------------------------------------------------
+
+
+def _checked_audit(
+    schemes: Sequence, audit_type: str, sites: int, personnel: Any, adjustments: Sequence[Adjustment]
+) -> tuple[str, Decimal, tuple[Adjustment, ...]]:
+    """The input checked in this order: the audit type, the sites, the personnel, and the adjustments
+    against each scheme's limit on reductions. Returns the rule the audit type is sized by, the
+    personnel as a Decimal and the adjustments as a tuple."""
     rule = _audit_rule(audit_type)
     _check_sites(sites)
     personnel = _decimal(personnel, field="personnel", label=_("Effective personnel"))
     for scheme in schemes:
         adjustments = _checked_adjustments(scheme, adjustments)
-    policy = combined_policy(schemes)
-    integration = _checked_integration(policy, integration)
-    sampling_allowed = (
-        policy.multi_site_sampling_allowed
-        if multi_site_sampling_allowed is None
-        else multi_site_sampling_allowed
-    )
-    justification: list[str] = []
-    warnings: list[str] = []
+    return rule, personnel, tuple(adjustments)
 
-    initial_sample = sampling.sample_size(
-        non_central_sites=sites - 1, audit_type=INITIAL, sampling_allowed=sampling_allowed
-    )
-    justification.append(
-        _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
-    )
-    parts = tuple(
-        _standard_part(scheme, personnel, rule, sites, sampling_allowed, adjustments, justification)
-        for scheme in schemes
-    )
-    combined = _combined_days(parts, justification)
-    initial = _integrated_days(parts, combined, integration, policy, justification)
-    stage1 = stage2 = None
+
+def _sampling_allowed(policy, *, override: bool | None) -> bool:
+    """Whether the sites may be sampled: the caller's `override` when given, else the policy's flag."""
+    return policy.multi_site_sampling_allowed if override is None else override
+
+
+def _audit_days(
+    policy, rule: str, *, initial: Decimal, stage1: Decimal | None, audit_type: str, justification: list[str]
+) -> tuple[Decimal, Decimal]:
+    """This audit's (days, days on site): the initial audit lasts the initial time, on site less a
+    remote stage 1; a surveillance or recertification audit its share of it (step 5), all on site."""
     if rule == INITIAL:
-        stage1, stage2 = _combined_stages(
-            parts, initial, integration, policy, audit_type, justification, warnings
-        )
-        days = initial
-        onsite = initial - stage1 if policy.stage1_remote_allowed else initial
-    else:
-        days = _later_audit_days(policy, rule, initial, audit_type, justification)
-        onsite = days
+        return initial, initial - stage1 if policy.stage1_remote_allowed else initial
+    days = _later_audit_days(policy, rule, initial, audit_type, justification)
+    return days, days
+
+
+def _audit_sample(rule: str, *, sites: int, sampling_allowed: bool, justification: list[str]) -> int:
+    """The sites this audit visits besides the central function. A later audit's sample is told here;
+    the initial audit's is already told in the site step."""
     sample = sampling.sample_size(
         non_central_sites=sites - 1, audit_type=rule, sampling_allowed=sampling_allowed
     )
@@ -558,31 +552,7 @@ def calculate_combined_audit_time(
         justification.append(
             _sampling_note(rule=rule, sites=sites, sample=sample, sampling_allowed=sampling_allowed)
         )
-    warnings += _length_warnings(policy, rule, days=days, stage2=stage2, onsite=onsite)
-
-    return AuditTimeResult(
-        audit_type=audit_type,
-        calculated_as=rule,
-        standard=" + ".join(part.standard for part in parts),
-        personnel=personnel,
-        sites=sites,
-        adjustments=adjustments,
-        sampling_allowed=sampling_allowed,
-        table_days=sum((part.table_days for part in parts), Decimal(0)),
-        adjusted_days=sum((part.adjusted_days for part in parts), Decimal(0)),
-        initial_days=initial,
-        days=days,
-        stage1_days=stage1,
-        stage2_days=stage2,
-        onsite_days=onsite,
-        sampled_sites=sample,
-        visited_sites=sample + 1,
-        warnings=warnings,
-        justification=justification,
-        parts=parts,
-        combined_days=combined,
-        integration=integration,
-    )
+    return sample
 
 
 # -- The steps of calculate_audit_time, in order; each adds its lines to the justification. --------
@@ -834,6 +804,98 @@ def _distinct_schemes(schemes: Sequence) -> list:
             field="standard",
         )
     return sorted(schemes, key=_standard_code)
+
+
+def _check_no_integration_for_one_standard(integration: Integration | None) -> None:
+    """A reduction for integration is refused when the audit covers one standard only."""
+    if integration is not None and integration.percent:
+        raise AuditTimeError(
+            _("A reduction for integration applies only to a combined audit of several standards."),
+            field="integration",
+        )
+
+
+def _several_standards_audit_time(
+    *,
+    schemes: list,
+    policy: CombinedPolicy,
+    rule: str,
+    audit_type: str,
+    personnel: Decimal,
+    sites: int,
+    adjustments: tuple[Adjustment, ...],
+    integration: Integration | None,
+    sampling_allowed: bool,
+) -> AuditTimeResult:
+    """calculate_combined_audit_time for two or more distinct schemes, its input checked."""
+    justification: list[str] = []
+    warnings: list[str] = []
+
+    parts, combined, initial = _combined_initial(
+        schemes, personnel, rule, sites, sampling_allowed, adjustments, integration, policy, justification
+    )
+    stage1 = stage2 = None
+    if rule == INITIAL:
+        stage1, stage2 = _combined_stages(
+            parts, initial, integration, policy, audit_type, justification, warnings
+        )
+    days, onsite = _audit_days(
+        policy, rule, initial=initial, stage1=stage1, audit_type=audit_type, justification=justification
+    )
+    sample = _audit_sample(rule, sites=sites, sampling_allowed=sampling_allowed, justification=justification)
+    warnings += _length_warnings(policy, rule, days=days, stage2=stage2, onsite=onsite)
+
+    return AuditTimeResult(
+        audit_type=audit_type,
+        calculated_as=rule,
+        standard=" + ".join(part.standard for part in parts),
+        personnel=personnel,
+        sites=sites,
+        adjustments=adjustments,
+        sampling_allowed=sampling_allowed,
+        table_days=sum((part.table_days for part in parts), Decimal(0)),
+        adjusted_days=sum((part.adjusted_days for part in parts), Decimal(0)),
+        initial_days=initial,
+        days=days,
+        stage1_days=stage1,
+        stage2_days=stage2,
+        onsite_days=onsite,
+        sampled_sites=sample,
+        visited_sites=sample + 1,
+        warnings=warnings,
+        justification=justification,
+        parts=parts,
+        combined_days=combined,
+        integration=integration,
+    )
+
+
+def _combined_initial(
+    schemes: list,
+    personnel: Decimal,
+    rule: str,
+    sites: int,
+    sampling_allowed: bool,
+    adjustments: tuple[Adjustment, ...],
+    integration: Integration | None,
+    policy: CombinedPolicy,
+    justification: list[str],
+) -> tuple[tuple[StandardPart, ...], Decimal, Decimal]:
+    """1-6 for a combined audit: (each standard's part, their summed initial time, the initial time
+    after the reduction for integration). The initial audit's sample is told once, for all of them."""
+    initial_sample = sampling.sample_size(
+        non_central_sites=sites - 1, audit_type=INITIAL, sampling_allowed=sampling_allowed
+    )
+    justification.append(
+        _sampling_note(rule=INITIAL, sites=sites, sample=initial_sample, sampling_allowed=sampling_allowed)
+    )
+    parts = tuple(
+        _standard_part(scheme, personnel, rule, sites, sampling_allowed, adjustments, justification)
+        for scheme in schemes
+    )
+    combined = _combined_days(parts, justification)
+    initial = _integrated_days(parts, combined, integration, policy, justification)
+    return parts, combined, initial
 
 
 def _checked_integration(policy: CombinedPolicy, integration: Integration | None) -> Integration | None:
