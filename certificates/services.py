@@ -353,7 +353,10 @@ def _carry_out(decision: Decision, *, user, scope: str | None, certified_sites) 
     issues it, a renewal renews it, a maintenance is logged on the current one if any."""
     audit = decision.audit
     if decision.outcome == DecisionOutcome.GRANT:
-        programme_set_decision(actor=user, programme=audit.programme, decision_date=decision.decided_on)
+        programme = audit.programme
+        if programme is None:  # decision_record refuses such an audit before it comes here
+            raise ConflictError(str(NO_PROGRAMME))
+        programme_set_decision(actor=user, programme=programme, decision_date=decision.decided_on)
         certificate_issue(decision=decision, user=user, scope=scope, site_scopes=certified_sites)
     elif decision.outcome == DecisionOutcome.RENEW:
         certificate = _current_certificate(audit)
