@@ -683,15 +683,14 @@ def _stages(
         _("Stage 1: %(stage1)s; stage 2: the remaining %(stage2)s.")
         % {"stage1": stage1_reason, "stage2": _computed_days(stage2)}
     )
-    if scheme.stage1_remote_allowed:
-        justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
-    if stage2 <= 0:
-        warnings.append(
-            _("Stage 1 takes all %(initial)s of the initial audit time and leaves none for stage 2.")
-            % {"initial": _computed_days(initial)}
-        )
-    if audit_type in ("stage1", "stage2"):
-        justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
+    _note_stages(
+        justification,
+        warnings,
+        remote_allowed=scheme.stage1_remote_allowed,
+        stage2=stage2,
+        initial=initial,
+        audit_type=audit_type,
+    )
     return stage1, stage2
 
 
@@ -1033,7 +1032,20 @@ def _combined_stages(
     justification.append(
         template % {**values, "stage1": _computed_days(stage1), "stage2": _computed_days(stage2)}
     )
-    if policy.stage1_remote_allowed:
+    _note_stages(
+        justification,
+        warnings,
+        remote_allowed=policy.stage1_remote_allowed,
+        stage2=stage2,
+        initial=initial,
+        audit_type=audit_type,
+    )
+    return stage1, stage2
+
+
+def _note_stages(justification, warnings, *, remote_allowed: bool, stage2, initial, audit_type: str) -> None:
+    """What the split into stage 1 and stage 2 adds to the justification and the warnings."""
+    if remote_allowed:
         justification.append(_("Stage 1 may be held remotely; it does not count as time on site."))
     if stage2 <= 0:
         warnings.append(
@@ -1042,4 +1054,3 @@ def _combined_stages(
         )
     if audit_type in ("stage1", "stage2"):
         justification.append(_("Stage 1 and stage 2 together make the initial audit; the days are both."))
-    return stage1, stage2
