@@ -8,22 +8,9 @@ from certificates.models import CertificateStatus
 from core.limits import LONG_TEXT_MAX_LENGTH
 
 
-class OutcomeSelect(forms.RadioSelect):
-    """Radio buttons of which some may be shown but not chosen: a grant while a blocker stands."""
-
-    def __init__(self, *args, disabled_values=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.disabled_values = set(disabled_values)
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value in self.disabled_values:
-            option["attrs"]["disabled"] = True
-        return option
-
-
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.RadioSelect)
+    # Sent by the button pressed: one per outcome, a blocked one shown disabled (blocked_outcomes).
+    outcome = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.HiddenInput)
     rationale = forms.CharField(
         label=_("Rationale"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -32,13 +19,16 @@ class DecisionForm(forms.Form):
     decided_on = forms.DateField(label=_("Decision date"), widget=DATE_INPUT, required=False)
 
     def __init__(self, *args, outcomes, blocked=(), sites=None, certifiable=(), scope="", **kwargs):
-        """`blocked`: outcomes shown but not open while a blocker stands; `sites`: the client's
+        """`blocked`: outcomes whose button is shown disabled while a blocker stands; `sites`: the client's
         sites to choose for a granted certificate (those in `certifiable` ticked), None when the
         decision issues no certificate."""
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["outcome"])
         field.choices = [(outcome.value, outcome.label) for outcome in outcomes]
-        field.widget = OutcomeSelect(choices=field.choices, disabled_values=blocked)
+        self.outcome_buttons = [
+            {"value": outcome.value, "label": outcome.label, "disabled": outcome.value in blocked}
+            for outcome in outcomes
+        ]
         self.site_fields = []
         if sites is None:
             return

@@ -40,7 +40,8 @@ from findings.evidence import evidence_add
 from findings.models import Finding, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
-from reports.services import audit_close
+from reports.models import Conformity, Effectiveness
+from reports.services import StatementInput, audit_close
 from standards.models import Standard
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose; seed_demo refuses to run in production.
@@ -460,6 +461,16 @@ def _seed_norr_stage2(programme, *, users, standard, today: datetime.date):
         user=users["lead"],
         recommendation="certify",
         conclusion="The contact centre's system is implemented; two minor nonconformities to correct.",
+        statements=[
+            StatementInput(
+                standard.pk,
+                Conformity.CONFORMING_WITH_NONCONFORMITIES,
+                Effectiveness.EFFECTIVE,
+                "Customer contacts are measured and followed up; the two minors do not affect the outcomes.",
+            )
+            for standard in stage2.standards.all()
+        ],
+        significant_changes="None since stage 1.",
     )
     return stage2
 

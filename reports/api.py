@@ -42,7 +42,8 @@ class CloseInput(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     conclusion = _long_text()
     plan_deviations = _long_text()
-    statements = StatementInputSerializer(many=True, required=False, default=list)
+    # One per standard of the audit (the service refuses a missing one with its name).
+    statements = StatementInputSerializer(many=True)
     unresolved_issues = _long_text()
     significant_changes = _long_text()
     ict_effectiveness = _long_text()
@@ -115,8 +116,9 @@ class AuditReportViewSet(AuditScopedViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """The lead auditor closes the audit: POST {recommendation, conclusion?, plan_deviations?,
-        statements?: [{standard, conformity, effectiveness, comment?}], unresolved_issues?,
-        significant_changes?, ict_effectiveness?}."""
+        statements: [{standard, conformity, effectiveness, comment?}] (one per standard),
+        unresolved_issues?, significant_changes?, ict_effectiveness? (required for a remote or
+        hybrid audit)}."""
         audit = self.get_object()
         # 403 before any 400: a body is only worth validating from the one who may close.
         require_can_close(request.user, audit)

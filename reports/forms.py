@@ -55,13 +55,11 @@ class CloseAuditForm(forms.Form):
             self.fields[f"conformity_{standard.pk}"] = forms.ChoiceField(
                 label=_("%(standard)s: the management system") % {"standard": standard.code},
                 choices=Conformity.choices,
-                required=False,
                 widget=forms.RadioSelect,
             )
             self.fields[f"effectiveness_{standard.pk}"] = forms.ChoiceField(
                 label=_("%(standard)s: its effectiveness") % {"standard": standard.code},
                 choices=Effectiveness.choices,
-                required=False,
                 widget=forms.RadioSelect,
             )
             self.fields[f"comment_{standard.pk}"] = forms.CharField(
@@ -73,7 +71,6 @@ class CloseAuditForm(forms.Form):
         if audit.mode != AuditMode.ON_SITE:
             self.fields["ict_effectiveness"] = forms.CharField(
                 label=_("How effective the ICT was"),
-                required=False,
                 max_length=LONG_TEXT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text=_(

@@ -91,7 +91,7 @@ def _statements_checked(
 ) -> list[StatementInput]:
     """The statements, refused when they name another standard, lack a choice or contradict the audit.
 
-    Given at all, they cover every standard of the audit: a report states each one.
+    They cover every standard of the audit: a report states each one (17021-1 9.4.8.2).
     """
     standards = {standard.pk: standard for standard in audit.standards.all()}
     seen: set[int] = set()
@@ -139,9 +139,9 @@ def _statements_checked(
                 field="recommendation",
             )
     missing = [standard.code for pk, standard in standards.items() if pk not in seen]
-    if statements and missing:
+    if missing:
         raise DomainError(
-            _("State the conformity and effectiveness for %(standards)s too.")
+            _("State whether the management system conforms to %(standards)s and whether it is effective.")
             % {"standards": ", ".join(sorted(missing))},
             field="statements",
         )
@@ -176,10 +176,7 @@ def audit_close(
     require_closable(audit)
     findings = _nonconformity_findings_checked(audit, recommendation=recommendation)
     statements = _statements_checked(audit, statements, findings=findings, recommendation=recommendation)
-    if ict_effectiveness.strip() and audit.mode == AuditMode.ON_SITE:
-        raise DomainError(
-            _("The audit was held on site: there is no ICT to report on."), field="ict_effectiveness"
-        )
+    _ict_effectiveness_check(audit, ict_effectiveness)
 
     _audit_closed_save(
         audit,
@@ -198,6 +195,21 @@ def audit_close(
     # that fails is kept there as failed, shown on the audit's page with a retry for staff.
     report_pdf_queue(audit=audit)
     return audit
+
+
+def _ict_effectiveness_check(audit: Audit, ict_effectiveness: str) -> None:
+    """A remote or hybrid audit's report says how effective the ICT was (IAF MD 4); an on-site one
+    has none to report on."""
+    if audit.mode == AuditMode.ON_SITE:
+        if ict_effectiveness.strip():
+            raise DomainError(
+                _("The audit was held on site: there is no ICT to report on."), field="ict_effectiveness"
+            )
+    elif not ict_effectiveness.strip():
+        raise DomainError(
+            _("Say how effective the ICT was: the report of a remote or hybrid audit states it (IAF MD 4)."),
+            field="ict_effectiveness",
+        )
 
 
 def _nonconformity_findings_checked(audit: Audit, *, recommendation: str) -> list[Finding]:

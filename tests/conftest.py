@@ -59,6 +59,7 @@ from tests.factories import (
     SiteFactory,
     StandardFactory,
     UserFactory,
+    closing_report,
     ready_to_certify,
 )
 
@@ -333,7 +334,7 @@ def closed_audit(cast, onsite_audit):
         grade="minor",
         statement="No trend analysis.",
     )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    audit_close(audit=onsite_audit, **closing_report(onsite_audit), user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     return onsite_audit
 

@@ -7,11 +7,21 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from audits.models import Competence, TeamRole
+from audits.models import AuditMode, Competence, TeamRole
 from certificates.models import Certificate
 from clients.models import Organization, Site
 from clients.validators import luhn_check_digit
-from findings.models import Evidence, Finding, Grade, Nonconformity, NonconformityStatus, Visibility
+from findings.models import (
+    NONCONFORMITY_GRADES,
+    Evidence,
+    Finding,
+    Grade,
+    Nonconformity,
+    NonconformityStatus,
+    Visibility,
+)
+from reports.models import Conformity, Effectiveness
+from reports.services import StatementInput
 from standards.models import CertificationScheme, Clause, Standard
 from standards.policy import SCHEME_PRESETS
 
@@ -159,3 +169,52 @@ def ready_to_certify(audit) -> None:
         grade=Grade.MINOR,
         status__in=[NonconformityStatus.AWAITING_RESPONSE, NonconformityStatus.AWAITING_REVIEW],
     ).update(status=NonconformityStatus.ACCEPTED, accepted_at=timezone.now(), accepted_by=by)
+
+
+def closing_report(audit) -> dict:
+    """What audit_close asks besides the recommendation, as a team would state it: per standard, a
+    system that conforms (with nonconformities to correct where some were found against it) and is
+    effective; for a remote or hybrid audit, a word on the ICT."""
+    found = set(
+        Finding.objects.current()
+        .filter(audit=audit, grade__in=NONCONFORMITY_GRADES)
+        .values_list("clause__standard_id", flat=True)
+    )
+    statements = [
+        StatementInput(
+            standard.pk,
+            Conformity.CONFORMING_WITH_NONCONFORMITIES if standard.pk in found else Conformity.CONFORMING,
+            Effectiveness.EFFECTIVE,
+            "",
+        )
+        for standard in audit.standards.all()
+    ]
+    report = {"statements": statements}
+    if audit.mode != AuditMode.ON_SITE:
+        report["ict_effectiveness"] = "The video calls and shared screens worked throughout."
+    return report
+
+
+def closing_form(audit) -> dict:
+    """closing_report as the close page posts it: a conformity and an effectiveness per standard."""
+    report = closing_report(audit)
+    data = {key: value for key, value in report.items() if key != "statements"}
+    for statement in report["statements"]:
+        data[f"conformity_{statement.standard_id}"] = statement.conformity
+        data[f"effectiveness_{statement.standard_id}"] = statement.effectiveness
+    return data
+
+
+def closing_body(audit) -> dict:
+    """closing_report as the API takes it: each statement names its standard by code."""
+    report = closing_report(audit)
+    codes = dict(audit.standards.values_list("pk", "code"))
+    statements = [
+        {
+            "standard": codes[statement.standard_id],
+            "conformity": statement.conformity,
+            "effectiveness": statement.effectiveness,
+        }
+        for statement in report["statements"]
+    ]
+    return {**report, "statements": statements}

@@ -28,11 +28,13 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from audits.models import Audit
 from certificates.models import Certificate, CertificateStatus
 from clients.models import Organization
 from clients.validators import luhn_check_digit
 from findings.models import Finding
 from tests.conftest import CAST_NAMES
+from tests.factories import closing_body
 from tests.world import World, build_world, png_upload
 
 LOGIN = "/login/"
@@ -458,7 +460,10 @@ ROUTES: dict[str, list[Probe]] = {
         post(
             pk("audit"),
             [401, 403, 409, 404, 403, 404],
-            data=lambda w: {"recommendation": "certify_after_majors"},
+            data=lambda w: {
+                **closing_body(Audit.objects.get(pk=w.audit)),
+                "recommendation": "certify_after_majors",
+            },
             encoding="json",
         )
     ],

@@ -42,7 +42,7 @@ from findings.models import Evidence, Finding, FindingChange
 from findings.services import finding_create, finding_remove, finding_update
 from reports.services import audit_close
 from standards.models import Clause, Standard
-from tests.factories import ClauseFactory, CompetenceFactory, StandardFactory, UserFactory
+from tests.factories import ClauseFactory, CompetenceFactory, StandardFactory, UserFactory, closing_report
 
 
 def jpeg(name="whiteboard.jpg") -> SimpleUploadedFile:
@@ -231,7 +231,7 @@ def closed(cast, onsite_audit):
         statement="No trend analysis of complaints.",
     )
     evidence_add(finding=finding, user=cast.lead, upload=jpeg(), visibility="client")
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    audit_close(audit=onsite_audit, **closing_report(onsite_audit), user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     assert onsite_audit.status == AuditStatus.CLOSED
     # Attribute names that are not the audit's own related managers (findings, evidence, days).
@@ -311,7 +311,7 @@ CHANGES = {
         actor=SYSTEM, audit=audit, justification="Confirmed again."
     ),
     "audit_close": lambda cast, audit: audit_close(
-        audit=audit, user=cast.lead, recommendation="do_not_certify"
+        audit=audit, **closing_report(audit), user=cast.lead, recommendation="do_not_certify"
     ),
 }
 

@@ -38,7 +38,7 @@ from findings.services import finding_create
 from outbox.models import MessageState
 from reports.deliveries import report_delivery
 from reports.services import audit_close
-from tests.factories import ready_to_certify
+from tests.factories import closing_report, ready_to_certify
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         )
         team_only = evidence_add(finding=major, user=lead, upload=png_upload("training-log.png", (9, 9, 9)))
     with run_on_commit(execute=True):
-        audit_close(audit=audit, user=lead, recommendation="certify_after_majors")
+        audit_close(audit=audit, **closing_report(audit), user=lead, recommendation="certify_after_majors")
     minor_nc = Nonconformity.objects.get(finding=minor)
     major_nc = Nonconformity.objects.get(finding=major)
     with run_on_commit(execute=True):

@@ -44,7 +44,7 @@ from findings.models import (
     NonconformityResponse,
 )
 from findings.services import finding_create, finding_remove
-from tests.factories import CompetenceFactory, ready_to_certify
+from tests.factories import CompetenceFactory, closing_form, ready_to_certify
 from tests.fuzz.pages import PageParser
 from tests.world import png_upload
 
@@ -190,7 +190,7 @@ def case_audit_close(cast, onsite_audit, **_):
         "lead",
         url,
         url,
-        lambda: {"recommendation": "certify"},
+        lambda: {**closing_form(onsite_audit), "recommendation": "certify"},
         lambda: Audit.objects.filter(status="closed").count(),
     )
 

@@ -270,7 +270,8 @@ def test_the_review_page_lists_the_blockers_and_closes_the_grant(cast, closed_au
     assert "Sites of the sample were not audited: Göteborg, Malmö" in body
     assert "IAF MD 1" in body
     assert "ISO/IEC 17021-1 9.5.3" in body
-    assert 'value="grant" disabled' in body or "disabled" in body.split('value="grant"')[1].split(">")[0]
+    assert "disabled" in body.split('value="grant"')[1].split(">")[0]
+    assert "disabled" not in body.split('value="refuse"')[1].split(">")[0]
     assert "Not audited" in body
     number = Nonconformity.objects.get().number
     assert number in body

@@ -25,7 +25,7 @@ from core.actors import SYSTEM
 from core.pdf import format_date
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, download, pdf_pages, pdf_text, qr_codes
-from tests.factories import ready_to_certify
+from tests.factories import closing_report, ready_to_certify
 
 SCOPE = "Inbound customer service by telephone, e-mail and chat."
 
@@ -75,7 +75,7 @@ def closed(cast, onsite_audit):
     cast.org_a.sites.filter(name="Göteborg").update(address="Kungsgatan 5", postal_code="411 19")
     cast.org_a.sites.filter(name="Malmö").update(address="Stortorget 2", activities="Outbound sales")
     audit_update(actor=SYSTEM, audit=onsite_audit, scope=SCOPE)
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    audit_close(audit=onsite_audit, **closing_report(onsite_audit), user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     return onsite_audit
 

@@ -27,6 +27,7 @@ from findings.services import finding_create
 from reports.documents import report_pdf_render
 from reports.services import audit_close
 from tests.conftest import download, pdf_pages
+from tests.factories import closing_report
 
 SCRIPTS = "Łódź Gdańsk İstanbul Ελληνικά Кириллица"
 FONTS = {"DejaVuSansCondensed", "DejaVuSansCondensed-Bold"}
@@ -121,7 +122,13 @@ def test_the_report_prints_every_letter_in_the_embedded_font(cast, onsite_audit)
     finding_create(
         audit=onsite_audit, user=cast.lead, clause=onsite_audit.clause_41, grade="minor", statement=SCRIPTS
     )
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify", conclusion=SCRIPTS)
+    audit_close(
+        audit=onsite_audit,
+        **closing_report(onsite_audit),
+        user=cast.lead,
+        recommendation="certify",
+        conclusion=SCRIPTS,
+    )
     content = report_pdf_render(audit=onsite_audit)
     assert lines(content).count(SCRIPTS) == 3
     assert fonts(content) == FONTS
@@ -196,7 +203,13 @@ def test_the_report_is_made_of_findings_of_any_length(cast, onsite_audit, django
             evidence=text[::-1],
         )
     with django_capture_on_commit_callbacks(execute=True):
-        audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify", conclusion=HOSTILE["lines"])
+        audit_close(
+            audit=onsite_audit,
+            **closing_report(onsite_audit),
+            user=cast.lead,
+            recommendation="certify",
+            conclusion=HOSTILE["lines"],
+        )
     document = AuditDocument.objects.get(audit=onsite_audit, kind=DocumentKind.REPORT)
     with document.file.open("rb") as handle:
         text = printed(handle.read())

@@ -30,6 +30,7 @@ from findings.models import (
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.factories import closing_report
 
 FIRST_ANSWER = {
     "Correction": "Ran the trend analysis for June to November.",
@@ -70,7 +71,7 @@ def _closed_audit_with_ncs(cast, audit) -> tuple[Nonconformity, Nonconformity]:
         grade=Grade.MAJOR,
         statement="New agents lack the introduction training.",
     )
-    audit_close(audit=audit, user=cast.lead, recommendation="certify_after_majors")
+    audit_close(audit=audit, **closing_report(audit), user=cast.lead, recommendation="certify_after_majors")
     return (
         Nonconformity.objects.get(audit=audit, grade=Grade.MINOR),
         Nonconformity.objects.get(audit=audit, grade=Grade.MAJOR),
@@ -93,7 +94,7 @@ def _other_clients_nc(cast) -> Nonconformity:
         grade=Grade.MINOR,
         statement="Luleå's call recordings are kept longer than the policy allows.",
     )
-    audit_close(audit=audit, user=cast.lead, recommendation="certify")
+    audit_close(audit=audit, **closing_report(audit), user=cast.lead, recommendation="certify")
     return Nonconformity.objects.get(audit=audit)
 
 

@@ -33,8 +33,8 @@ def test_it_reviews_a_blocked_decision_then_grants_the_sites_chosen(pages, cast,
     nonconformities = staff.locator("table").filter(has_text="Grade")
     expect(nonconformities.get_by_role("row").filter(has_text=number)).to_contain_text("Minor NC")
     # The grant cannot be chosen; a refusal could be.
-    expect(staff.get_by_label("Grant certification")).to_be_disabled()
-    expect(staff.get_by_label("Refuse")).to_be_enabled()
+    expect(staff.get_by_role("button", name="Grant certification")).to_be_disabled()
+    expect(staff.get_by_role("button", name="Refuse")).to_be_enabled()
     pages.visit(staff, "staff-decision-review-blocked")
 
     # The client's plan is accepted and the other sites were audited: nothing stands any more.
@@ -42,15 +42,14 @@ def test_it_reviews_a_blocked_decision_then_grants_the_sites_chosen(pages, cast,
     staff.goto(f"/audits/{audit.pk}/decision/")  # anew: a reload might restore the boxes as they were
     expect(staff.locator("#blockers")).to_have_count(0)
     expect(staff.get_by_role("alert")).to_have_count(0)
-    grant = staff.get_by_label("Grant certification")
+    grant = staff.get_by_role("button", name="Grant certification")
     expect(grant).to_be_enabled()
     expect(staff.get_by_label("Certify Malmö (Malmö)")).to_be_checked()
     pages.visit(staff, "staff-decision-review")
 
-    grant.check()
     staff.get_by_label("Certify Malmö (Malmö)").uncheck()
     staff.get_by_label("Rationale").fill("Effective system; the minor has an accepted plan.")
-    staff.get_by_role("button", name="Record the decision").click()
+    grant.click()
 
     certificate = Certificate.objects.get(organization=cast.org_a)
     expect(staff).to_have_url(re.compile(rf"/certificates/{certificate.pk}/$"))

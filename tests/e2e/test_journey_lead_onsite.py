@@ -233,6 +233,9 @@ def test_it_takes_the_lead_from_todays_slot_to_the_closed_audits_report(pages, c
     expect(page.get_by_role("note")).to_contain_text("Site Göteborg is in the sample but has no finding.")
     _look(pages, page, "lead-audit-close")
     page.get_by_role("radio", name="Certify", exact=True).check()
+    # The report states, per standard, whether the system conforms and is effective (17021-1 9.4.8).
+    page.get_by_role("radio", name="Conforms, with nonconformities to correct").check()
+    page.get_by_role("radio", name="Effective", exact=True).check()
     page.get_by_label("Conclusion").fill("The contact centre's management system is effective at Stockholm.")
     page.get_by_label("Deviations from the plan").fill("Göteborg and Malmö are audited on the next two days.")
     page.get_by_role("button", name="Close the audit").click()

@@ -22,7 +22,7 @@ from findings.ncr import nonconformity_respond, nonconformity_review, nonconform
 from findings.services import finding_create
 from findings.tasks import DeadlineNoticesFailed, run_nonconformity_deadlines
 from reports.services import audit_close
-from tests.factories import UserFactory
+from tests.factories import UserFactory, closing_report
 
 DAY = datetime.timedelta(days=1)
 
@@ -38,7 +38,7 @@ def _raise(audit, lead, *grades, site=None) -> list[Nonconformity]:
             grade=grade,
             statement="Complaints are not logged.",
         )
-    audit_close(audit=audit, user=lead, recommendation="certify_after_majors")
+    audit_close(audit=audit, **closing_report(audit), user=lead, recommendation="certify_after_majors")
     return list(audit.nonconformities.order_by("number"))
 
 

@@ -28,7 +28,7 @@ from findings.nc_api import NonconformityViewSet, internal_visible
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES
-from tests.factories import UserFactory
+from tests.factories import UserFactory, closing_report
 
 LIST = "/api/v1/nonconformities/"
 
@@ -56,7 +56,12 @@ def ncs(cast, onsite_audit):
             statement=statement,
         )
     Finding.objects.filter(grade="major").update(evidence="Training records of five agents hired in May.")
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify_after_majors")
+    audit_close(
+        audit=onsite_audit,
+        **closing_report(onsite_audit),
+        user=cast.lead,
+        recommendation="certify_after_majors",
+    )
     return Nonconformity.objects.get(grade="minor"), Nonconformity.objects.get(grade="major")
 
 

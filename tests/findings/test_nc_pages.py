@@ -19,6 +19,7 @@ from findings.models import (
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, page_text
+from tests.factories import closing_report
 
 
 @pytest.fixture
@@ -44,7 +45,12 @@ def ncs(cast, onsite_audit, django_capture_on_commit_callbacks):
         statement="New agents lack the introduction training.",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify_after_majors")
+        audit_close(
+            audit=onsite_audit,
+            **closing_report(onsite_audit),
+            user=cast.lead,
+            recommendation="certify_after_majors",
+        )
     minor = Nonconformity.objects.get(grade="minor")
     major = Nonconformity.objects.get(grade="major")
     return minor, major

@@ -34,6 +34,7 @@ from findings.services import finding_create
 from findings.tasks import generate_nc_pdf, generate_nc_summary_pdf
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES, download, pdf_text
+from tests.factories import closing_report
 
 
 def pdf_words(content: bytes) -> str:
@@ -42,7 +43,7 @@ def pdf_words(content: bytes) -> str:
 
 
 def close(audit, user):
-    return audit_close(audit=audit, user=user, recommendation="certify_after_majors")
+    return audit_close(audit=audit, **closing_report(audit), user=user, recommendation="certify_after_majors")
 
 
 def answer(nonconformity, user, root_cause="The log was kept on paper during the move."):

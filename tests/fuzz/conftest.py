@@ -42,7 +42,7 @@ from findings.ncr import nonconformity_respond
 from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES
-from tests.factories import ready_to_certify
+from tests.factories import closing_report, ready_to_certify
 
 # Examples per operation and user (the upload tests draw twice as many).
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -130,7 +130,7 @@ def world(cast, onsite_audit) -> World:
             statement=statement,
         )
     evidence_add(finding=finding, user=cast.lead, upload=png_upload(), visibility="client")
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify")
+    audit_close(audit=onsite_audit, **closing_report(onsite_audit), user=cast.lead, recommendation="certify")
     onsite_audit.refresh_from_db()
     # Granted once the sampled sites have findings and the minors accepted plans (17021-1 9.5);
     # then both minors await the client's answer again, for the routes that answer them.

@@ -48,6 +48,7 @@ from outbox.models import OutboxMessage
 from reports.services import audit_close
 from standards.models import Clause, Standard
 from tests.conftest import CAST_NAMES
+from tests.factories import closing_report
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
 from tests.fuzz.pages import Form, FormField, Page, SiteForms, site_pages
 
@@ -273,7 +274,9 @@ def answer_accepted(world):
 
 def audit_closed(world):
     """Kundtjänst Norr's audit closed without a decision: its decision page takes the form."""
-    audit_close(audit=world.open, user=world.cast.lead, recommendation="certify")
+    audit_close(
+        audit=world.open, **closing_report(world.open), user=world.cast.lead, recommendation="certify"
+    )
     return ["staff"], (f"/audits/{world.open.pk}/",)
 
 

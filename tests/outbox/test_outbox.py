@@ -28,6 +28,7 @@ from outbox.services import message_enqueue, message_retry
 from outbox.tasks import messages_dispatch_due, purge_done
 from reports.deliveries import REPORT_PDF, report_delivery
 from tests.conftest import CAST_NAMES
+from tests.factories import closing_form
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +230,9 @@ def test_it_invites_a_client_user_at_once_with_the_broker_down(
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = login(cast.staff).post(f"/organizations/{cast.org_a.pk}/users/new/", data)
-    assert time.monotonic() - started < 2
+    # Not held by the broker's connection retries (which take far longer); a loose bound, as a
+    # loaded CI machine answers a normal request in well over a second.
+    assert time.monotonic() - started < 10
     assert response.status_code == 302
     message = OutboxMessage.objects.get(task=INVITATION_EMAIL)
     assert message.state == MessageState.PENDING
@@ -320,7 +323,8 @@ def test_it_closes_the_audit_even_when_its_report_fails(
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = login(cast.lead).post(
-            f"/audits/{onsite_audit.pk}/close/", {"recommendation": "certify", "conclusion": "Done."}
+            f"/audits/{onsite_audit.pk}/close/",
+            {**closing_form(onsite_audit), "recommendation": "certify", "conclusion": "Done."},
         )
     assert response.status_code == 302
     onsite_audit.refresh_from_db()

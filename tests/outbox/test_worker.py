@@ -23,7 +23,7 @@ from findings.models import Nonconformity
 from outbox import tasks as outbox_tasks
 from outbox.models import MessageState, OutboxMessage
 from tests.conftest import ROOT
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, closing_report
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -162,7 +162,13 @@ def test_it_makes_the_audit_report_in_the_worker(worker, onsite_audit, cast, tmp
         statement="No trend analysis of complaints since June.",
     )
     # Closing queues the report with transaction.on_commit; this test's transaction commits.
-    audit_close(audit=onsite_audit, user=cast.lead, recommendation="certify", conclusion="Worker test")
+    audit_close(
+        audit=onsite_audit,
+        **closing_report(onsite_audit),
+        user=cast.lead,
+        recommendation="certify",
+        conclusion="Worker test",
+    )
 
     deadline = time.monotonic() + 60
     document = None

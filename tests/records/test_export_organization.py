@@ -29,7 +29,7 @@ from findings.models import Evidence, Nonconformity
 from findings.ncr import internal_note_add, nonconformity_respond
 from findings.services import finding_create
 from reports.services import audit_close
-from tests.factories import CompetenceFactory, ready_to_certify
+from tests.factories import CompetenceFactory, closing_report, ready_to_certify
 
 
 def png(name: str, colour: str) -> SimpleUploadedFile:
@@ -70,7 +70,7 @@ def org_a(cast, onsite_audit, django_capture_on_commit_callbacks):
         finding=finding, user=cast.lead, upload=png("auditor-scribbles.png", "green"), visibility="team"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        audit_close(audit=audit, user=cast.lead, recommendation="certify")
+        audit_close(audit=audit, **closing_report(audit), user=cast.lead, recommendation="certify")
     nonconformity = Nonconformity.objects.get(audit=audit)
     with django_capture_on_commit_callbacks(execute=True):
         _answer(nonconformity, cast.client, png("trend-report.png", "blue"))
@@ -125,7 +125,7 @@ def org_b(cast, django_capture_on_commit_callbacks):
         finding=finding, user=cast.auditor, upload=png("norrland-script.png", "yellow"), visibility="client"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        audit_close(audit=audit, user=cast.auditor, recommendation="certify")
+        audit_close(audit=audit, **closing_report(audit), user=cast.auditor, recommendation="certify")
     nonconformity = Nonconformity.objects.get(audit=audit)
     with django_capture_on_commit_callbacks(execute=True):
         _answer(nonconformity, cast.other, png("norrland-answer.png", "purple"))

@@ -39,10 +39,11 @@ from findings.models import (
 )
 from findings.services import finding_create, finding_remove, finding_update
 from reports.documents import REPORT_TEMPLATE_VERSION, report_document_create, report_pdf_render
+from reports.models import SystemStatement
 from reports.services import audit_close
 from reports.tasks import generate_report_pdf
 from tests.conftest import CAST_NAMES, download, pdf_text
-from tests.factories import CompetenceFactory, UserFactory, attach
+from tests.factories import CompetenceFactory, UserFactory, attach, closing_body, closing_form, closing_report
 
 TODAY = datetime.date(2026, 11, 27)
 MON, TUE, WED = (datetime.date(2027, 2, day) for day in (1, 2, 3))
@@ -58,7 +59,9 @@ def words(text: str) -> str:
 
 
 def close(audit, user, recommendation=Recommendation.CERTIFY_AFTER_MAJORS, **data):
-    return audit_close(audit=audit, user=user, recommendation=recommendation, **data)
+    return audit_close(
+        audit=audit, user=user, recommendation=recommendation, **{**closing_report(audit), **data}
+    )
 
 
 @pytest.fixture
@@ -408,6 +411,7 @@ def test_it_reads_the_report_in_a_fixed_number_of_queries(
     # Reopened to record more: drop the first closing's nonconformities and their steps.
     NonconformityEvent.objects.all().delete()
     Nonconformity.objects.all().delete()
+    SystemStatement.objects.filter(audit=audit).delete()
     for site in ("Stockholm", "Malmö"):
         for grade in (Grade.MINOR, Grade.MAJOR, Grade.CONFORMING):
             finding = record(audit, cast.lead, "4.2", site, grade, f"{grade} at {site}")
@@ -517,6 +521,7 @@ def test_it_closes_from_the_page_and_goes_back_to_the_audit(
     cast, audit, findings, login, django_capture_on_commit_callbacks
 ):
     data = {
+        **closing_form(audit),
         "recommendation": "certify_after_majors",
         "conclusion": "Largely effective.",
         "plan_deviations": "",
@@ -536,6 +541,7 @@ def test_it_closes_from_the_page_and_goes_back_to_the_audit(
 
 def test_it_shows_a_refusal_on_the_page_with_the_text_kept(cast, audit, findings, login):
     data = {
+        **closing_form(audit),
         "recommendation": "certify",
         "conclusion": "Typed with care.",
         "plan_deviations": "Malmö by phone.",
@@ -563,7 +569,8 @@ def test_it_says_a_closed_audit_cannot_be_closed_again(cast, closed, login):
     text = flat(login(cast.lead).get(url))
     assert "The audit is already closed." in text
     assert 'name="recommendation"' not in text
-    response = login(cast.lead).post(url, {"recommendation": "do_not_certify", "conclusion": "Again."})
+    again = {**closing_form(closed), "recommendation": "do_not_certify", "conclusion": "Again."}
+    response = login(cast.lead).post(url, again)
     assert response.status_code == 400
     assert "The audit is already closed." in flat(response)
     closed.refresh_from_db()
@@ -593,7 +600,12 @@ def test_it_lets_only_the_lead_close_over_the_api(name, status, cast, audit, fin
 
 
 def test_it_closes_over_the_api(cast, audit, findings, api):
-    body = {"recommendation": "do_not_certify", "conclusion": "Not effective.", "plan_deviations": "None."}
+    body = {
+        **closing_body(audit),
+        "recommendation": "do_not_certify",
+        "conclusion": "Not effective.",
+        "plan_deviations": "None.",
+    }
     response = api(cast.lead).post(f"/api/v1/audits/{audit.pk}/close/", body, format="json")
     assert response.status_code == 200, response.json()
     data = response.json()
@@ -621,6 +633,7 @@ def test_it_closes_over_the_api(cast, audit, findings, api):
     ],
 )
 def test_it_answers_bad_closing_input_over_the_api_with_400(body, field, cast, audit, findings, api):
+    body = {**closing_body(audit), **body}
     response = api(cast.lead).post(f"/api/v1/audits/{audit.pk}/close/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
@@ -632,9 +645,8 @@ def test_it_answers_closing_a_planned_audit_over_the_api_with_409(cast, programm
     planned = programme.audits.get(audit_type=AuditType.STAGE1)
     CompetenceFactory(user=cast.lead, standard=cast.standard, role=TeamRole.LEAD_AUDITOR)
     team_member_add(actor=SYSTEM, audit=planned, user=cast.lead, role=TeamRole.LEAD_AUDITOR, today=TODAY)
-    response = api(cast.lead).post(
-        f"/api/v1/audits/{planned.pk}/close/", {"recommendation": "certify"}, format="json"
-    )
+    body = {**closing_body(planned), "recommendation": "certify"}
+    response = api(cast.lead).post(f"/api/v1/audits/{planned.pk}/close/", body, format="json")
     assert response.status_code == 409
     assert "plan must be confirmed" in response.json()["detail"]
 

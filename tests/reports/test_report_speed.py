@@ -30,7 +30,7 @@ from findings.services import finding_create
 from reports.documents import _render_report, report_data, report_pdf_render
 from reports.services import audit_close
 from tests.conftest import pdf_text
-from tests.factories import ClauseFactory, CompetenceFactory, attach
+from tests.factories import ClauseFactory, CompetenceFactory, attach, closing_report
 
 TODAY = datetime.date(2026, 11, 27)
 GRADES = [Grade.MINOR, Grade.CONFORMING, Grade.OFI, Grade.MAJOR, Grade.OBSERVATION, Grade.CONFORMING]
@@ -97,7 +97,12 @@ def big_audit(cast):
     stage1 = confirmed_audit(cast, AuditType.STAGE1, clauses, TODAY)
     for grade in (Grade.MINOR, Grade.MAJOR):
         finding_create(audit=stage1, user=cast.lead, clause=clauses[0], grade=grade, statement="Stage 1")
-    audit_close(audit=stage1, user=cast.lead, recommendation=Recommendation.CERTIFY_AFTER_MAJORS)
+    audit_close(
+        audit=stage1,
+        **closing_report(stage1),
+        user=cast.lead,
+        recommendation=Recommendation.CERTIFY_AFTER_MAJORS,
+    )
 
     audit = confirmed_audit(cast, AuditType.STAGE2, clauses, TODAY + datetime.timedelta(days=30))
     count = 0
@@ -120,7 +125,11 @@ def big_audit(cast):
                     attach(finding, f"screen-{count}.jpg", visibility=Visibility.TEAM)
                 count += 1
     audit_close(
-        audit=audit, user=cast.lead, recommendation=Recommendation.CERTIFY_AFTER_MAJORS, conclusion="Done."
+        audit=audit,
+        **closing_report(audit),
+        user=cast.lead,
+        recommendation=Recommendation.CERTIFY_AFTER_MAJORS,
+        conclusion="Done.",
     )
     audit.refresh_from_db()
     return audit

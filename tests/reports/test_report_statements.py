@@ -15,7 +15,7 @@ from reports.documents import report_pdf_render
 from reports.models import SystemStatement
 from reports.services import StatementInput, audit_close
 from tests.conftest import page_text, pdf_text
-from tests.factories import StandardFactory
+from tests.factories import StandardFactory, closing_report
 
 
 def words(text: str) -> str:
@@ -40,7 +40,7 @@ def minor(cast, onsite_audit):
 
 def close(audit, user, **data):
     data.setdefault("recommendation", "certify")
-    return audit_close(audit=audit, user=user, **data)
+    return audit_close(audit=audit, user=user, **{**closing_report(audit), **data})
 
 
 # -- The service ----------------------------------------------------------------------------------
@@ -100,8 +100,10 @@ def test_statements_cover_every_standard_of_the_audit(cast, onsite_audit):
     second = StandardFactory(code="ISO 9001:2015")
     AuditStandard.objects.create(audit=onsite_audit, standard=second)
 
-    with pytest.raises(DomainError, match="State the conformity and effectiveness for ISO 9001:2015 too"):
+    with pytest.raises(DomainError, match="conforms to ISO 9001:2015 and whether it is effective"):
         close(onsite_audit, cast.lead, statements=[statement(cast.standard, "conforming")])
+    with pytest.raises(DomainError, match="conforms to ISO 18295-1:2017, ISO 9001:2015 and whether"):
+        close(onsite_audit, cast.lead, statements=[])
 
     close(
         onsite_audit,
@@ -121,6 +123,18 @@ def test_a_statement_on_another_standard_is_refused(cast, onsite_audit):
 def test_a_statement_needs_both_choices(cast, onsite_audit):
     with pytest.raises(DomainError, match="Say whether the management system conforms"):
         close(onsite_audit, cast.lead, statements=[StatementInput(cast.standard.pk, "", "effective")])
+
+
+def test_a_remote_or_hybrid_audit_says_how_effective_the_ict_was(cast, onsite_audit):
+    audit_update(actor=SYSTEM, audit=onsite_audit, mode="hybrid")
+    onsite_audit.refresh_from_db()
+
+    with pytest.raises(DomainError, match="Say how effective the ICT was"):
+        close(onsite_audit, cast.lead, ict_effectiveness="   ")
+
+    close(onsite_audit, cast.lead, ict_effectiveness="Screen sharing worked.")
+    onsite_audit.refresh_from_db()
+    assert onsite_audit.ict_effectiveness == "Screen sharing worked."
 
 
 def test_an_on_site_audit_has_no_ict_to_report_on(cast, onsite_audit):
@@ -161,7 +175,9 @@ def test_the_report_states_conformity_effectiveness_issues_changes_and_sampling(
 
 
 def test_the_report_says_what_was_not_stated(cast, onsite_audit):
+    """An audit closed before the statements were asked for: its report says so, it does not guess."""
     close(onsite_audit, cast.lead)
+    SystemStatement.objects.filter(audit=onsite_audit).delete()
 
     text = words(pdf_text(report_pdf_render(audit=onsite_audit)))
 
@@ -259,6 +275,19 @@ def test_the_close_page_shows_a_refused_statement_with_the_text_kept(cast, onsit
     assert "Typed with care." in text
 
 
+def test_the_close_page_refuses_a_closing_without_the_statements(cast, onsite_audit, minor, login):
+    data = {"recommendation": "certify", "conclusion": "Typed with care."}
+
+    response = login(cast.lead).post(f"/audits/{onsite_audit.pk}/close/", data)
+
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "ISO 18295-1:2017: the management system: This field is required." in text
+    assert "Typed with care." in text
+    onsite_audit.refresh_from_db()
+    assert onsite_audit.status != "closed"
+
+
 def test_the_close_page_of_a_remote_audit_asks_how_effective_the_ict_was(cast, onsite_audit, login):
     audit_update(actor=SYSTEM, audit=onsite_audit, mode="remote")
 
@@ -299,6 +328,7 @@ def test_it_closes_with_the_statements_over_the_api(cast, onsite_audit, minor, a
 @pytest.mark.parametrize(
     ("statements", "field"),
     [
+        ([], "statements"),  # every standard of the audit is stated
         (
             [{"standard": "ISO 9999:2000", "conformity": "conforming", "effectiveness": "effective"}],
             "statements",
