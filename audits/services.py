@@ -362,6 +362,9 @@ def team_member_add(
     if problems:
         raise DomainError(" ".join(problems), field="user")
     member = TeamMember.objects.create(audit=audit, user=user, role=role)
+    # The plan names the team, and the client may object to a member before it is confirmed
+    # (17021-1 9.2.3.3): a confirmed plan is a draft again, its checks asked anew.
+    _reopen_plan(audit)
     for perm in TEAM_PERMISSIONS:
         assign_perm(perm, user, audit)
     organization_grant_view(user=user, organization=audit.organization)
@@ -386,6 +389,7 @@ def team_member_remove(*, actor, member: TeamMember) -> None:
         )
     user = member.user
     member.delete()
+    _reopen_plan(audit)
     record(
         SecurityEventKind.TEAM_REMOVED,
         organization=audit.organization_id,
@@ -466,10 +470,13 @@ def _reopen_plan(audit: Audit) -> None:
 
     Confirming again makes and sends the new PDF; the earlier one stays on record.
     """
-    if audit.status == AuditStatus.CONFIRMED:
+    # Asked of the stored row: the caller's copy may have been read before the plan was confirmed.
+    reopened = Audit.objects.filter(pk=audit.pk, status=AuditStatus.CONFIRMED).update(
+        status=AuditStatus.PLANNED, confirmed_at=None, updated_at=timezone.now()
+    )
+    if reopened:
         audit.status = AuditStatus.PLANNED
         audit.confirmed_at = None
-        audit.save(update_fields=["status", "confirmed_at", "updated_at"])
 
 
 def _overlap(day_date, start, end, *, user, exclude_slot=None):

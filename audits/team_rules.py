@@ -65,7 +65,7 @@ def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
             cutoff = start.replace(year=start.year - COOLING_OFF_YEARS, day=28)
     declarations = ConsultancyDeclaration.objects.filter(
         organization=audit.organization, person=user, until__gte=cutoff
-    ).order_by("-until")
+    ).select_related("organization").order_by("-until")
     return [
         _(
             "Impartiality rule: %(user)s declared %(kind)s with %(organization)s until %(until)s, "
@@ -74,7 +74,7 @@ def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
         % {
             "user": user,
             "kind": declaration.get_kind_display().lower(),
-            "organization": audit.organization,
+            "organization": declaration.consulted_for,
             "until": formats.date_format(declaration.until, "DATE_FORMAT"),
             "years": COOLING_OFF_YEARS,
         }

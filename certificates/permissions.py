@@ -42,7 +42,8 @@ def decider_conflicts(user, audit: Audit, *, on: datetime.date) -> list[tuple[st
     when nothing does.
 
     The decider was on none of the audits the decision rests on (ISO/IEC 17021-1 9.5.1.2) and has
-    not consulted for or worked at the client in the two years before the decision (5.2).
+    not consulted for or worked at the client, or a body related to it, in the two years before the
+    decision (5.2).
     """
     if not user.is_authenticated:
         return []
@@ -63,16 +64,17 @@ def decider_conflicts(user, audit: Audit, *, on: datetime.date) -> list[tuple[st
         organization_id=audit.organization_id,
         person=user,
         until__gte=add_months(on, -DECIDER_COOLING_OFF_MONTHS),
-    ).order_by("-until")
+    ).select_related("organization").order_by("-until")
     conflicts += [
         (
             RULE_NOT_CONSULTED,
             _(
-                "You declared %(kind)s with this client (%(provider)s) until %(until)s, less than two "
+                "You declared %(kind)s with %(whom)s (%(provider)s) until %(until)s, less than two "
                 "years before the decision: someone else must decide."
             )
             % {
                 "kind": declaration.get_kind_display().lower(),
+                "whom": declaration.consulted_for if declaration.client_related_body else _("this client"),
                 "provider": declaration.provider,
                 "until": formats.date_format(declaration.until, "DATE_FORMAT"),
             },

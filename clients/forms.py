@@ -28,7 +28,15 @@ class SiteForm(forms.ModelForm):
 class DeclarationForm(forms.ModelForm):
     class Meta:
         model = ConsultancyDeclaration
-        fields = ["kind", "provider", "person", "related_to_certification_body", "subject", "until"]
+        fields = [
+            "kind",
+            "provider",
+            "person",
+            "related_to_certification_body",
+            "client_related_body",
+            "subject",
+            "until",
+        ]
         widgets = {"until": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):

@@ -146,8 +146,9 @@ class ConsultancyDeclaration(models.Model):
     """Who gave this client management-system consultancy (or employed one of our people), and until when.
 
     Impartiality rules read these: no certification within two years of consultancy by a body
-    related to the certification body, and no auditor on a client's audits within two years of
-    having consulted for or worked at it.
+    related to the certification body, and no auditor on a client's audits, nor its certification
+    decider, within two years of having consulted for or worked at it or a body related to it
+    (recorded on the client with `client_related_body`).
     """
 
     organization = models.ForeignKey(
@@ -178,6 +179,15 @@ class ConsultancyDeclaration(models.Model):
         default=False,
         help_text=_("The provider is owned by or otherwise related to the certification body."),
     )
+    client_related_body = models.CharField(
+        _("for a body related to the client"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The client's parent, subsidiary or other related body the advice or employment was for; "
+            "empty when it was for the client itself. It bars our person just the same."
+        ),
+    )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     until = models.DateField(_("until"), help_text=_("Last day of the consultancy or employment."))
     declared_at = models.DateTimeField(_("declared"), auto_now_add=True)
@@ -189,6 +199,16 @@ class ConsultancyDeclaration(models.Model):
 
     def __str__(self):
         return f"{self.provider} → {self.organization} (until {self.until:%Y-%m-%d})"
+
+    @property
+    def consulted_for(self) -> str:
+        """Whom the advice or employment was for: the client, or the body related to it."""
+        if self.client_related_body:
+            return _("%(body)s, a body related to %(organization)s") % {
+                "body": self.client_related_body,
+                "organization": self.organization,
+            }
+        return str(self.organization)
 
 
 class ClientRole(models.TextChoices):

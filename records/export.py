@@ -219,6 +219,7 @@ def _declarations(organization: Organization) -> list[dict]:
             "provider": declaration.provider,
             "person": _person(declaration.person),
             "related_to_certification_body": declaration.related_to_certification_body,
+            "client_related_body": declaration.client_related_body,
             "subject": declaration.subject,
             "until": declaration.until,
             "declared_at": declaration.declared_at,

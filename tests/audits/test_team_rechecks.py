@@ -5,12 +5,13 @@ import datetime
 
 import pytest
 
-from audits.models import AuditStatus
-from audits.services import audit_update, plan_confirm, plan_problems
+from audits.models import Audit, AuditStatus, TeamRole
+from audits.services import audit_update, plan_confirm, plan_problems, team_member_add, team_member_remove
 from clients.models import ConsultancyDeclaration
 from core.actors import SYSTEM
 from core.errors import DomainError
 from tests.conftest import page_text
+from tests.factories import CompetenceFactory
 
 
 def rule_problems(audit, rule: str) -> list[str]:
@@ -56,6 +57,17 @@ def test_it_blocks_a_member_whose_consultancy_is_declared_after_joining(cast, st
         plan_confirm(actor=SYSTEM, audit=stage2)
 
 
+def test_it_blocks_a_member_who_consulted_for_a_body_related_to_the_client(cast, stage2):
+    ConsultancyDeclaration.objects.create(
+        organization=cast.org_a, kind="employment", provider="Nordkontakt Holding AB", person=cast.lead,
+        client_related_body="Nordkontakt Holding AB", until=datetime.date(2026, 1, 31),
+    )  # fmt: skip
+    assert rule_problems(stage2, "Impartiality rule") == [
+        f"Impartiality rule: {cast.lead} declared employment with Nordkontakt Holding AB, a body related "
+        "to Nordkontakt AB until 31 Jan 2026, less than 2 years before the audit."
+    ]
+
+
 def test_it_lets_a_consultancy_two_years_before_the_audit_pass(cast, stage2):
     ConsultancyDeclaration.objects.create(
         organization=cast.org_a,
@@ -73,6 +85,19 @@ def test_it_makes_a_confirmed_plan_a_draft_when_the_audit_dates_move(onsite_audi
     onsite_audit.refresh_from_db()
     assert onsite_audit.status == AuditStatus.PLANNED
     assert onsite_audit.confirmed_at is None
+
+
+def test_it_makes_a_confirmed_plan_a_draft_when_the_team_changes(cast, onsite_audit):
+    CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
+
+    member = team_member_add(actor=SYSTEM, audit=onsite_audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    onsite_audit.refresh_from_db()
+    assert (onsite_audit.status, onsite_audit.confirmed_at) == (AuditStatus.PLANNED, None)
+
+    Audit.objects.filter(pk=onsite_audit.pk).update(status=AuditStatus.CONFIRMED)  # confirmed anew
+    team_member_remove(actor=SYSTEM, member=member)
+    onsite_audit.refresh_from_db()
+    assert onsite_audit.status == AuditStatus.PLANNED
 
 
 def test_it_keeps_a_confirmed_plan_when_only_other_fields_change(onsite_audit):

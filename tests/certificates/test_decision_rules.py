@@ -228,6 +228,23 @@ def test_it_refuses_a_decider_who_consulted_for_the_client_within_two_years(cast
     assert refused.value.reasons[0].endswith("(ISO/IEC 17021-1 5.2)")
 
 
+def test_it_refuses_a_decider_who_consulted_for_a_body_related_to_the_client(cast, closed_audit):
+    ready_to_certify(closed_audit)
+    ConsultancyDeclaration.objects.create(
+        organization=cast.org_a,
+        provider="Kvalitetshuset",
+        person=cast.staff,
+        client_related_body="Nordkontakt Holding AB",
+        until=timezone.localdate() - datetime.timedelta(days=200),
+    )
+    with pytest.raises(DomainError) as refused:
+        _grant(closed_audit, cast.staff)
+    assert refused.value.reasons[0].startswith(
+        "You declared management-system consultancy with Nordkontakt Holding AB, a body related to "
+        "Nordkontakt AB (Kvalitetshuset) until"
+    )
+
+
 def test_it_lets_a_decider_whose_consultancy_ended_over_two_years_ago(cast, closed_audit):
     ready_to_certify(closed_audit)
     ConsultancyDeclaration.objects.create(
