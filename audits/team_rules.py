@@ -63,9 +63,11 @@ def conflict_problems(*, audit: Audit, user, today: datetime.date) -> list[str]:
             cutoff = start.replace(year=start.year - COOLING_OFF_YEARS)
         except ValueError:  # 29 February
             cutoff = start.replace(year=start.year - COOLING_OFF_YEARS, day=28)
-    declarations = ConsultancyDeclaration.objects.filter(
-        organization=audit.organization, person=user, until__gte=cutoff
-    ).select_related("organization").order_by("-until")
+    declarations = (
+        ConsultancyDeclaration.objects.filter(organization=audit.organization, person=user, until__gte=cutoff)
+        .select_related("organization")
+        .order_by("-until")
+    )
     return [
         _(
             "Impartiality rule: %(user)s declared %(kind)s with %(organization)s until %(until)s, "

@@ -60,11 +60,15 @@ def decider_conflicts(user, audit: Audit, *, on: datetime.date) -> list[tuple[st
         .select_related("audit")
         .order_by("audit_id")
     ]
-    declarations = ConsultancyDeclaration.objects.filter(
-        organization_id=audit.organization_id,
-        person=user,
-        until__gte=add_months(on, -DECIDER_COOLING_OFF_MONTHS),
-    ).select_related("organization").order_by("-until")
+    declarations = (
+        ConsultancyDeclaration.objects.filter(
+            organization_id=audit.organization_id,
+            person=user,
+            until__gte=add_months(on, -DECIDER_COOLING_OFF_MONTHS),
+        )
+        .select_related("organization")
+        .order_by("-until")
+    )
     conflicts += [
         (
             RULE_NOT_CONSULTED,
