@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from audits.models import AuditStatus, TeamRole
+from audits.models import Audit, AuditStatus, TeamRole
 from audits.services import team_member_add
 from core.actors import SYSTEM
 from findings.models import Evidence, Finding, Grade, Nonconformity, Visibility
@@ -78,6 +78,8 @@ def test_it_takes_the_lead_from_todays_slot_to_the_closed_audits_report(pages, c
     # A second auditor on the team, who will change a finding while the lead is editing it.
     CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     team_member_add(actor=SYSTEM, audit=audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    # A new member makes the confirmed plan a draft; staff confirm it again.
+    Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.CONFIRMED)
 
     # -- Home: today's audit and slot ---------------------------------------------------------------
     page = pages.login(cast.lead, PHONE)

@@ -192,6 +192,8 @@ def test_it_refuses_findings_before_the_plan_is_confirmed(cast, onsite_audit, lo
 def test_it_refuses_saving_over_a_newer_version_and_shows_the_other_change(cast, onsite_audit, login):
     CompetenceFactory(user=cast.auditor, standard=cast.standard, role=TeamRole.AUDITOR)
     team_member_add(actor=SYSTEM, audit=onsite_audit, user=cast.auditor, role=TeamRole.AUDITOR)
+    # A new member makes the confirmed plan a draft; staff confirm it again.
+    Audit.objects.filter(pk=onsite_audit.pk).update(status=AuditStatus.CONFIRMED)
     finding = _record(onsite_audit, cast.lead, onsite_audit.clause_41, Grade.OFI, "First words")
     finding_update(finding=finding, user=cast.auditor, version=1, statement="The auditor's words")
     response = login(cast.lead).post(
