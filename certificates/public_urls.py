@@ -9,6 +9,7 @@ urlpatterns = [
     path("language/", public_views.language, name="language"),
     path("accreditation-marks/<int:scheme>/", public_views.accreditation_mark, name="accreditation-mark"),
     # Staff only, but here beside the register: the same listed certificates, for IAF CertSearch.
-    path("certificates/export.csv", certsearch.export_csv, name="certsearch-csv"),
+    path("certificates/certsearch/", certsearch.summary, name="certsearch"),
+    path("certificates/export.xlsx", certsearch.export_xlsx, name="certsearch-xlsx"),
     path("certificates/export.json", certsearch.export_json, name="certsearch-json"),
 ]

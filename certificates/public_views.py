@@ -36,6 +36,7 @@ from django_ratelimit.core import get_usage
 
 from accounts.addresses import client_key
 from certificates.models import Certificate, CertificateSite, CertificateStatus
+from core.forms import parse_id
 from standards.models import CertificationScheme, Standard
 from standards.selectors import accreditations_of
 
@@ -407,7 +408,11 @@ def accreditation_mark(request, scheme):
     Public as the mark itself is, and not counted against the rate limit: it is a part of the
     verification page, which was counted.
     """
-    found = CertificationScheme.objects.filter(pk=scheme, accredited=True).exclude(accreditation_mark="").first()
+    if parse_id(scheme) is None:
+        raise Http404
+    found = (
+        CertificationScheme.objects.filter(pk=scheme, accredited=True).exclude(accreditation_mark="").first()
+    )
     if found is None or not found.accreditation_mark.storage.exists(found.accreditation_mark.name):
         raise Http404
     with found.accreditation_mark.open("rb") as handle:

@@ -20,9 +20,8 @@ def validate_accreditation_mark(upload) -> None:
     """Refuse anything but a decodable PNG or JPEG of modest size, with a reason."""
     size = getattr(upload, "size", None)
     if size is not None and size > MARK_MAX_BYTES:
-        raise ValidationError(
-            _("The mark may be at most %(size)s.") % {"size": filesizeformat(MARK_MAX_BYTES)}, code="too_large"
-        )
+        limit = filesizeformat(MARK_MAX_BYTES)
+        raise ValidationError(_("The mark may be at most %(size)s.") % {"size": limit}, code="too_large")
     upload.seek(0)
     head = upload.read(16)
     expected = next((name for signature, name in SIGNATURES if head.startswith(signature)), None)
@@ -45,6 +44,7 @@ def validate_accreditation_mark(upload) -> None:
         raise
     except Exception:
         # Pillow raises many kinds of error on malformed input; any of them means "cannot be read".
-        raise ValidationError(_("The picture is damaged or incomplete and cannot be opened."), code="damaged") from None
+        message = _("The picture is damaged or incomplete and cannot be opened.")
+        raise ValidationError(message, code="damaged") from None
     finally:
         upload.seek(0)
