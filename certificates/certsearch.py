@@ -62,7 +62,7 @@ STATUS_VOCABULARY: dict[str, str] = {
 }
 # CertSearch's certification type for what our standards are accredited under (its glossary's
 # example is "Management System"; other terms go through its mapping by certification type).
-CERTIFICATION_TYPES = {
+CERTIFICATION_TYPES: dict[str, str] = {
     AccreditationBasis.MANAGEMENT_SYSTEM: "Management System",
     AccreditationBasis.PRODUCT_SERVICE: "Product, Process and Service",
 }

@@ -413,7 +413,8 @@ def accreditation_mark(request, scheme):
     found = (
         CertificationScheme.objects.filter(pk=scheme, accredited=True).exclude(accreditation_mark="").first()
     )
-    if found is None or not found.accreditation_mark.storage.exists(found.accreditation_mark.name):
+    name = found.accreditation_mark.name if found is not None else None
+    if found is None or not name or not found.accreditation_mark.storage.exists(name):
         raise Http404
     with found.accreditation_mark.open("rb") as handle:
         content = handle.read()

@@ -670,6 +670,12 @@ ROUTES: dict[str, list[Probe]] = {
     # is refused by its state (an e-mail or document is never sent twice).
     "outbox/": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "outbox/<int:pk>/retry/": [post(pk("report_message"), [302, 409, 403, 403, 403, 403])],
+    # records retention: staff only; the world's certificate is active, so disposal is refused (409)
+    "records/disposals/": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    "records/disposals/<int:pk>/": [
+        get(pk("org_a"), [302, 200, 403, 403, 403, 403]),
+        post(pk("org_a"), [302, 409, 403, 403, 403, 403]),
+    ],
 }
 
 

@@ -67,6 +67,7 @@ PK_MODELS = {
     "ncrs": Nonconformity,
     "ncrs/files": NonconformityAttachment,
     "outbox": OutboxMessage,
+    "records": Organization,
 }
 PARAM_MODELS = {
     "site_pk": Site,
