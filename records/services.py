@@ -130,7 +130,8 @@ def organization_dispose(*, user, organization: Organization, today: datetime.da
     blockers = disposal_blockers(organization)
     if blockers:
         raise ConflictError(
-            _("Nothing is disposed of while something is open: %(why)s") % {"why": " ".join(blockers)}
+            _("Nothing is disposed of while something is open: %(why)s") % {"why": " ".join(blockers)},
+            reasons=blockers,
         )
     if not is_due(organization, today=today):
         raise ConflictError(

@@ -56,7 +56,7 @@ def disposal_confirm(request, pk):
                 user=request.user, organization=organization, today=today
             )
         except ConflictError as refused:
-            error = str(refused)
+            error = refused.message
         else:
             messages.success(
                 request,

@@ -268,3 +268,34 @@ def test_it_disposes_once_however_often_it_is_confirmed(cast, due, login):
 
 def test_it_answers_404_for_an_unknown_organisation(cast, login):
     assert login(cast.staff).get("/records/disposals/999999999/").status_code == 404
+
+
+def test_it_shows_the_list_and_the_log_in_a_fixed_number_of_queries(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import OrganizationFactory
+
+    client = login(cast.staff)
+    DisposalDue.objects.create(organization=cast.org_a, retention_ended_on=datetime.date(2020, 1, 1))
+    client.get(LIST_URL)  # warm the session and permission caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(LIST_URL).status_code == 200
+    for n in range(4):
+        organization = OrganizationFactory()
+        DisposalDue.objects.create(
+            organization=organization, retention_ended_on=datetime.date(2020, 1, n + 1)
+        )
+        disposed = OrganizationFactory()
+        Disposal.objects.create(
+            organization=disposed,
+            organization_name=disposed.legal_name,
+            disposed_by=cast.staff,
+            archive_path=f"/archive/{n}.tar.gz",
+            archive_sha256="0" * 64,
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(LIST_URL)
+    assert page.status_code == 200
+    assert page.content.decode().count("/records/disposals/") >= 5
+    assert len(many.captured_queries) == len(few.captured_queries)
