@@ -1,33 +1,57 @@
-"""The export for IAF CertSearch (IAF MD 28): every listed certificate, in CSV or JSON, for staff.
+"""The export for IAF CertSearch (IAF MD 28): every listed certificate, as the .xlsx CertSearch's
+data upload takes and as JSON, for staff; and the check of what CertSearch would reject.
 
-Field names follow CertSearch's certification template (the Excel column names in the CSV, its
-XML element names in the JSON), its status vocabulary and its YYYYMMDD dates, so staff can map
-the file onto the upload without retyping.
+The workbook follows IAF CertSearch's certification template version 2.0 for a certification body:
+its sheets in the template's order (Certified Entity, Certification, Certification Sites), the
+template's column names in its order, one value per cell, text cells only, YYYYMMDD dates. Sources:
+
+- https://support.iafcertsearch.org/docs/field-name-glossary/certification-template-for-certification-body
+  (the Certifications fields, their order and which are mandatory; "Accredited" or "Unaccredited")
+- https://support.iafcertsearch.org/accreditation-bodies/data-management/import-certification/certification-file-templates/manage-data-in-excel
+  (template 2.0: the separate Certified Entity sheet; its Unique ID and the Certification Identity
+  Number tie the sheets together)
+- https://support.iafcertsearch.org/certification-bodies/field-name-glossary/certification-fields-glossary/version-2.0/certified-entity-data-fields
+  and .../version-2.0/certification-data-fields/certification-sites (the split address fields:
+  street, city, state, zipcode/postcode, country/economy; the sites' Excel names)
+- https://support.iafcertsearch.org/certification-bodies/data-management/import-certification/certification-templates/excel-general-rules
+  (.xlsx only, keep names, column and sheet order, no formulas, one value per cell)
+
+The stored copies of these pages did not show every column of the downloadable template (its
+optional columns past the address, such as contacts and technical sectors): the columns here are
+the documented ones we fill, in the documented order. See `CERTIFICATION_COLUMNS`.
 
 - Confidential certificates are left out: CertSearch has no way to hold one back from the public.
-- The CSV has one row per certified site, the certificate's columns repeated on each, because
-  CertSearch wants a single value per cell; a certificate without sites has one row with the site
-  columns empty. Several standards share one cell, separated by "; ". The JSON nests the sites.
+- A certificate of several standards is one Certification row per standard (one value per cell),
+  the same Certification Identity Number on each, as CertSearch's "Add Multiple Standards" keeps them.
 - The status is the one the public reads (a certificate past its expiry date is Expired even
   before the nightly run marks it so).
+- Every cell goes through core.spreadsheets.spreadsheet_cell: text that would start a formula is
+  written with a leading apostrophe, and openpyxl never stores it as a formula.
 """
 
 import datetime
 import io
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_countries import countries
+from openpyxl import Workbook
 
 from certificates.models import Certificate, CertificateSite, CertificateStatus
 from certificates.public_views import effective_status
-from core.spreadsheets import SpreadsheetWriter
-from standards.models import Standard
+from core.spreadsheets import spreadsheet_cell
+from standards.models import AccreditationBasis, Standard
+from standards.selectors import accreditation_status
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # CertSearch's words for our statuses (it also knows Inactive, Cancelled and Draft, which we never use).
 STATUS_VOCABULARY: dict[str, str] = {
@@ -36,34 +60,65 @@ STATUS_VOCABULARY: dict[str, str] = {
     CertificateStatus.WITHDRAWN: "Withdrawn",
     CertificateStatus.EXPIRED: "Expired",
 }
-# Every standard in the library is certified under the body's accreditation (ISO/IEC 17021-1 or
-# 17065, its accreditation_basis): Certdesk issues no unaccredited certificates to mark otherwise.
-ACCREDITATION_STATUS = "Accredited"
-STANDARDS_SEPARATOR = "; "
+# CertSearch's certification type for what our standards are accredited under (its glossary's
+# example is "Management System"; other terms go through its mapping by certification type).
+CERTIFICATION_TYPES: dict[str, str] = {
+    AccreditationBasis.MANAGEMENT_SYSTEM: "Management System",
+    AccreditationBasis.PRODUCT_SERVICE: "Product, Process and Service",
+}
 
-# (CSV column, JSON key) in CertSearch's order: the certificate, then the certified entity.
-CERTIFICATE_FIELDS = [
-    ("Certification Identity Number", "certification_identity_number"),
-    ("Certificate Number", "certificate_number"),
-    ("Certification Status", "certification_status"),
-    ("Accreditation Status", "accreditation_status"),
-    ("Certification Standards", "certification_standards"),
-    ("Certification Scope", "certification_scope"),
-    ("Certification Original Issue Date", "certification_original_issue_date"),
-    ("Certification Issue Date", "certification_issue_date"),
-    ("Certification Expiry Date", "certification_expiry_date"),
-    ("Certified Entity Name", "certified_entity_name"),
-    ("Certified Entity Unique ID", "certified_entity_unique_id"),
-    ("Certified Entity Registered Address", "certified_entity_address"),
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    mandatory: bool = False
+
+
+CERTIFIED_ENTITY_SHEET = "Certified Entity"
+CERTIFICATION_SHEET = "Certification"
+SITES_SHEET = "Certification Sites"
+
+CERTIFIED_ENTITY_COLUMNS = [
+    Column("Certified Entity Unique ID", mandatory=True),
+    Column("Certified Entity Name", mandatory=True),
+    Column("Certified Entity Trading Name"),
+    Column("Certified Entity English Name"),
+    # IAF MD 28 makes the registered address mandatory: a physical address, split in these fields.
+    Column("Certified Entity Street", mandatory=True),
+    Column("Certified Entity City", mandatory=True),
+    Column("Certified Entity State"),
+    Column("Certified Entity Zipcode/Postcode"),
+    Column("Certified Entity Country/Economy", mandatory=True),
 ]
-SITE_FIELDS = [
-    ("Certification Site Name", "name"),
-    ("Certification Site Address", "address"),
-    ("Certification Site City", "city"),
-    ("Certification Site Country", "country"),
-    ("Certification Site Scope", "scope"),
+CERTIFICATION_COLUMNS = [
+    Column("Certification Identity Number", mandatory=True),
+    Column("Certified Entity Unique ID", mandatory=True),
+    Column("Certificate Number", mandatory=True),
+    Column("Certification Status", mandatory=True),
+    Column("Accreditation Status", mandatory=True),
+    Column("Certification Type", mandatory=True),
+    # Not named in the stored glossary pages; the name the earlier export used, one standard a row.
+    Column("Certification Standards", mandatory=True),
+    Column("Certification Scope"),
+    Column("Certification Original Issue Date"),
+    Column("Certification Issue Date", mandatory=True),
+    Column("Certification Expiry Date", mandatory=True),
 ]
-CSV_HEADER = [column for column, _ in CERTIFICATE_FIELDS + SITE_FIELDS]
+SITE_COLUMNS = [
+    Column("Certification Identity Number", mandatory=True),
+    Column("Site Street"),
+    Column("Site City", mandatory=True),
+    Column("Site State"),
+    Column("Site Zipcode/Postcode"),
+    # Always required once a site is given.
+    Column("Site Country/Economy", mandatory=True),
+    Column("Site Scope"),
+]
+SHEETS = [
+    (CERTIFIED_ENTITY_SHEET, CERTIFIED_ENTITY_COLUMNS),
+    (CERTIFICATION_SHEET, CERTIFICATION_COLUMNS),
+    (SITES_SHEET, SITE_COLUMNS),
+]
 
 
 def yyyymmdd(day: datetime.date) -> str:
@@ -76,8 +131,11 @@ def certsearch_certificates():
         Certificate.objects.public()
         .select_related("organization")
         .prefetch_related(
-            Prefetch("standards", queryset=Standard.objects.only("code").order_by("code")),
-            Prefetch("sites", queryset=CertificateSite.objects.order_by("id")),
+            Prefetch(
+                "standards",
+                queryset=Standard.objects.select_related("scheme").order_by("code"),
+            ),
+            Prefetch("sites", queryset=CertificateSite.objects.select_related("site").order_by("id")),
         )
         .order_by("number")
     )
@@ -89,27 +147,37 @@ def _entity_unique_id(certificate: Certificate) -> str:
     return organization.org_number or f"CERTDESK-ORG-{organization.pk}"
 
 
-def certsearch_record(certificate: Certificate, *, today: datetime.date) -> dict:
-    """One certificate in CertSearch's terms; sites nested, standards as a list of codes."""
+def _country_name(code: str) -> str:
+    # CertSearch maps countries by their English names (its country/economy list).
     with translation.override("en"):
-        sites = [
-            {
-                "name": site.name,
-                "address": site.address,
-                "city": site.city,
-                # CertSearch maps countries by their English names; the code comes along for machines.
-                "country": str(countries.name(site.country)) or site.country,
-                "country_code": site.country,
-                "scope": site.scope,
-            }
-            for site in certificate.sites.all()
-        ]
+        return str(countries.name(code)) or code
+
+
+def certsearch_record(certificate: Certificate, *, today: datetime.date) -> dict:
+    """One certificate in CertSearch's terms (its XML element names); sites nested, standards a list."""
+    standards = list(certificate.standards.all())
+    organization = certificate.organization
+    sites = [
+        {
+            "name": site.name,
+            "address": site.address,
+            "city": site.city,
+            "postal_code": site.site.postal_code,
+            "country": _country_name(site.country),
+            "country_code": site.country,
+            "scope": site.scope,
+        }
+        for site in certificate.sites.all()
+    ]
     return {
         "certification_identity_number": str(certificate.identity),
         "certificate_number": certificate.number,
         "certification_status": STATUS_VOCABULARY[effective_status(certificate, today=today)],
-        "accreditation_status": ACCREDITATION_STATUS,
-        "certification_standards": [standard.code for standard in certificate.standards.all()],
+        "accreditation_status": accreditation_status(standards),
+        "certification_type": CERTIFICATION_TYPES.get(standards[0].accreditation_basis, "")
+        if standards
+        else "",
+        "certification_standards": [standard.code for standard in standards],
         "certification_scope": certificate.scope,
         "certification_original_issue_date": yyyymmdd(certificate.original_issue_date),
         "certification_issue_date": yyyymmdd(certificate.issue_date),
@@ -117,6 +185,10 @@ def certsearch_record(certificate: Certificate, *, today: datetime.date) -> dict
         "certified_entity_name": certificate.entity_name,
         "certified_entity_unique_id": _entity_unique_id(certificate),
         "certified_entity_address": certificate.entity_address,
+        "certified_entity_street": organization.address,
+        "certified_entity_city": organization.city,
+        "certified_entity_postal_code": organization.postal_code,
+        "certified_entity_country": _country_name(str(organization.country)),
         "certification_sites": sites,
     }
 
@@ -125,20 +197,98 @@ def certsearch_records(*, today: datetime.date) -> list[dict]:
     return [certsearch_record(certificate, today=today) for certificate in certsearch_certificates()]
 
 
-def certsearch_csv(records: list[dict]) -> str:
-    """One row per certified site (see the module's docstring), with a header row; no cell a
-    spreadsheet would run as a formula (core.spreadsheets)."""
-    out = io.StringIO()
-    writer = SpreadsheetWriter(out)
-    writer.writerow(CSV_HEADER)
+def certsearch_rows(records: list[dict]) -> dict[str, list[list[str]]]:
+    """Each sheet's rows (without the header), cells in the template's column order."""
+    entities: dict[str, list[str]] = {}
+    certifications, sites = [], []
     for record in records:
-        certificate_cells = [
-            STANDARDS_SEPARATOR.join(record[key]) if key == "certification_standards" else record[key]
-            for _, key in CERTIFICATE_FIELDS
-        ]
-        for site in record["certification_sites"] or [None]:
-            site_cells = [site[key] if site else "" for _, key in SITE_FIELDS]
-            writer.writerow(certificate_cells + site_cells)
+        # One Certified Entity row per organisation, however many certificates it holds.
+        entities.setdefault(
+            record["certified_entity_unique_id"],
+            [
+                record["certified_entity_unique_id"],
+                record["certified_entity_name"],
+                "",
+                "",
+                record["certified_entity_street"],
+                record["certified_entity_city"],
+                "",
+                record["certified_entity_postal_code"],
+                record["certified_entity_country"],
+            ],
+        )
+        for standard in record["certification_standards"] or [""]:
+            certifications.append(
+                [
+                    record["certification_identity_number"],
+                    record["certified_entity_unique_id"],
+                    record["certificate_number"],
+                    record["certification_status"],
+                    record["accreditation_status"],
+                    record["certification_type"],
+                    standard,
+                    record["certification_scope"],
+                    record["certification_original_issue_date"],
+                    record["certification_issue_date"],
+                    record["certification_expiry_date"],
+                ]
+            )
+        for site in record["certification_sites"]:
+            sites.append(
+                [
+                    record["certification_identity_number"],
+                    site["address"],
+                    site["city"],
+                    "",
+                    site["postal_code"],
+                    site["country"],
+                    site["scope"],
+                ]
+            )
+    return {
+        CERTIFIED_ENTITY_SHEET: list(entities.values()),
+        CERTIFICATION_SHEET: certifications,
+        SITES_SHEET: sites,
+    }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    sheet: str
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    label: str  # what the row is about: the entity's name or the certificate's number
+    missing: list[str]
+
+
+def certsearch_rejections(rows: dict[str, list[list[str]]]) -> list[Rejection]:
+    """The rows CertSearch would refuse with "Missing Required Field", and which fields are missing."""
+    rejections = []
+    for sheet, columns in SHEETS:
+        label_at = 1 if sheet == CERTIFIED_ENTITY_SHEET else 0
+        if sheet == CERTIFICATION_SHEET:
+            label_at = 2
+        for number, row in enumerate(rows[sheet], start=2):
+            missing = [
+                column.name
+                for column, value in zip(columns, row, strict=True)
+                if column.mandatory and not str(value).strip()
+            ]
+            if missing:
+                rejections.append(Rejection(sheet, number, row[label_at], missing))
+    return rejections
+
+
+def certsearch_workbook(rows: dict[str, list[list[str]]]) -> bytes:
+    """The .xlsx: the template's sheets in order, its header row, every cell text and made safe."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet, columns in SHEETS:
+        worksheet = workbook.create_sheet(sheet)
+        worksheet.append([column.name for column in columns])
+        for row in rows[sheet]:
+            worksheet.append([spreadsheet_cell(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
     return out.getvalue()
 
 
@@ -151,11 +301,32 @@ def _attachment(response, extension: str, today: datetime.date):
 @require_safe
 @login_required
 @permission_required("certificates.view_certificate", raise_exception=True)
-def export_csv(request):
+def summary(request):
+    """What the upload holds and which of its rows CertSearch would refuse, before staff download it."""
+    rows = certsearch_rows(certsearch_records(today=timezone.localdate()))
+    sheet_names = {
+        CERTIFIED_ENTITY_SHEET: _("Certified entities"),
+        CERTIFICATION_SHEET: _("Certifications"),
+        SITES_SHEET: _("Certification sites"),
+    }
+    context = {
+        "counts": [(sheet_names[sheet], len(rows[sheet])) for sheet, _columns in SHEETS],
+        "rejections": [
+            {**rejection.__dict__, "sheet_label": sheet_names[rejection.sheet]}
+            for rejection in certsearch_rejections(rows)
+        ],
+    }
+    return render(request, "certificates/certsearch.html", context)
+
+
+@never_cache
+@require_safe
+@login_required
+@permission_required("certificates.view_certificate", raise_exception=True)
+def export_xlsx(request):
     today = timezone.localdate()
-    # The byte-order mark makes Excel read the file as UTF-8 (Göteborg, not GÃ¶teborg).
-    body = "\ufeff" + certsearch_csv(certsearch_records(today=today))
-    return _attachment(HttpResponse(body, content_type="text/csv; charset=utf-8"), "csv", today)
+    body = certsearch_workbook(certsearch_rows(certsearch_records(today=today)))
+    return _attachment(HttpResponse(body, content_type=XLSX_TYPE), "xlsx", today)
 
 
 @never_cache

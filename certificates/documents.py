@@ -19,6 +19,7 @@ from functools import cache
 import qrcode
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -27,10 +28,12 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    Image,
     KeepInFrame,
     PageTemplate,
     Paragraph,
@@ -45,7 +48,8 @@ from core.pdf import format_date, standard_line
 
 logger = logging.getLogger(__name__)
 
-CERTIFICATE_TEMPLATE_VERSION = "certificate-1"
+# 2: the accreditation mark and number of accredited schemes.
+CERTIFICATE_TEMPLATE_VERSION = "certificate-2"
 
 # The foot of page 1: dates beside the QR code, then the verification text.
 FOOT_HEIGHT = 72 * mm
@@ -263,6 +267,52 @@ def _body(snapshot: dict, status_label: str | None) -> list:
             widths=[0.25, 0.33, 0.42],
         )
     )
+    story += _accreditation(snapshot)
+    return story
+
+
+MARK_HEIGHT = 18 * mm
+MARK_MAX_WIDTH = 40 * mm
+
+
+def _mark(name: str) -> Flowable | None:
+    """The accreditation mark as stored, scaled to fit; None when it is gone or unreadable.
+
+    A mark replaced since the revision was issued may have been cleared away with the orphan files:
+    the certificate then states the accreditation in words only, never fails to print.
+    """
+    if not name:
+        return None
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = io.BytesIO(handle.read())
+        width, height = ImageReader(data).getSize()
+        data.seek(0)
+    except Exception:
+        logger.warning("Accreditation mark %s could not be read; printed without it.", name)
+        return None
+    scale = min(MARK_HEIGHT / height, MARK_MAX_WIDTH / width)
+    return Image(data, width=width * scale, height=height * scale, hAlign="LEFT")
+
+
+def _accreditation(snapshot: dict) -> list:
+    """The accreditation mark and number of each accredited standard; nothing for the others.
+
+    Snapshots from before accreditation was recorded have no such key, and carried none.
+    """
+    story: list = []
+    for accreditation in snapshot.get("accreditations") or []:
+        mark = _mark(accreditation["mark"])
+        text = pdf.para(
+            _("%(standard)s: accredited by %(body)s, accreditation number %(number)s")
+            % {
+                "standard": accreditation["standard"],
+                "body": accreditation["body"],
+                "number": accreditation["number"],
+            },
+            "small",
+        )
+        story += [Spacer(1, 2 * mm), *([mark] if mark else []), text]
     return story
 
 

@@ -7,7 +7,9 @@ urlpatterns = [
     path("verify/<str:number>/", public_views.verify, name="verify"),
     path("register/", public_views.register, name="register"),
     path("language/", public_views.language, name="language"),
+    path("accreditation-marks/<int:scheme>/", public_views.accreditation_mark, name="accreditation-mark"),
     # Staff only, but here beside the register: the same listed certificates, for IAF CertSearch.
-    path("certificates/export.csv", certsearch.export_csv, name="certsearch-csv"),
+    path("certificates/certsearch/", certsearch.summary, name="certsearch"),
+    path("certificates/export.xlsx", certsearch.export_xlsx, name="certsearch-xlsx"),
     path("certificates/export.json", certsearch.export_json, name="certsearch-json"),
 ]

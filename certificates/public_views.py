@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,7 +36,9 @@ from django_ratelimit.core import get_usage
 
 from accounts.addresses import client_key
 from certificates.models import Certificate, CertificateSite, CertificateStatus
-from standards.models import Standard
+from core.forms import parse_id
+from standards.models import CertificationScheme, Standard
+from standards.selectors import accreditations_of
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,20 @@ RATE_GROUP = "public"
 def _public_prefetches() -> tuple[Prefetch, ...]:
     """The standards and the places of listed certificates, as the public sees them."""
     return (
-        Prefetch("standards", queryset=Standard.objects.only("code", "title", "edition").order_by("code")),
+        Prefetch(
+            "standards",
+            queryset=Standard.objects.select_related("scheme")
+            .only(
+                "code",
+                "title",
+                "edition",
+                "scheme__accredited",
+                "scheme__accreditation_body",
+                "scheme__accreditation_number",
+                "scheme__accreditation_mark",
+            )
+            .order_by("code"),
+        ),
         Prefetch("sites", queryset=CertificateSite.objects.only("certificate_id", "city", "country")),
     )
 
@@ -94,11 +109,17 @@ def _listed_rows():
     standards_updated = (
         Standard.objects.filter(certificates=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
     )
+    # The accreditation shown comes from the schemes: a change there is a new version of the page.
+    schemes_updated = (
+        CertificationScheme.objects.filter(standard__certificates=OuterRef("pk"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
     return (
         Certificate.objects.public()
         .order_by()
-        .annotate(standards_updated=Subquery(standards_updated))
-        .values_list(*_RECORD_FIELDS, "standards_updated")
+        .annotate(standards_updated=Subquery(standards_updated), schemes_updated=Subquery(schemes_updated))
+        .values_list(*_RECORD_FIELDS, "standards_updated", "schemes_updated")
     )
 
 
@@ -196,6 +217,18 @@ def public_record(certificate: Certificate, *, today: datetime.date) -> dict:
         "lapsed_from": certificate.lapsed_from,
         "lapsed_until": certificate.lapsed_until,
         "certification_body": settings.CERTIFICATION_BODY_NAME,
+        # The accreditation mark and number, for accredited schemes only (as on the PDF).
+        "accreditations": [
+            {
+                "standard": accreditation["standard"],
+                "body": accreditation["body"],
+                "number": accreditation["number"],
+                "mark_url": reverse("public:accreditation-mark", args=[accreditation["scheme"]])
+                if accreditation["mark"]
+                else "",
+            }
+            for accreditation in accreditations_of(certificate.standards.all())
+        ],
     }
 
 
@@ -365,4 +398,28 @@ def language(request):
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
+    return response
+
+
+@require_safe
+def accreditation_mark(request, scheme):
+    """The mark of an accredited scheme, as its certificates' public pages show it; 404 otherwise.
+
+    Public as the mark itself is, and not counted against the rate limit: it is a part of the
+    verification page, which was counted.
+    """
+    if parse_id(scheme) is None:
+        raise Http404
+    found = (
+        CertificationScheme.objects.filter(pk=scheme, accredited=True).exclude(accreditation_mark="").first()
+    )
+    name = found.accreditation_mark.name if found is not None else None
+    if found is None or not name or not found.accreditation_mark.storage.exists(name):
+        raise Http404
+    with found.accreditation_mark.open("rb") as handle:
+        content = handle.read()
+    kind = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+    response = HttpResponse(content, content_type=kind)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -42,6 +42,7 @@ from clients.models import ConsultancyDeclaration, ConsultancyKind
 from core.errors import ConflictError, DomainError
 from findings.models import Grade, Nonconformity, NonconformityStatus
 from standards.models import CertificationScheme
+from standards.selectors import accreditations_of
 
 CERTIFICATE_SERIES = "CERT"
 # An audit made outside a programme (the API can) has no cycle for a decision to start or continue.
@@ -440,6 +441,7 @@ def _log(certificate: Certificate, kind: str, user, reason: str = "") -> Certifi
 
 
 def _snapshot(certificate: Certificate) -> dict:
+    standards = list(certificate.standards.select_related("scheme").order_by("code"))
     return {
         "number": certificate.number,
         "entity_name": certificate.entity_name,
@@ -447,8 +449,10 @@ def _snapshot(certificate: Certificate) -> dict:
         "scope": certificate.scope,
         "standards": [
             {"code": standard.code, "title": standard.title, "edition": standard.edition}
-            for standard in certificate.standards.order_by("code")
+            for standard in standards
         ],
+        # The mark and number the certificate bears: only for standards whose scheme is accredited.
+        "accreditations": accreditations_of(standards),
         "sites": [
             {
                 "name": site.name,

@@ -202,6 +202,9 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
 # Uploads larger than 2.5 MB are spooled to a temporary file here while the request runs. A folder
 # of Certdesk's own (made at start-up), so the nightly orphan clean-up never touches other
 # programs' files in /tmp.
+# Records retention: where a disposal writes the organisation's full export (one .tar.gz each)
+# before it deletes anything. Keep it on storage that is backed up and not served.
+RECORDS_ARCHIVE_ROOT = Path(env_str("RECORDS_ARCHIVE_ROOT") or BASE_DIR / "var" / "archive")
 FILE_UPLOAD_TEMP_DIR = str(Path(env_str("FILE_UPLOAD_TEMP_DIR") or BASE_DIR / "var" / "tmp" / "uploads"))
 # Temporary uploads and stored files no record names are removed once older than this.
 ORPHAN_FILE_AGE_HOURS = env_int("ORPHAN_FILE_AGE_HOURS", 24, minimum=1)
@@ -293,6 +296,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": OUTBOX_DISPATCH_SECONDS},
     },
     "outbox-purge": {"task": "outbox.tasks.purge_done", "schedule": crontab(hour=3, minute=0)},
+    # Records retention: the organisations whose records are due for disposal, for staff to confirm.
+    "records-disposals-due": {
+        "task": "records.tasks.list_disposals_due",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # Files left by a process killed during an upload (housekeeping/orphans.py).
     "orphan-files": {
         "task": "housekeeping.tasks.remove_orphan_files",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),
+    path("", include("records.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from a URL, so the page keeps script-src 'self';
     # only Swagger UI's own inline styles need a relaxed style-src here.

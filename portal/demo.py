@@ -149,12 +149,43 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     for spec in ORGANIZATIONS:
         _seed_organization(spec, users=users)
     standards = {standard.code: standard for standard in Standard.objects.all()}
+    _seed_accreditation(standards=standards)
     _seed_competences(users=users, standards=standards, today=today)
     _seed_nordkontakt_programme(users=users, standards=standards, today=today)
     _seed_stage2_findings(users=users, today=today)
     _seed_kundtjanst_norr(users=users, standards=standards, today=today)
     _seed_mittkontakt_combined(users=users, standards=standards, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
+
+
+# The demo's accreditation (a made-up number; Swedac is Sweden's accreditation body).
+DEMO_ACCREDITATION = {"ISO 18295-1:2017": ("Swedac", "10203")}
+
+
+def _demo_mark(number: str) -> bytes:
+    """A stand-in accreditation mark: the real one comes from the accreditation body."""
+    image = Image.new("RGB", (360, 160), (0, 56, 118))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 8, 351, 151), outline=(255, 255, 255), width=4)
+    draw.text((28, 40), "ACCREDITED", fill=(255, 255, 255))
+    draw.text((28, 90), f"No. {number}", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _seed_accreditation(*, standards: dict) -> None:
+    """ISO 18295-1 under accreditation, with its mark; the other schemes not (their certificates
+    carry no mark and report "Unaccredited" to CertSearch)."""
+    for code, (body, number) in DEMO_ACCREDITATION.items():
+        scheme = getattr(standards.get(code), "scheme", None)
+        if scheme is None or scheme.accredited:
+            continue
+        scheme.accredited = True
+        scheme.accreditation_body = body
+        scheme.accreditation_number = number
+        scheme.accreditation_mark.save(f"mark-{number}.png", ContentFile(_demo_mark(number)), save=False)
+        scheme.save()
 
 
 def _seed_users() -> dict:

@@ -25,5 +25,9 @@ class CertificationSchemeAdmin(admin.ModelAdmin):
         "max_days_per_audit",
         "multi_site_sampling_allowed",
         "day_rate",
+        "accredited",
+        "accreditation_body",
+        "accreditation_number",
+        "records_retention_years",
     )
     list_select_related = ("standard",)

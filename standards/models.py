@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from standards.marks import validate_accreditation_mark
+
 
 class AccreditationBasis(models.TextChoices):
     MANAGEMENT_SYSTEM = "17021-1", _("ISO/IEC 17021-1 (management systems)")
@@ -245,6 +247,30 @@ class CertificationScheme(models.Model):
         _("day rate"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)], default=0
     )
     currency = models.CharField(_("currency"), max_length=3, default="SEK")
+    # Accreditation (ISO/IEC 17021-1 8.3, IAF MD 28): only an accredited scheme's certificates bear
+    # the accreditation body's mark and number, and report "Accredited" to IAF CertSearch.
+    accredited = models.BooleanField(
+        _("under accreditation"),
+        default=False,
+        help_text=_("Certificates under this scheme carry the accreditation mark and number."),
+    )
+    accreditation_body = models.CharField(
+        _("accreditation body"), max_length=100, blank=True, help_text=_("For example Swedac.")
+    )
+    accreditation_number = models.CharField(_("accreditation number"), max_length=60, blank=True)
+    accreditation_mark = models.FileField(
+        _("accreditation mark"),
+        upload_to="accreditation-marks/",
+        blank=True,
+        validators=[validate_accreditation_mark],
+        help_text=_("The accreditation body's mark with the number, as a PNG or JPEG picture."),
+    )
+    # Records (ISO/IEC 17021-1 9.9): kept this long after the organisation's last certificate ends.
+    records_retention_years = models.PositiveIntegerField(
+        _("years to keep records after a certificate ends"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -255,7 +281,26 @@ class CertificationScheme(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(cycle_months__gt=0), name="scheme_cycle_positive"),
             models.CheckConstraint(condition=Q(min_audit_days__gt=0), name="scheme_min_days_positive"),
+            # An accredited scheme says by whom and under which number; the certificates print both.
+            models.CheckConstraint(
+                condition=Q(accredited=False) | (~Q(accreditation_body="") & ~Q(accreditation_number="")),
+                name="scheme_accreditation_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(records_retention_years__gte=1), name="scheme_retention_positive"
+            ),
         ]
 
     def __str__(self):
         return _("Scheme for %(standard)s") % {"standard": self.standard.code}
+
+    def clean(self):
+        super().clean()
+        if self.accredited:
+            errors = {}
+            if not self.accreditation_body.strip():
+                errors["accreditation_body"] = _("An accredited scheme names its accreditation body.")
+            if not self.accreditation_number.strip():
+                errors["accreditation_number"] = _("An accredited scheme gives its accreditation number.")
+            if errors:
+                raise ValidationError(errors)

@@ -155,6 +155,7 @@ CAST_NAMES = ["anonymous", "staff", "lead", "auditor", "client", "other"]
 def _test_settings(settings, tmp_path):
     # Uploaded files from tests never land in the developer's var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RECORDS_ARCHIVE_ROOT = tmp_path / "archive"
     # Real password hashing costs a third of a second per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters live in the cache: each test starts with none spent, in a memory cache of

@@ -350,7 +350,10 @@ ROUTES: dict[str, list[Probe]] = {
     "register/": [get(nothing, [200, 200, 200, 200, 200, 200])],
     # The public pages' language switch (a GET form): anyone, back to the register without a `next`.
     "language/": [get(nothing, [302, 302, 302, 302, 302, 302], anonymous_to="/register/")],
-    "certificates/export.csv": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    # The mark of an accredited scheme, public; the world's scheme is not accredited: 404 for all.
+    "accreditation-marks/<int:scheme>/": [get(lambda w: {"scheme": 1}, [404, 404, 404, 404, 404, 404])],
+    "certificates/certsearch/": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    "certificates/export.xlsx": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "certificates/export.json": [get(nothing, [302, 200, 403, 403, 403, 403])],
     # findings: staff read them, the team writes them, the client reads them after the report
     "audits/<int:pk>/checklist/": [get(pk("audit"), [302, 200, 200, 404, 200, 404])],
@@ -672,6 +675,12 @@ ROUTES: dict[str, list[Probe]] = {
     # is refused by its state (an e-mail or document is never sent twice).
     "outbox/": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "outbox/<int:pk>/retry/": [post(pk("report_message"), [302, 409, 403, 403, 403, 403])],
+    # records retention: staff only; the world's certificate is active, so disposal is refused (409)
+    "records/disposals/": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    "records/disposals/<int:pk>/": [
+        get(pk("org_a"), [302, 200, 403, 403, 403, 403]),
+        post(pk("org_a"), [302, 409, 403, 403, 403, 403]),
+    ],
 }
 
 

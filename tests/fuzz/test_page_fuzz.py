@@ -46,7 +46,7 @@ from findings.models import Evidence, Finding, Nonconformity, NonconformityAttac
 from findings.ncr import nonconformity_review
 from outbox.models import OutboxMessage
 from reports.services import audit_close
-from standards.models import Clause, Standard
+from standards.models import CertificationScheme, Clause, Standard
 from tests.conftest import CAST_NAMES
 from tests.factories import closing_report
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
@@ -68,6 +68,7 @@ PK_MODELS = {
     "ncrs": Nonconformity,
     "ncrs/files": NonconformityAttachment,
     "outbox": OutboxMessage,
+    "records": Organization,
 }
 PARAM_MODELS = {
     "site_pk": Site,
@@ -76,6 +77,7 @@ PARAM_MODELS = {
     "slot_pk": PlanSlot,
     "clause_pk": Clause,
     "objection_pk": TeamObjection,
+    "scheme": CertificationScheme,
 }
 
 
