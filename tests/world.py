@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from audits.documents import plan_document_create
@@ -157,7 +158,7 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     assert certificate.revision == 1
     report_message = report_delivery(audit)
     assert report_message.state == MessageState.DONE
-    transfer = _transfer_under_review(cast)
+    transfer = transfer_under_review(cast)
     return World(
         org_a=cast.org_a.pk,
         org_b=cast.org_b.pk,
@@ -187,10 +188,10 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     )
 
 
-def _transfer_under_review(cast):
+def transfer_under_review(cast):
     """Kundtjänst Norr's certificate from another body, under review by the lead (competent for the
     standard through onsite_audit), with one open minor of the issuing body and its certificate."""
-    today = datetime.date.today()
+    today = timezone.localdate()
     transfer = transfer_create(
         user=cast.staff,
         organization=cast.org_b,

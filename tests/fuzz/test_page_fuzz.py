@@ -50,6 +50,7 @@ from standards.models import Clause, Standard
 from tests.conftest import CAST_NAMES
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
 from tests.fuzz.pages import Form, FormField, Page, SiteForms, site_pages
+from transfers.models import OtherBodyNonconformity, ReviewItem, Transfer, TransferDocument
 
 pytestmark = pytest.mark.fuzz
 
@@ -67,6 +68,7 @@ PK_MODELS = {
     "ncrs": Nonconformity,
     "ncrs/files": NonconformityAttachment,
     "outbox": OutboxMessage,
+    "transfers": Transfer,
 }
 PARAM_MODELS = {
     "site_pk": Site,
@@ -75,6 +77,9 @@ PARAM_MODELS = {
     "slot_pk": PlanSlot,
     "clause_pk": Clause,
     "objection_pk": TeamObjection,
+    "document_pk": TransferDocument,
+    "item_pk": ReviewItem,
+    "nc_pk": OtherBodyNonconformity,
 }
 
 
@@ -484,6 +489,9 @@ def test_it_finds_the_forms_that_create_and_change(world, client):
         "findings:clause": {"grade", "site", "file"},
         "findings:nc-respond": {"root_cause", "target_date", "files"},
         "findings:nc-verify": {"method", "files"},
+        "transfers:transfer-edit": {"sites", "expiry_date", "cycle_stage"},
+        "transfers:transfer-decide": {"decision-outcome", "decision-rationale"},
+        "transfers:transfer-document-add": {"document-kind", "document-file"},
     }.items():
         sent = set().union(*(form.fields for form in site.forms.get(name, [])))
         assert fields <= sent, (name, sorted(sent))

@@ -30,6 +30,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup, ServerError
 from schemathesis.openapi.checks import JsonSchemaError
 
+from accounts.models import User
 from audits.models import Audit, AuditDay, TeamMember
 from certificates.models import Certificate
 from clients.models import Organization, Site
@@ -45,6 +46,7 @@ from tests.fuzz.schema import (
     RefusalWithoutReason,
     UndeclaredSuccess,
 )
+from transfers.models import OtherBodyNonconformity, ReviewItem, Transfer
 
 pytestmark = pytest.mark.fuzz
 
@@ -61,6 +63,7 @@ PATH_MODELS = {
     "/api/v1/findings/": Finding,
     "/api/v1/nonconformities/": Nonconformity,
     "/api/v1/certificates/": Certificate,
+    "/api/v1/transfers/": Transfer,
 }
 # The model behind a body field or filter of that name.
 REFERENCE_MODELS = {
@@ -71,6 +74,9 @@ REFERENCE_MODELS = {
     "clause": Clause,
     "member": TeamMember,
     "day": AuditDay,
+    "item": ReviewItem,
+    "nonconformity": OtherBodyNonconformity,
+    "reviewer": User,
 }
 
 
