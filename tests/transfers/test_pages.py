@@ -1,11 +1,14 @@
 """The staff pages of a transfer, and the reviewer's checklist, through the browser's forms."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import page_text
 from tests.transfers.conftest import transfer_details
 from tests.transfers.test_services import answer_all, png, under_review
+from transfers import services
 from transfers.models import Transfer, TransferDocument, TransferStatus
 
 
@@ -189,3 +192,24 @@ def test_it_shows_the_decision_form_and_its_blockers_to_staff(cast, login, trans
     page = login(cast.staff).get(f"/transfers/{transfer.pk}/")
     assert "The review is not completed yet" in page_text(page)
     assert 'name="decision-outcome"' in page.content.decode()
+
+
+def test_it_lists_transfers_in_the_same_queries_however_many_there_are(cast, login, transfer):
+    client = login(cast.staff)
+    client.get("/transfers/")  # the session and the role, read once
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/transfers/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(3):
+        services.transfer_create(
+            user=cast.staff,
+            organization=cast.org_b,
+            standard=cast.standard,
+            sites=list(cast.org_b.sites.all()),
+            **transfer_details(certificate_number=f"QS-{number}"),
+        )
+    assert queries() == one

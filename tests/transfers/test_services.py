@@ -2,10 +2,12 @@
 
 import datetime
 import io
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
@@ -478,3 +480,12 @@ def test_it_refuses_to_accept_for_a_client_with_a_running_programme_of_the_stand
     assert not Certificate.objects.exists()
     assert stored(transfer).status == TransferStatus.READY
     assert not Audit.objects.filter(organization=cast.org_b, audit_type=AuditType.RECERTIFICATION).count() > 1
+
+
+def test_it_exports_a_transfer_decision_with_the_clients_record(cast, transfer, competent_lead, tmp_path):
+    ready(transfer, cast.staff, competent_lead)
+    services.transfer_decide(user=cast.staff, transfer=transfer, outcome="accept", rationale="Satisfactory.")
+    out = tmp_path / "export"
+    call_command("export_organization", str(cast.org_b.pk), "--out", str(out), stdout=io.StringIO())
+    record = json.loads((out / "data.json").read_text())
+    assert [(decision["audit"], decision["outcome"]) for decision in record["decisions"]] == [(None, "grant")]
