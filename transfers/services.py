@@ -466,6 +466,9 @@ def transfer_decide(
     if outcome not in OUTCOMES:
         raise DomainError(_("Accept or refuse the transfer."), field="outcome")
     today = timezone.localdate()
+    recorded_on = timezone.localdate(transfer.created_at)
+    if decided_on is not None and decided_on < recorded_on:
+        raise DomainError(_("The decision cannot come before the transfer was recorded."), field="decided_on")
     blockers = decision_blockers(transfer, user=user, outcome=outcome, on=decided_on or today)
     if blockers:
         # As for a decision on an audit: a decider who may not decide is refused with 400, a

@@ -127,3 +127,30 @@ def test_it_records_and_closes_nonconformities_and_adds_a_visit(cast, api, trans
     assert closed.data["nonconformities"][0]["state"] == "closed"
     assert staff.post(f"{url}visit/").status_code == 201
     assert staff.post(f"{url}visit/").status_code == 409
+
+
+def test_it_refuses_ids_and_dates_out_of_range_with_400(cast, api, transfer, competent_lead):
+    staff = api(cast.staff)
+    for name in ("standard", "organization"):
+        response = staff.post("/api/v1/transfers/", {**body(cast), name: 2**64}, format="json")
+        assert response.status_code == 400, (name, response.status_code)
+    far = staff.post("/api/v1/transfers/", body(cast, expiry_date="9999-12-31"), format="json")
+    assert far.status_code == 201
+    ready(transfer, cast.staff, competent_lead)
+    early = staff.post(
+        f"/api/v1/transfers/{transfer.pk}/decision/",
+        {"outcome": "accept", "rationale": "x", "decided_on": "0001-01-01"},
+        format="json",
+    )
+    assert early.status_code == 400
+    assert "before the transfer was recorded" in early.data["decided_on"][0]
+    far_transfer = Transfer.objects.get(pk=far.data["id"])
+    Transfer.objects.filter(pk=far_transfer.pk).update(status=TransferStatus.READY, reviewer=competent_lead)
+    answer_all_items = far_transfer.review_items.update(answer="confirmed", note="Seen.")
+    assert answer_all_items == 11
+    refused = staff.post(
+        f"/api/v1/transfers/{far_transfer.pk}/decision/",
+        {"outcome": "accept", "rationale": "x"},
+        format="json",
+    )
+    assert refused.status_code == 400, refused.data
