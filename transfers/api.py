@@ -37,7 +37,7 @@ from transfers.selectors import transfers_for_user
 # -- What a transfer looks like -------------------------------------------------------------------
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class TransferDocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = TransferDocument
         fields = [
@@ -53,9 +53,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReviewItemSerializer(serializers.ModelSerializer):
+class TransferReviewItemSerializer(serializers.ModelSerializer):
     question = serializers.SerializerMethodField()
-    answered_by = serializers.StringRelatedField()
+    # Blank until the reviewer answers.
+    answer = serializers.CharField(read_only=True, help_text="confirmed, concern, not_applicable, or blank")
+    answered_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ReviewItem
@@ -66,7 +68,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return str(QUESTIONS.get(item.item, item.item))
 
 
-class NonconformitySerializer(serializers.ModelSerializer):
+class OtherBodyNonconformitySerializer(serializers.ModelSerializer):
     class Meta:
         model = OtherBodyNonconformity
         fields = ["id", "reference", "grade", "description", "state", "closed_on", "closure_note"]
@@ -78,13 +80,19 @@ class TransferSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
     standard = serializers.CharField(source="standard.code", read_only=True)
     sites = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    reviewer = serializers.StringRelatedField()
-    decision_outcome = serializers.CharField(source="decision.outcome", read_only=True, default=None)
-    decided_on = serializers.DateField(source="decision.decided_on", read_only=True, default=None)
-    certificate_issued = serializers.CharField(source="certificate.number", read_only=True, default=None)
-    documents = DocumentSerializer(many=True, read_only=True)
-    review_items = ReviewItemSerializer(many=True, read_only=True)
-    nonconformities = NonconformitySerializer(many=True, read_only=True)
+    reviewer = serializers.StringRelatedField(allow_null=True)
+    decision_outcome = serializers.CharField(
+        source="decision.outcome", read_only=True, default=None, allow_null=True
+    )
+    decided_on = serializers.DateField(
+        source="decision.decided_on", read_only=True, default=None, allow_null=True
+    )
+    certificate_issued = serializers.CharField(
+        source="certificate.number", read_only=True, default=None, allow_null=True
+    )
+    documents = TransferDocumentSerializer(many=True, read_only=True)
+    review_items = TransferReviewItemSerializer(many=True, read_only=True)
+    nonconformities = OtherBodyNonconformitySerializer(many=True, read_only=True)
 
     class Meta:
         model = Transfer
@@ -114,7 +122,7 @@ class TransferSerializer(serializers.ModelSerializer):
 # -- What the requests send -----------------------------------------------------------------------
 
 
-class DetailsInput(serializers.Serializer):
+class TransferDetailsInput(serializers.Serializer):
     certificate_number = serializers.CharField(max_length=100)
     issuing_body = serializers.CharField(max_length=200)
     accreditation_body = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -131,53 +139,53 @@ class DetailsInput(serializers.Serializer):
     sites = serializers.ListField(child=id_field(), min_length=1, max_length=1000)
 
 
-class CreateInput(DetailsInput):
+class TransferCreateInput(TransferDetailsInput):
     organization = ReadableRelatedField(readable=organizations_for_user, queryset=Organization.objects.none())
     standard = serializers.PrimaryKeyRelatedField(queryset=Standard.objects.filter(scheme__isnull=False))
 
 
-class UpdateInput(DetailsInput):
+class TransferUpdateInput(TransferDetailsInput):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
 
 
-class ReviewerInput(serializers.Serializer):
+class TransferReviewerInput(serializers.Serializer):
     reviewer = id_field()
 
 
-class DocumentInput(serializers.Serializer):
+class TransferDocumentInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField()
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class AnswerInput(serializers.Serializer):
+class TransferAnswerInput(serializers.Serializer):
     item = id_field()
     answer = serializers.ChoiceField(choices=ReviewAnswer.choices)
     note = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True)
 
 
-class NonconformityInput(serializers.Serializer):
+class TransferNonconformityInput(serializers.Serializer):
     reference = serializers.CharField(max_length=100)
     grade = serializers.ChoiceField(choices=NcGrade.choices)
     description = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
 
 
-class CloseInput(serializers.Serializer):
+class TransferCloseInput(serializers.Serializer):
     nonconformity = id_field()
     closed_on = serializers.DateField()
     closure_note = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True)
 
 
-class DecisionInput(serializers.Serializer):
+class TransferDecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[(services.ACCEPT, "accept"), (services.REFUSE, "refuse")])
     rationale = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True)
     decided_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class EmptyInput(serializers.Serializer):
+class TransferEmptyInput(serializers.Serializer):
     pass
 
 
@@ -240,11 +248,11 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         return self._answer(transfer.pk)
 
-    @extend_schema(request=CreateInput, responses={201: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferCreateInput, responses={201: TransferSerializer, **_ERRORS})
     def create(self, request, *args, **kwargs):
         """Record a client's request to transfer its certificate (staff)."""
         require_can_manage_transfers(request.user)
-        data = CreateInput(data=request.data, context=self.get_serializer_context())
+        data = TransferCreateInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         organization = fields.pop("organization")
@@ -259,7 +267,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             self.get_serializer(self.get_queryset().get(pk=transfer.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=UpdateInput, responses={200: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferUpdateInput, responses={200: TransferSerializer, **_ERRORS})
     def partial_update(self, request, *args, **kwargs):
         """Correct the current certificate's details (staff), until the transfer is decided."""
 
@@ -268,9 +276,9 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             sites = _sites(transfer.organization, data.pop("sites")) if "sites" in data else None
             services.transfer_update(user=request.user, transfer=transfer, sites=sites, **data)
 
-        return self._step(request, require=_staff, data_class=UpdateInput, perform=perform)
+        return self._step(request, require=_staff, data_class=TransferUpdateInput, perform=perform)
 
-    @extend_schema(request=ReviewerInput, responses={200: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferReviewerInput, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def reviewer(self, request, pk=None):
         """Choose the reviewer: someone with a valid auditor competence for the standard."""
@@ -281,7 +289,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 raise DomainError(_("No such person."), field="reviewer")
             services.transfer_assign_reviewer(user=request.user, transfer=transfer, reviewer=person)
 
-        return self._step(request, require=_staff, data_class=ReviewerInput, perform=perform)
+        return self._step(request, require=_staff, data_class=TransferReviewerInput, perform=perform)
 
     @extend_schema(request=None, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"], url_path="start-review")
@@ -290,14 +298,14 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._step(
             request,
             require=_staff,
-            data_class=EmptyInput,
+            data_class=TransferEmptyInput,
             perform=lambda transfer, data: services.transfer_start_review(
                 user=request.user, transfer=transfer
             ),
         )
 
     @extend_schema(
-        request={"multipart/form-data": DocumentInput}, responses={201: TransferSerializer, **_ERRORS}
+        request={"multipart/form-data": TransferDocumentInput}, responses={201: TransferSerializer, **_ERRORS}
     )
     @action(detail=True, methods=["post"])
     def documents(self, request, pk=None):
@@ -305,7 +313,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._step(
             request,
             require=_staff,
-            data_class=DocumentInput,
+            data_class=TransferDocumentInput,
             perform=lambda transfer, data: services.transfer_document_add(
                 user=request.user,
                 transfer=transfer,
@@ -316,7 +324,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             answer_status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=AnswerInput, responses={200: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferAnswerInput, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def answers(self, request, pk=None):
         """The reviewer answers one item of the checklist, with a note."""
@@ -329,7 +337,9 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 user=request.user, item=item, answer=data["answer"], note=data["note"]
             )
 
-        return self._step(request, require=require_can_review, data_class=AnswerInput, perform=perform)
+        return self._step(
+            request, require=require_can_review, data_class=TransferAnswerInput, perform=perform
+        )
 
     @extend_schema(request=None, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"], url_path="complete-review")
@@ -338,27 +348,27 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._step(
             request,
             require=require_can_review,
-            data_class=EmptyInput,
+            data_class=TransferEmptyInput,
             perform=lambda transfer, data: services.transfer_complete_review(
                 user=request.user, transfer=transfer
             ),
         )
 
-    @extend_schema(request=NonconformityInput, responses={201: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferNonconformityInput, responses={201: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def nonconformities(self, request, pk=None):
         """Record a nonconformity of the issuing body, open until shown closed (staff)."""
         return self._step(
             request,
             require=_staff,
-            data_class=NonconformityInput,
+            data_class=TransferNonconformityInput,
             perform=lambda transfer, data: services.nonconformity_record(
                 user=request.user, transfer=transfer, **data
             ),
             answer_status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=CloseInput, responses={200: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferCloseInput, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"], url_path="close-nonconformity")
     def close_nonconformity(self, request, pk=None):
         """Record that one of the issuing body's nonconformities was closed (staff)."""
@@ -374,7 +384,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 closure_note=data["closure_note"],
             )
 
-        return self._step(request, require=_staff, data_class=CloseInput, perform=perform)
+        return self._step(request, require=_staff, data_class=TransferCloseInput, perform=perform)
 
     @extend_schema(request=None, responses={201: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
@@ -383,12 +393,12 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._step(
             request,
             require=_staff,
-            data_class=EmptyInput,
+            data_class=TransferEmptyInput,
             perform=lambda transfer, data: services.transfer_plan_visit(user=request.user, transfer=transfer),
             answer_status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=DecisionInput, responses={200: TransferSerializer, **_ERRORS})
+    @extend_schema(request=TransferDecisionInput, responses={200: TransferSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
         """The decision (staff not involved in the review): accept, which issues our certificate
@@ -396,7 +406,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._step(
             request,
             require=_decider,
-            data_class=DecisionInput,
+            data_class=TransferDecisionInput,
             perform=lambda transfer, data: services.transfer_decide(
                 user=request.user, transfer=transfer, **data
             ),
