@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from clients.models import Organization
@@ -145,10 +146,14 @@ class TransferCreateInput(TransferDetailsInput):
 
 
 class TransferUpdateInput(TransferDetailsInput):
+    """Only the fields sent change: none is required, and none takes a default (a flag left out
+    of a PATCH keeps its value rather than turning false)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+            field.default = empty
 
 
 class TransferReviewerInput(serializers.Serializer):

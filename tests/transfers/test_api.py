@@ -154,3 +154,14 @@ def test_it_refuses_ids_and_dates_out_of_range_with_400(cast, api, transfer, com
         format="json",
     )
     assert refused.status_code == 400, refused.data
+
+
+def test_it_changes_only_what_a_patch_sends(cast, api, transfer):
+    response = api(cast.staff).patch(
+        f"/api/v1/transfers/{transfer.pk}/", {"reasons": "Merger."}, format="json"
+    )
+    assert response.status_code == 200, response.data
+    transfer = Transfer.objects.get()
+    assert transfer.reasons == "Merger."
+    assert transfer.accredited and transfer.accreditation_recognised
+    assert transfer.accreditation_body == "Swedac"
