@@ -70,6 +70,40 @@ def renewal_cycle_dates(*, expiring_on: datetime.date, scheme) -> CycleDates:
     return _dates_from(expiring_on + datetime.timedelta(days=1), scheme, field="expiry_date")
 
 
+def running_cycle_dates(*, expiring_on: datetime.date, scheme) -> CycleDates:
+    """The due dates of the cycle that ends with a certificate expiring on `expiring_on`: the cycle
+    a certificate transferred from another body is in (IAF MD 2). It started the scheme's cycle
+    length before the day after the expiry, and its audits fall due as they would have from there;
+    the expiry stays the certificate's own.
+    """
+    if expiring_on >= datetime.date.max:
+        raise DateOutOfRange(
+            _("%(date)s is too far in the future: the dates that follow it fall past the calendar's end.")
+            % {"date": formats.date_format(expiring_on, "DATE_FORMAT")},
+            field="expiry_date",
+        )
+    try:
+        start = add_months(expiring_on + datetime.timedelta(days=1), -scheme.cycle_months)
+    except DateOutOfRange as error:
+        raise DateOutOfRange(error.message, field="expiry_date") from None
+    dates = _dates_from(start, scheme, field="expiry_date")
+    recertification = expiring_on - datetime.timedelta(days=1)
+    return CycleDates(
+        surveillance_1=min(dates.surveillance_1, recertification),
+        surveillance_2=min(dates.surveillance_2, recertification),
+        expiry=expiring_on,
+        recertification=recertification,
+    )
+
+
+def cycle_start(*, expiring_on: datetime.date, scheme) -> datetime.date:
+    """The day the cycle ending with `expiring_on` started (the certification decision that began it)."""
+    try:
+        return add_months(expiring_on + datetime.timedelta(days=1), -scheme.cycle_months)
+    except DateOutOfRange as error:
+        raise DateOutOfRange(error.message, field="expiry_date") from None
+
+
 def restore_deadline(*, expired_on: datetime.date, scheme) -> datetime.date:
     """The last day a recertification decision may restore a certificate that expired on `expired_on`.
 

@@ -15,7 +15,7 @@ from accounts.models import SecurityEventKind
 from accounts.security import record
 from audits import permissions
 from audits.audit_time import CombinedPolicy, Integration, calculate_combined_audit_time, combined_policy
-from audits.cycle import cycle_dates, renewal_cycle_dates
+from audits.cycle import cycle_dates, cycle_start, renewal_cycle_dates, running_cycle_dates
 from audits.deliveries import plan_pdf_queue
 from audits.models import (
     Audit,
@@ -174,6 +174,73 @@ def programme_next_cycle(
     return created
 
 
+# Surveillances in a cycle (ISO/IEC 17021-1 9.1.3.2: one a year, except the recertification year).
+SURVEILLANCES_PER_CYCLE = 2
+
+
+@transaction.atomic
+def programme_take_over(
+    *,
+    actor,
+    organization: Organization,
+    standards: list[Standard],
+    expiring_on: datetime.date,
+    surveillances_held: int,
+) -> CertificationProgramme:
+    """The programme of a client whose certificate we take over from another body (IAF MD 2).
+
+    It continues the running cycle: the audits still to come in it, after the `surveillances_held`
+    already held by the other body (their numbers kept: after the first, the next is surveillance
+    2), and the recertification before `expiring_on`, each due as the cycle that ends then has it
+    (running_cycle_dates), so the next surveillance is due within the running cycle, not a fresh one
+    from our decision. The programme's decision date is the one that started that cycle.
+    """
+    check(actor, permissions.require_can_create_programmes)
+    if not standards:
+        raise DomainError(_("Choose at least one standard."), field="standards")
+    if not 0 <= surveillances_held <= SURVEILLANCES_PER_CYCLE:
+        raise DomainError(_("A cycle has at most two surveillances."), field="cycle_stage")
+    missing = [standard.code for standard in standards if not hasattr(standard, "scheme")]
+    if missing:
+        raise DomainError(
+            _("No certification scheme is set up for %(codes)s.") % {"codes": ", ".join(missing)},
+            field="standards",
+        )
+    if CertificationProgramme.objects.filter(
+        organization=organization, status="active", standards__in=standards
+    ).exists():
+        raise ConflictError(
+            _("%(organization)s already has an active programme for one of these standards.")
+            % {"organization": organization}
+        )
+    scheme = primary_standard_of(standards).scheme
+    dates = running_cycle_dates(expiring_on=expiring_on, scheme=scheme)
+    started = cycle_start(expiring_on=expiring_on, scheme=scheme)
+    programme = CertificationProgramme.objects.create(organization=organization, decision_date=started)
+    programme.standards.set(standards)
+    to_come = [
+        (AuditType.SURVEILLANCE, sequence, due)
+        for sequence, due in ((1, dates.surveillance_1), (2, dates.surveillance_2))
+        if sequence > surveillances_held
+    ]
+    to_come.append((AuditType.RECERTIFICATION, 1, dates.recertification))
+    for audit_type, sequence, due in to_come:
+        audit = Audit.objects.create(
+            organization=organization,
+            programme=programme,
+            audit_type=audit_type,
+            sequence=sequence,
+            due_date=due,
+        )
+        audit.standards.set(standards)
+    return programme
+
+
+def primary_standard_of(standards: list[Standard]) -> Standard:
+    """primary_standard for standards not yet in a programme or audit: the first by code."""
+    return sorted(standards, key=lambda standard: standard.code)[0]
+
+
 @transaction.atomic
 def audit_add(
     *,
@@ -194,6 +261,22 @@ def audit_add(
         scope=scope,
     )
     audit.standards.set(programme.standards.all())
+    return audit
+
+
+@transaction.atomic
+def audit_create_outside_programme(
+    *, actor, organization: Organization, standards: list[Standard], scope: str = ""
+) -> Audit:
+    """A special audit of a client with no programme of ours yet: the visit of a pre-transfer
+    review (IAF MD 2), planned and held like any audit; the transfer links it."""
+    check(actor, permissions.require_can_add_audits)
+    if not standards:
+        raise DomainError(_("Choose at least one standard."), field="standards")
+    audit = Audit.objects.create(
+        organization=organization, audit_type=AuditType.SPECIAL, sequence=1, scope=scope
+    )
+    audit.standards.set(standards)
     return audit
 
 

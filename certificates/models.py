@@ -22,10 +22,20 @@ class DecisionOutcome(models.TextChoices):
 
 
 class Decision(models.Model):
-    """The certification decision on a closed audit, by staff who were not on its team."""
+    """The certification decision on a closed audit, by staff who were not on its team.
+
+    A decision on the transfer of a certificate from another body (IAF MD 2) rests on no audit of
+    ours but on the pre-transfer review: its `audit` is empty, and the transfer that asked for it
+    links to it (transfers.Transfer.decision).
+    """
 
     audit = models.OneToOneField(
-        "audits.Audit", on_delete=models.PROTECT, related_name="decision", verbose_name=_("audit")
+        "audits.Audit",
+        on_delete=models.PROTECT,
+        related_name="decision",
+        null=True,
+        blank=True,
+        verbose_name=_("audit"),
     )
     outcome = models.CharField(_("decision"), max_length=10, choices=DecisionOutcome.choices)
     rationale = models.TextField(_("rationale"))
@@ -42,7 +52,7 @@ class Decision(models.Model):
         ordering = ["-decided_on", "-id"]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} – {self.audit}"
+        return f"{self.get_outcome_display()} – {self.audit or _('transfer of certification')}"
 
 
 class CertificateStatus(models.TextChoices):

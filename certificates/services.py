@@ -352,7 +352,7 @@ def _checked_decision_date(
 def _carry_out(decision: Decision, *, user, scope: str | None, certified_sites) -> None:
     """What the decision does to the certificate: a grant sets the programme's decision date and
     issues it, a renewal renews it, a maintenance is logged on the current one if any."""
-    audit = decision.audit
+    audit = _decided_audit(decision)
     if decision.outcome == DecisionOutcome.GRANT:
         programme = audit.programme
         if programme is None:  # decision_record refuses such an audit before it comes here
@@ -510,7 +510,7 @@ def certificate_issue(*, decision: Decision, user, scope: str | None = None, sit
     and (site, scope) pairs chosen at the decision, by default the audit's scope and every site
     the audit covers (decision_record checks the choice against the sample)."""
     require_can_change_certificates(user)
-    audit = decision.audit
+    audit = _decided_audit(decision)
     programme = audit.programme
     if programme is None:  # decision_record refuses such an audit before it comes here
         raise ConflictError(str(NO_PROGRAMME))
@@ -542,6 +542,95 @@ def certificate_issue(*, decision: Decision, user, scope: str | None = None, sit
         site_scopes = [(site, site.activities) for site in sample_coverage(audit).certifiable]
     _set_sites(certificate, site_scopes)
     _new_revision(certificate, _("First issue"))
+    _log(certificate, CertificateEventKind.ISSUED, user, decision.rationale)
+    return certificate
+
+
+def _decided_audit(decision: Decision) -> Audit:
+    """The audit a decision rests on; a transfer's decision rests on none (certificate_issue_transferred)."""
+    if decision.audit is None:
+        raise ConflictError(_("This decision is on a transfer of certification, not on an audit."))
+    return decision.audit
+
+
+# -- Transfer of certification from another body (IAF MD 2) -------------------------------------
+
+TRANSFER_OUTCOMES = (DecisionOutcome.GRANT, DecisionOutcome.REFUSE)
+
+
+@transaction.atomic
+def transfer_decision_record(
+    *, user, organization, outcome: str, rationale: str, decided_on: datetime.date | None = None
+) -> Decision:
+    """The decision on taking over a certificate issued by another body (IAF MD 2): grant or refuse.
+
+    It rests on the pre-transfer review, not on an audit of ours, so it names no audit; the
+    transfer links to it. Whether this person may decide on this transfer (not the reviewer, not
+    on the visit's team) is the transfer's rule, checked by transfers.services before this.
+    """
+    require_can_decide(user)
+    if outcome not in TRANSFER_OUTCOMES:
+        raise DomainError(
+            _("A transfer is granted or refused."),
+            field="outcome",
+        )
+    rationale = _required_rationale(rationale)
+    today = timezone.localdate()
+    decided_on = decided_on or today
+    if decided_on > today:
+        raise DomainError(_("The decision date cannot be in the future."), field="decided_on")
+    decision = Decision.objects.create(
+        audit=None, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
+    )
+    record(
+        SecurityEventKind.DECISION,
+        actor=user,
+        organization=organization.pk,
+        target=f"transfer decision {decision.pk}",
+        outcome=outcome,
+        decided_on=decided_on,
+    )
+    return decision
+
+
+@transaction.atomic
+def certificate_issue_transferred(
+    *, decision: Decision, user, programme, scope: str, site_scopes, expiry_date: datetime.date
+) -> Certificate:
+    """Our own certificate for a client certified by another body, after our decision to grant the
+    transfer (IAF MD 2): issued on the decision's date, for the programme's standards, and expiring
+    when the current cycle ends, with the transferred certificate (`expiry_date`), not a fresh
+    cycle from the decision."""
+    require_can_change_certificates(user)
+    if decision.audit_id is not None or decision.outcome != DecisionOutcome.GRANT:
+        raise ConflictError(_("Only a granted transfer issues a transferred certificate."))
+    if expiry_date <= decision.decided_on:
+        raise ConflictError(
+            _("The certificate to transfer expired on %(date)s: there is no running cycle to take over.")
+            % {"date": formats.date_format(expiry_date, "DATE_FORMAT")}
+        )
+    scope = (scope or "").strip()
+    if not scope:
+        raise DomainError(_("The certificate must state a scope."), field="scope")
+    site_scopes = list(site_scopes)
+    if not site_scopes:
+        raise DomainError(_("A certificate covers at least one site."), field="sites")
+    organization = programme.organization
+    certificate = Certificate.objects.create(
+        number=next_number(series=CERTIFICATE_SERIES, year=decision.decided_on.year),
+        programme=programme,
+        organization=organization,
+        entity_name=organization.legal_name,
+        entity_address=organization.full_address,
+        scope=scope,
+        original_issue_date=decision.decided_on,
+        issue_date=decision.decided_on,
+        expiry_date=expiry_date,
+        decision=decision,
+    )
+    certificate.standards.set(programme.standards.all())
+    _set_sites(certificate, site_scopes)
+    _new_revision(certificate, _("First issue, on transfer from another certification body"))
     _log(certificate, CertificateEventKind.ISSUED, user, decision.rationale)
     return certificate
 

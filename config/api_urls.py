@@ -10,6 +10,7 @@ from findings.evidence_api import EvidenceViewSet
 from findings.nc_api import NonconformityViewSet
 from reports.api import AuditReportViewSet
 from standards.api import StandardViewSet
+from transfers.api import TransferViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -24,6 +25,7 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
 router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     *router.urls,

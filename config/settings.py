@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "findings",
     "reports",
     "certificates",
+    "transfers",
     # Above the domains: the export of an organisation's records, and the home pages and demo data.
     "records",
     "portal",
@@ -427,6 +428,9 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certificates.models.CertificateStatus",
         "OutcomeEnum": "certificates.models.DecisionOutcome",
         "ObjectionDecisionEnum": ["replaced", "kept"],
+        "TransferDocumentKindEnum": "transfers.models.DocumentKind",
+        "TransferNcGradeEnum": "transfers.models.NcGrade",
+        "TransferOutcomeEnum": ["accept", "refuse"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("audits.urls")),
     path("", include("reports.urls")),
     path("", include("certificates.urls")),
+    path("", include("transfers.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),
     path("", include("records.urls")),

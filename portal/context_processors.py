@@ -8,6 +8,7 @@ from clients.selectors import membership_of
 # The main menu's sections, each claiming the URL names (namespace:name prefix) that belong to it.
 NAV_SECTIONS = [
     ("certificates", ("certificates:certificate", "public:")),
+    ("transfers", ("transfers:",)),
     ("calculator", ("audits:calculator",)),
     ("standards", ("standards:",)),
     ("ncrs", ("findings:nc",)),

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from accounts.roles import AUDITORS, STAFF, ensure_role_groups
 from audits.audit_time import Integration
+from audits.cycle import add_months
 from audits.models import (
     Audit,
     AuditStatus,
@@ -43,6 +44,16 @@ from findings.services import finding_create
 from reports.models import Conformity, Effectiveness
 from reports.services import StatementInput, audit_close
 from standards.models import Standard
+from transfers.models import CycleStage, DocumentKind, NcGrade, ReviewAnswer, Transfer
+from transfers.services import (
+    nonconformity_close,
+    nonconformity_record,
+    review_item_answer,
+    transfer_assign_reviewer,
+    transfer_create,
+    transfer_document_add,
+    transfer_start_review,
+)
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose; seed_demo refuses to run in production.
 ISO_18295_1 = "ISO 18295-1:2017"
@@ -131,6 +142,21 @@ ORGANIZATIONS = [
         ],
         "admin": None,
     },
+    {
+        # Certified to ISO 9001 by another body; asks to transfer its certificate to us (IAF MD 2).
+        "legal_name": "Samtal Väst AB",
+        "org_number": "556901-2341",
+        "address": "Lilla Bommen 5",
+        "postal_code": "411 04",
+        "city": "Göteborg",
+        "contact_name": "Johan Ek",
+        "contact_email": "johan.ek@samtalvast.example",
+        "contact_phone": "+46 31 12 34 00",
+        "sites": [
+            ("Göteborg", "Lilla Bommen 5", "411 04", "Göteborg", True, 60, "Inbound customer service, chat"),
+        ],
+        "admin": None,
+    },
 ]
 
 COMPETENCES = [
@@ -155,6 +181,7 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     _seed_stage2_findings(users=users, today=today)
     _seed_kundtjanst_norr(users=users, standards=standards, today=today)
     _seed_mittkontakt_combined(users=users, standards=standards, today=today)
+    _seed_samtal_vast_transfer(users=users, standards=standards, today=today)
     return [(username, description) for username, _, _, _, description in USERS]
 
 
@@ -624,3 +651,67 @@ def _seed_mittkontakt_combined(*, users, standards, today: datetime.date) -> Non
         ),
         seed=20265,
     )
+
+
+def _seed_samtal_vast_transfer(*, users, standards, today: datetime.date) -> None:
+    """Samtal Väst AB's ISO 9001 certificate from another body, under the lead's pre-transfer review
+    (IAF MD 2): issued 15 months ago, after its first surveillance; the current certificate
+    uploaded; the issuing body's major closed, a minor still open; four checklist items answered."""
+    organization = Organization.objects.get(org_number="556901-2341")
+    if Transfer.objects.filter(organization=organization).exists():
+        return
+    issued = add_months(today, -15)
+    staff, lead = users["staff"], users["lead"]
+    transfer = transfer_create(
+        user=staff,
+        organization=organization,
+        standard=standards[ISO_9001],
+        sites=list(organization.sites.all()),
+        certificate_number="NQC-9001-2231",
+        issuing_body="Nordic Quality Certification AB",
+        accreditation_body="Swedac",
+        accredited=True,
+        accreditation_recognised=True,
+        scope="Inbound customer service and chat for retail clients.",
+        issue_date=issued,
+        expiry_date=add_months(issued, 36) - datetime.timedelta(days=1),
+        cycle_stage=CycleStage.AFTER_SURVEILLANCE_1,
+        reasons="The client wants one body for ISO 9001 and, next year, ISO 18295-1.",
+    )
+    transfer_document_add(
+        user=staff,
+        transfer=transfer,
+        upload=_demo_photo("NQC-9001-2231"),
+        kind=DocumentKind.CERTIFICATE,
+        description="The current certificate",
+    )
+    major = nonconformity_record(
+        user=staff,
+        transfer=transfer,
+        reference="NQC NC 2",
+        grade=NcGrade.MAJOR,
+        description="Customer complaints were not analysed for trends.",
+    )
+    nonconformity_close(
+        user=staff,
+        nonconformity=major,
+        closed_on=today - datetime.timedelta(days=40),
+        closure_note="The issuing body's verification report shows monthly trend analyses since then.",
+    )
+    nonconformity_record(
+        user=staff,
+        transfer=transfer,
+        reference="NQC NC 3",
+        grade=NcGrade.MINOR,
+        description="Two agents had no refresher training this year.",
+    )
+    transfer_assign_reviewer(user=staff, transfer=transfer, reviewer=lead)
+    transfer_start_review(user=staff, transfer=transfer)
+    notes = [
+        "Certificate checked on IAF CertSearch: valid, not suspended.",
+        "Swedac is an IAF MLA signatory for ISO 9001.",
+        "Customer service within our accredited scope for ISO 9001.",
+        "Wants one body for ISO 9001 and ISO 18295-1.",
+    ]
+    for item, note in zip(transfer.review_items.order_by("order"), notes, strict=False):
+        review_item_answer(user=lead, item=item, answer=ReviewAnswer.CONFIRMED, note=note)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -557,7 +557,10 @@ def _nc_document(nc: Nonconformity, document, folder: str, files: _Files) -> dic
 
 
 def _decisions(organization: Organization) -> list[dict]:
-    decisions = Decision.objects.filter(audit__organization=organization).select_related("decided_by")
+    # A decision on a transfer of certification (IAF MD 2) rests on no audit: its transfer names the client.
+    decisions = Decision.objects.filter(
+        Q(audit__organization=organization) | Q(transfer__organization=organization)
+    ).select_related("decided_by")
     return [
         {
             "id": decision.pk,

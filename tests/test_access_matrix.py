@@ -164,6 +164,43 @@ def lead_off_team(w):
     return {"user": get_user_model().objects.get(username="lead").pk}
 
 
+def lead_id() -> int:
+    return get_user_model().objects.get(username="lead").pk
+
+
+def transfer_details(w) -> dict:
+    return {
+        "certificate_number": "QS-2024-007",
+        "issuing_body": "Nordic Quality Certification AB",
+        "accreditation_body": "Swedac",
+        "accredited": "on",
+        "accreditation_recognised": "on",
+        "scope": "Customer service by telephone.",
+        "issue_date": "2025-03-01",
+        "expiry_date": "2028-02-28",
+        "cycle_stage": "surveillance_1",
+    }
+
+
+def transfer_form(w):
+    return {
+        **transfer_details(w),
+        "standard": w.standard,
+        "sites": [Organization.objects.get(pk=w.org_b).sites.first().pk],
+    }
+
+
+def transfer_body(w):
+    return {
+        **transfer_details(w),
+        "accredited": True,
+        "accreditation_recognised": True,
+        "organization": w.org_b,
+        "standard": w.standard,
+        "sites": [Organization.objects.get(pk=w.org_b).sites.first().pk],
+    }
+
+
 # -- The table --------------------------------------------------------------------------------------
 
 # route -> probes; expected statuses for: anonymous, staff, lead, auditor, client, other.
@@ -344,6 +381,71 @@ ROUTES: dict[str, list[Probe]] = {
     "certificates/<int:pk>/pdf/": [get(pk("certificate"), [302, 200, 404, 404, 200, 404])],
     "certificates/<int:pk>/revisions/<int:revision>/pdf/": [
         get(lambda w: {"pk": w.certificate, "revision": 1}, [302, 200, 404, 404, 200, 404])
+    ],
+    # transfers: staff's; the reviewer (the lead) sees the transfer and answers its review
+    "transfers/": [get(nothing, [302, 200, 200, 403, 403, 403])],
+    "transfers/new/": [
+        get(nothing, [302, 200, 403, 403, 403, 403]),
+        post(
+            nothing,
+            [302, 302, 403, 403, 403, 403],
+            data=lambda w: {**transfer_form(w), "organization": w.org_b},
+        ),
+    ],
+    "transfers/<int:pk>/": [get(pk("transfer"), [302, 200, 200, 404, 404, 404])],
+    "transfers/<int:pk>/edit/": [
+        get(pk("transfer"), [302, 200, 403, 404, 404, 404]),
+        post(pk("transfer"), [302, 302, 403, 404, 404, 404], data=transfer_form),
+    ],
+    "transfers/<int:pk>/reviewer/": [
+        post(pk("transfer"), [302, 302, 403, 404, 404, 404], data=lambda w: {"reviewer-reviewer": lead_id()})
+    ],
+    "transfers/<int:pk>/start-review/": [post(pk("transfer"), [302, 409, 403, 404, 404, 404])],
+    "transfers/<int:pk>/documents/": [
+        post(
+            pk("transfer"),
+            [302, 302, 403, 404, 404, 404],
+            data=lambda w: {"document-kind": "audit_report", "document-file": png_upload("report.png")},
+        )
+    ],
+    "transfers/<int:pk>/documents/<int:document_pk>/": [
+        get(lambda w: {"pk": w.transfer, "document_pk": w.transfer_document}, [302, 200, 200, 404, 404, 404])
+    ],
+    "transfers/<int:pk>/review/<int:item_pk>/": [
+        post(
+            lambda w: {"pk": w.transfer, "item_pk": w.transfer_item},
+            [302, 403, 302, 404, 404, 404],
+            data=lambda w: {
+                f"item-{w.transfer_item}-answer": "confirmed",
+                f"item-{w.transfer_item}-note": "Seen.",
+            },
+        )
+    ],
+    "transfers/<int:pk>/complete-review/": [post(pk("transfer"), [302, 403, 409, 404, 404, 404])],
+    "transfers/<int:pk>/nonconformities/": [
+        post(
+            pk("transfer"),
+            [302, 302, 403, 404, 404, 404],
+            data=lambda w: {"nc-reference": "NC 4", "nc-grade": "major", "nc-description": "No log."},
+        )
+    ],
+    "transfers/<int:pk>/nonconformities/<int:nc_pk>/close/": [
+        post(
+            lambda w: {"pk": w.transfer, "nc_pk": w.transfer_nc},
+            [302, 302, 403, 404, 404, 404],
+            data=lambda w: {
+                f"close-{w.transfer_nc}-closed_on": today(),
+                f"close-{w.transfer_nc}-closure_note": "Seen closed.",
+            },
+        )
+    ],
+    "transfers/<int:pk>/visit/": [post(pk("transfer"), [302, 302, 403, 404, 404, 404])],
+    "transfers/<int:pk>/decision/": [
+        post(
+            pk("transfer"),
+            [302, 302, 403, 404, 404, 404],
+            data=lambda w: {"decision-outcome": "refuse", "decision-rationale": "Not recognised."},
+        )
     ],
     # public: verification and the register for everyone; the CertSearch export for staff only
     "verify/<str:number>/": [get(lambda w: {"number": w.certificate_number}, [200, 200, 200, 200, 200, 200])],
@@ -648,6 +750,68 @@ ROUTES: dict[str, list[Probe]] = {
         )
     ],
     # API: the rest. Planning figures are for the certification body's people, not for clients.
+    # API: transfers, as their pages
+    "api/v1/^transfers/$": [
+        get(nothing, [401, 200, 200, 403, 403, 403]),
+        post(nothing, [401, 201, 403, 403, 403, 403], data=transfer_body, encoding="json"),
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/$": [
+        get(pk("transfer"), [401, 200, 200, 404, 404, 404]),
+        patch(pk("transfer"), [401, 200, 403, 404, 404, 404], data=lambda w: {"reasons": "Merger."}),
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/reviewer/$": [
+        post(
+            pk("transfer"),
+            [401, 200, 403, 404, 404, 404],
+            data=lambda w: {"reviewer": lead_id()},
+            encoding="json",
+        )
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/start-review/$": [post(pk("transfer"), [401, 409, 403, 404, 404, 404])],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/documents/$": [
+        post(
+            pk("transfer"),
+            [401, 201, 403, 404, 404, 404],
+            data=lambda w: {"kind": "complaints", "file": png_upload("complaints.png")},
+            encoding="multipart",
+        )
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/answers/$": [
+        post(
+            pk("transfer"),
+            [401, 403, 200, 404, 404, 404],
+            data=lambda w: {"item": w.transfer_item, "answer": "concern", "note": "Late."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/complete-review/$": [
+        post(pk("transfer"), [401, 403, 409, 404, 404, 404])
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/nonconformities/$": [
+        post(
+            pk("transfer"),
+            [401, 201, 403, 404, 404, 404],
+            data=lambda w: {"reference": "NC 5", "grade": "minor", "description": "x"},
+            encoding="json",
+        )
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/close-nonconformity/$": [
+        post(
+            pk("transfer"),
+            [401, 200, 403, 404, 404, 404],
+            data=lambda w: {"nonconformity": w.transfer_nc, "closed_on": today(), "closure_note": "Seen."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/visit/$": [post(pk("transfer"), [401, 201, 403, 404, 404, 404])],
+    "api/v1/^transfers/(?P<pk>[^/.]+)/decision/$": [
+        post(
+            pk("transfer"),
+            [401, 200, 403, 404, 404, 404],
+            data=lambda w: {"outcome": "refuse", "rationale": "Not recognised."},
+            encoding="json",
+        )
+    ],
     "api/v1/": [get(nothing, [401, 200, 200, 200, 200, 200])],
     "api/v1/audit-time/": [
         get(

@@ -55,6 +55,7 @@ SOURCES = [
     "findings",
     "reports",
     "certificates",
+    "transfers",
     "records",
     "portal",
     "config",

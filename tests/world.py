@@ -12,10 +12,12 @@ Every e-mail and document went through the outbox: the report's row, say, is don
 Only ids are kept: a caller may change and roll back the database, never these values.
 """
 
+import datetime
 import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from audits.documents import plan_document_create
@@ -39,6 +41,14 @@ from outbox.models import MessageState
 from reports.deliveries import report_delivery
 from reports.services import audit_close
 from tests.factories import closing_report, ready_to_certify
+from transfers.models import CycleStage
+from transfers.services import (
+    nonconformity_record,
+    transfer_assign_reviewer,
+    transfer_create,
+    transfer_document_add,
+    transfer_start_review,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,10 @@ class World:
     certificate: int
     certificate_number: str
     report_message: int
+    transfer: int
+    transfer_item: int
+    transfer_nc: int
+    transfer_document: int
 
 
 def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
@@ -144,6 +158,7 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     assert certificate.revision == 1
     report_message = report_delivery(audit)
     assert report_message.state == MessageState.DONE
+    transfer = transfer_under_review(cast)
     return World(
         org_a=cast.org_a.pk,
         org_b=cast.org_b.pk,
@@ -166,4 +181,38 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         certificate=certificate.pk,
         certificate_number=certificate.number,
         report_message=report_message.pk,
+        transfer=transfer.pk,
+        transfer_item=transfer.review_items.order_by("order").first().pk,
+        transfer_nc=transfer.nonconformities.get().pk,
+        transfer_document=transfer.documents.get().pk,
     )
+
+
+def transfer_under_review(cast):
+    """Kundtjänst Norr's certificate from another body, under review by the lead (competent for the
+    standard through onsite_audit), with one open minor of the issuing body and its certificate."""
+    today = timezone.localdate()
+    transfer = transfer_create(
+        user=cast.staff,
+        organization=cast.org_b,
+        standard=cast.standard,
+        sites=list(cast.org_b.sites.all()),
+        certificate_number="QS-2025-118",
+        issuing_body="Nordic Quality Certification AB",
+        accreditation_body="Swedac",
+        accredited=True,
+        accreditation_recognised=True,
+        scope="Customer service by telephone.",
+        issue_date=today - datetime.timedelta(days=400),
+        expiry_date=today + datetime.timedelta(days=600),
+        cycle_stage=CycleStage.AFTER_SURVEILLANCE_1,
+    )
+    transfer_assign_reviewer(user=cast.staff, transfer=transfer, reviewer=cast.lead)
+    transfer_start_review(user=cast.staff, transfer=transfer)
+    nonconformity_record(
+        user=cast.staff, transfer=transfer, reference="NC 3", grade="minor", description="Late."
+    )
+    transfer_document_add(
+        user=cast.staff, transfer=transfer, upload=png_upload("current.png"), kind="certificate"
+    )
+    return transfer

@@ -43,6 +43,8 @@ from findings.services import finding_create
 from reports.services import audit_close
 from tests.conftest import CAST_NAMES
 from tests.factories import closing_report, ready_to_certify
+from tests.world import transfer_under_review
+from transfers.services import transfer_create
 
 # Examples per operation and user (the upload tests draw twice as many).
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -147,6 +149,21 @@ def world(cast, onsite_audit) -> World:
         root_cause="The task was not handed over.",
         corrective_action="A monthly task in the quality calendar.",
         files=[png_upload("calendar.png")],
+    )
+    # Transfers: one under the lead's review (its checklist, the decision and the closing forms),
+    # one a draft (the reviewer, start and visit forms).
+    under_review = transfer_under_review(cast)
+    transfer_create(
+        user=cast.staff,
+        organization=cast.org_b,
+        standard=cast.standard,
+        sites=list(cast.org_b.sites.all()),
+        certificate_number="QS-2026-002",
+        issuing_body="Baltic Certification Oy",
+        scope="Outbound calls.",
+        issue_date=under_review.issue_date,
+        expiry_date=under_review.expiry_date,
+        cycle_stage="initial",
     )
     world = World(
         cast=cast,

@@ -51,6 +51,7 @@ from tests.conftest import CAST_NAMES
 from tests.factories import closing_report
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, png_bytes
 from tests.fuzz.pages import Form, FormField, Page, SiteForms, site_pages
+from transfers.models import OtherBodyNonconformity, ReviewItem, Transfer, TransferDocument
 
 pytestmark = pytest.mark.fuzz
 
@@ -69,6 +70,7 @@ PK_MODELS = {
     "ncrs/files": NonconformityAttachment,
     "outbox": OutboxMessage,
     "records": Organization,
+    "transfers": Transfer,
 }
 PARAM_MODELS = {
     "site_pk": Site,
@@ -78,6 +80,9 @@ PARAM_MODELS = {
     "clause_pk": Clause,
     "objection_pk": TeamObjection,
     "scheme": CertificationScheme,
+    "document_pk": TransferDocument,
+    "item_pk": ReviewItem,
+    "nc_pk": OtherBodyNonconformity,
 }
 
 
@@ -489,6 +494,9 @@ def test_it_finds_the_forms_that_create_and_change(world, client):
         "findings:clause": {"grade", "site", "file"},
         "findings:nc-respond": {"root_cause", "target_date", "files"},
         "findings:nc-verify": {"method", "files"},
+        "transfers:transfer-edit": {"sites", "expiry_date", "cycle_stage"},
+        "transfers:transfer-decide": {"decision-outcome", "decision-rationale"},
+        "transfers:transfer-document-add": {"document-kind", "document-file"},
     }.items():
         sent = set().union(*(form.fields for form in site.forms.get(name, [])))
         assert fields <= sent, (name, sorted(sent))

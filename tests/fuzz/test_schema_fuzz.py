@@ -30,6 +30,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup, ServerError
 from schemathesis.openapi.checks import JsonSchemaError
 
+from accounts.models import User
 from audits.models import Audit, AuditDay, TeamMember
 from certificates.models import Certificate
 from clients.models import Organization, Site
@@ -45,6 +46,7 @@ from tests.fuzz.schema import (
     RefusalWithoutReason,
     UndeclaredSuccess,
 )
+from transfers.models import OtherBodyNonconformity, ReviewItem, Transfer
 
 pytestmark = pytest.mark.fuzz
 
@@ -61,6 +63,7 @@ PATH_MODELS = {
     "/api/v1/findings/": Finding,
     "/api/v1/nonconformities/": Nonconformity,
     "/api/v1/certificates/": Certificate,
+    "/api/v1/transfers/": Transfer,
 }
 # The model behind a body field or filter of that name.
 REFERENCE_MODELS = {
@@ -71,6 +74,9 @@ REFERENCE_MODELS = {
     "clause": Clause,
     "member": TeamMember,
     "day": AuditDay,
+    "item": ReviewItem,
+    "nonconformity": OtherBodyNonconformity,
+    "reviewer": User,
 }
 
 
@@ -197,7 +203,12 @@ def test_it_catches_a_refusal_without_a_reason(world, wsgi, monkeypatch):
 # -- The schema describes every endpoint ------------------------------------------------------------
 
 # Operations that take no body on purpose; any other POST, PUT or PATCH must describe its body.
-TAKES_NO_BODY: set[str] = set()
+# Steps of a transfer that the state alone decides (start and complete the review, add the visit).
+TAKES_NO_BODY: set[str] = {
+    "v1_transfers_start_review_create",
+    "v1_transfers_complete_review_create",
+    "v1_transfers_visit_create",
+}
 # Operations that never succeed on purpose, and say so with the refusal they always give.
 NEVER_SUCCEEDS = {"v1_audits_destroy"}
 

@@ -24,6 +24,8 @@ def current_links(response) -> list[str]:
         ("staff", "standards:standard-list", {}, "standards:standard-list"),
         ("staff", "findings:nc-list", {}, "findings:nc-list"),
         ("staff", "security-log", {}, "security-log"),
+        ("staff", "transfers:transfer-list", {}, "transfers:transfer-list"),
+        ("staff", "transfers:transfer-create", {}, "transfers:transfer-list"),
         ("lead", "findings:checklist", {"pk": "audit"}, "audits:audit-list"),
         ("client", "findings:nc-list", {}, "findings:nc-list"),
     ],

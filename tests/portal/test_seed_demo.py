@@ -7,6 +7,7 @@ from audits.models import Competence
 from clients.models import ClientMembership, Organization, Site
 from clients.selectors import organizations_for_user
 from standards.models import Standard
+from transfers.models import Transfer, TransferStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,15 @@ def test_it_gives_kundtjanst_norr_a_closed_stage_2_with_answered_minors(settings
     assert certificate.entity_name == "Kundtjänst Norr AB"
     # Nordkontakt's nonconformities come when `lead` closes its stage 2: none yet.
     assert not Nonconformity.objects.filter(audit__organization__legal_name="Nordkontakt AB").exists()
+
+
+def test_it_puts_samtal_vasts_transfer_under_the_leads_review(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    transfer = Transfer.objects.get(organization__legal_name="Samtal Väst AB")
+    assert transfer.status == TransferStatus.UNDER_REVIEW
+    assert transfer.reviewer.username == "lead"
+    assert transfer.documents.count() == 1
+    assert transfer.review_items.exclude(answer="").count() == 4
+    call_command("seed_demo")
+    assert Transfer.objects.count() == 1
