@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "findings",
     "reports",
     "certificates",
+    "complaints",
     # Above the domains: the export of an organisation's records, and the home pages and demo data.
     "records",
     "portal",

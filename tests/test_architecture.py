@@ -23,6 +23,7 @@ LAYERS = [
     ("findings",),
     ("reports",),
     ("certificates",),
+    ("complaints", "transfers"),
     ("records",),
     ("portal",),
     ("config",),
