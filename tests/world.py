@@ -23,6 +23,7 @@ from audits.models import Audit, DocumentKind, ObjectionOutcome, TeamObjection
 from audits.services import audit_update
 from certificates.models import Certificate
 from certificates.services import decision_record
+from complaints.services import appeal_file, complaint_file
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import (
@@ -64,6 +65,8 @@ class World:
     certificate: int
     certificate_number: str
     report_message: int
+    complaint: int
+    appeal: int
 
 
 def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
@@ -144,6 +147,15 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     assert certificate.revision == 1
     report_message = report_delivery(audit)
     assert report_message.state == MessageState.DONE
+    # The client's complaint about the body and its appeal against the grant, both just received.
+    complaint = complaint_file(user=cast.client, source="portal", subject="Invoice", description="Twice.")
+    appeal = appeal_file(
+        user=cast.client,
+        source="portal",
+        subject="Scope",
+        description="Malmö left out.",
+        decision=certificate.decision,
+    )
     return World(
         org_a=cast.org_a.pk,
         org_b=cast.org_b.pk,
@@ -166,4 +178,6 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         certificate=certificate.pk,
         certificate_number=certificate.number,
         report_message=report_message.pk,
+        complaint=complaint.pk,
+        appeal=appeal.pk,
     )

@@ -35,6 +35,7 @@ from audits.services import (
 )
 from certificates.models import Certificate
 from certificates.services import decision_record
+from complaints.services import appeal_file, complaint_file
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Nonconformity, NonconformityStatus
@@ -147,6 +148,25 @@ def world(cast, onsite_audit) -> World:
         root_cause="The task was not handed over.",
         corrective_action="A monthly task in the quality calendar.",
         files=[png_upload("calendar.png")],
+    )
+    # A complaint about Nordkontakt's certificate recorded by staff, and the client's appeal against
+    # the grant: both just received (tests/fuzz/test_page_fuzz.py's cases_advanced moves them on).
+    certificate = Certificate.objects.get()
+    complaint_file(
+        user=cast.staff,
+        source="staff",
+        subject="Unanswered calls",
+        description="Nobody answers after 18:00.",
+        submitter_name="Per Holm",
+        submitter_email="per@example.se",
+        certificate=certificate,
+    )
+    appeal_file(
+        user=cast.client,
+        source="portal",
+        subject="Scope",
+        description="Malmö left out.",
+        decision=certificate.decision,
     )
     world = World(
         cast=cast,
