@@ -282,20 +282,14 @@ def _step(case, step: str) -> None:
     """Refuse a step the case's state does not allow, naming the state."""
     source, target = TRANSITIONS[step]
     if case.state != source:
-        raise ConflictError(
-            _("The case is %(state)s: it cannot be %(step)s now.")
-            % {"state": case.get_state_display().lower(), "step": _step_label(step)}
-        )
+        refusals = {
+            "acknowledge": _("The case is %(state)s: it cannot be acknowledged now."),
+            "investigate": _("The case is %(state)s: its investigation cannot start now."),
+            "decide": _("The case is %(state)s: it cannot be decided now."),
+            "close": _("The case is %(state)s: it cannot be closed now."),
+        }
+        raise ConflictError(refusals[step] % {"state": case.get_state_display().lower()})
     case.state = target
-
-
-def _step_label(step: str) -> str:
-    return {
-        "acknowledge": _("acknowledged"),
-        "investigate": _("put under investigation"),
-        "decide": _("decided"),
-        "close": _("closed"),
-    }[step]
 
 
 def _require_open(case) -> None:
