@@ -369,8 +369,8 @@ def case_assign(*, user, case, handler=None, investigator=None):
 @transaction.atomic
 def case_report_progress(*, user, case, text: str, visible_to_submitter: bool = False) -> TimelineEntry:
     """A progress report on an open case; one marked visible is e-mailed to the submitter."""
-    check(user, require_can_report_progress, case)
     case = _locked(case)
+    check(user, require_can_report_progress, case)
     _require_open(case)
     entry = _entry(
         case,

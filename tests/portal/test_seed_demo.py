@@ -6,6 +6,8 @@ from accounts.roles import AUDITORS, STAFF, is_auditor, is_staff_member
 from audits.models import Competence
 from clients.models import ClientMembership, Organization, Site
 from clients.selectors import organizations_for_user
+from complaints.models import Appeal, CaseState, Complaint
+from complaints.selectors import complaints_for_user
 from standards.models import Standard
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +151,19 @@ def test_it_gives_kundtjanst_norr_a_closed_stage_2_with_answered_minors(settings
     assert certificate.entity_name == "Kundtjänst Norr AB"
     # Nordkontakt's nonconformities come when `lead` closes its stage 2: none yet.
     assert not Nonconformity.objects.filter(audit__organization__legal_name="Nordkontakt AB").exists()
+
+
+def test_it_seeds_one_complaint_and_one_appeal_in_progress_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    complaint = Complaint.objects.get()
+    appeal = Appeal.objects.get()
+    assert complaint.state == CaseState.INVESTIGATING
+    assert complaint.organization.legal_name == "Kundtjänst Norr AB"
+    assert appeal.state == CaseState.ACKNOWLEDGED
+    assert appeal.organization.legal_name == "Kundtjänst Norr AB"
+    # The auditor investigates the complaint, and so sees it; the client complained about does not.
+    User = get_user_model()
+    assert list(complaints_for_user(User.objects.get(username="auditor"))) == [complaint]
+    assert list(complaints_for_user(User.objects.get(username="other"))) == []
