@@ -106,3 +106,30 @@ def appealable_nonconformities(organization_id: int | None = None) -> QuerySet[N
     if organization_id is not None:
         nonconformities = nonconformities.filter(audit__organization_id=organization_id)
     return nonconformities
+
+
+def _appellant_organization_id(user) -> int | bool | None:
+    """None for staff (any organisation), the organisation's id for its users, False for anyone else."""
+    if not user.is_authenticated:
+        return False
+    if is_staff_member(user):
+        return None
+    membership = membership_of(user)
+    return membership.organization_id if membership is not None else False
+
+
+def decisions_appealable_by(user) -> QuerySet[Decision]:
+    organization_id = _appellant_organization_id(user)
+    return Decision.objects.none() if organization_id is False else appealable_decisions(organization_id)
+
+
+def events_appealable_by(user) -> QuerySet[CertificateEvent]:
+    organization_id = _appellant_organization_id(user)
+    return CertificateEvent.objects.none() if organization_id is False else appealable_events(organization_id)
+
+
+def nonconformities_appealable_by(user) -> QuerySet[Nonconformity]:
+    organization_id = _appellant_organization_id(user)
+    if organization_id is False:
+        return Nonconformity.objects.none()
+    return appealable_nonconformities(organization_id)

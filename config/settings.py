@@ -426,6 +426,8 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certificates.models.CertificateStatus",
         "OutcomeEnum": "certificates.models.DecisionOutcome",
         "ObjectionDecisionEnum": ["replaced", "kept"],
+        "CaseOutcomeEnum": "complaints.models.CaseOutcome",
+        "CaseStateEnum": "complaints.models.CaseState",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -195,6 +195,29 @@ def case_routes(kind: str, record: str) -> dict[str, list[Probe]]:
     }
 
 
+def api_case_routes(kind: str, record: str, *, staff_decides: int = 409) -> dict[str, list[Probe]]:
+    """The API's steps on the world's just-received cases, by the pages' rules (409 where the page
+    shows the form again with the reason). `staff_decides`: what staff's decision gets."""
+    base = f"api/v1/^{kind}/(?P<pk>[^/.]+)/"
+
+    def step(name, expected, data):
+        return {base + name + "/$": [post(pk(record), expected, data=data, encoding="json")]}
+
+    return {
+        f"api/v1/^{kind}/$": [get(nothing, [401, 200, 200, 200, 200, 200])],
+        base + "$": [get(pk(record), [401, 200, 404, 404, 200, 404])],
+        **step("acknowledge", [401, 200, 404, 404, 403, 404], lambda w: {}),
+        **step("assign", [401, 200, 404, 404, 403, 404], lambda w: {"handler": staff_user(w)}),
+        **step("progress", [401, 200, 404, 404, 403, 404], lambda w: {"text": "Called."}),
+        **step(
+            "decide",
+            [401, staff_decides, 404, 404, 403, 404],
+            lambda w: {"outcome": "upheld", "reasons": "Right."},
+        ),
+        **step("close", [401, 409, 404, 404, 403, 404], lambda w: {}),
+    }
+
+
 def staff_recording(w):
     return {"submitter_name": "Per Holm", "submitter_email": "per@example.se", "submitter_language": "sv"}
 
@@ -729,6 +752,58 @@ ROUTES: dict[str, list[Probe]] = {
             pk("certificate"),
             [401, 200, 404, 404, 403, 404],
             data=lambda w: {"reason": "Gone."},
+            encoding="json",
+        )
+    ],
+    # API: complaints and appeals, by the pages' rules.
+    **api_case_routes("complaints", "complaint"),
+    "api/v1/^complaints/$": [
+        get(nothing, [401, 200, 200, 200, 200, 200]),
+        post(
+            nothing,
+            [401, 201, 403, 403, 201, 201],
+            data=lambda w: {"subject": "Invoice", "description": "Twice.", **staff_recording(w)},
+            encoding="json",
+        ),
+    ],
+    "api/v1/^complaints/(?P<pk>[^/.]+)/special-audit/$": [
+        post(
+            pk("complaint"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Check."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^complaints/(?P<pk>[^/.]+)/suspend/$": [
+        post(
+            pk("complaint"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Misuse."},
+            encoding="json",
+        )
+    ],
+    # `staff` made the grant appealed: refused as not independent (400, 17021-1 9.7) before its state.
+    **api_case_routes("appeals", "appeal", staff_decides=400),
+    "api/v1/^appeals/$": [
+        get(nothing, [401, 200, 200, 200, 200, 200]),
+        # The other client cannot name Nordkontakt's decision: refused as one that does not exist.
+        post(
+            nothing,
+            [401, 201, 403, 403, 201, 400],
+            data=lambda w: {
+                "decision": Decision.objects.get(audit_id=w.audit).pk,
+                "subject": "Scope",
+                "description": "Malmö left out.",
+                **staff_recording(w),
+            },
+            encoding="json",
+        ),
+    ],
+    "api/v1/^appeals/(?P<pk>[^/.]+)/reinstate/$": [
+        post(
+            pk("appeal"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Upheld."},
             encoding="json",
         )
     ],
