@@ -5,7 +5,7 @@ service's, which checks the actor (403), the body (400) and the case's state (40
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -45,13 +45,25 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Only those handling a case read these: who complained about whom, and the internal steps' people.
-INTERNAL_FIELDS = ("submitter_email", "source", "investigator", "about", "organization", "certificate")
+# Only those handling a case read these (null for anyone else): who complained about whom, and the
+# internal steps' people.
+INTERNAL_FIELDS = ("submitter_email", "source", "investigator")
+
+
+def _name(user) -> str | None:
+    return (user.get_full_name() or user.username) if user is not None else None
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    handler = serializers.StringRelatedField()
-    investigator = serializers.StringRelatedField()
+    internal_fields: tuple[str, ...] = INTERNAL_FIELDS
+    submitter_email = serializers.EmailField(read_only=True, allow_null=True)
+    source = serializers.CharField(read_only=True, allow_null=True)
+    handler = serializers.SerializerMethodField()
+    investigator = serializers.SerializerMethodField()
+    # Empty until the case is decided: a plain string, not the outcome's choices.
+    outcome = serializers.CharField(
+        read_only=True, help_text="upheld, not_upheld or partly; empty until decided."
+    )
     timeline = serializers.SerializerMethodField()
 
     class Meta:
@@ -79,20 +91,30 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_timeline(self, case) -> list[dict]:
+    def get_handler(self, case) -> str | None:
+        return _name(case.handler)
+
+    def get_investigator(self, case) -> str | None:
+        return _name(case.investigator)
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, case):
         return TimelineEntrySerializer(timeline_for_user(self.context["request"].user, case), many=True).data
 
     def to_representation(self, case):
         data = super().to_representation(case)
         if not is_handling(self.context["request"].user, case):
-            for name in INTERNAL_FIELDS:
-                data.pop(name, None)
+            for name in self.internal_fields:
+                data[name] = None
         return data
 
 
 class ComplaintSerializer(CaseSerializer):
-    organization = serializers.PrimaryKeyRelatedField(read_only=True)
-    certificate = serializers.PrimaryKeyRelatedField(read_only=True)
+    internal_fields = (*INTERNAL_FIELDS, "about", "organization", "certificate", "special_audit")
+    about = serializers.CharField(read_only=True, allow_null=True)
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    certificate = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    special_audit = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta(CaseSerializer.Meta):
         model = Complaint

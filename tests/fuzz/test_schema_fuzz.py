@@ -30,9 +30,11 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup, ServerError
 from schemathesis.openapi.checks import JsonSchemaError
 
+from accounts.models import User
 from audits.models import Audit, AuditDay, TeamMember
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateEvent, Decision
 from clients.models import Organization, Site
+from complaints.models import Appeal, Complaint
 from findings.models import Evidence, Finding, Nonconformity
 from standards.api import StandardSerializer, StandardViewSet
 from standards.models import Clause, Standard
@@ -61,6 +63,8 @@ PATH_MODELS = {
     "/api/v1/findings/": Finding,
     "/api/v1/nonconformities/": Nonconformity,
     "/api/v1/certificates/": Certificate,
+    "/api/v1/complaints/": Complaint,
+    "/api/v1/appeals/": Appeal,
 }
 # The model behind a body field or filter of that name.
 REFERENCE_MODELS = {
@@ -71,6 +75,12 @@ REFERENCE_MODELS = {
     "clause": Clause,
     "member": TeamMember,
     "day": AuditDay,
+    "certificate": Certificate,
+    "decision": Decision,
+    "certificate_event": CertificateEvent,
+    "nonconformity": Nonconformity,
+    "handler": User,
+    "investigator": User,
 }
 
 
