@@ -5,6 +5,7 @@ from audits.api import AuditTimeCalculatorView, AuditViewSet
 from certificates.api import AuditDecisionViewSet, CertificateViewSet
 from certificates.public_api import PublicCertificateView
 from clients.api import OrganizationViewSet, SiteViewSet
+from complaints.api import AppealViewSet, ComplaintViewSet
 from findings.api import FindingViewSet
 from findings.evidence_api import EvidenceViewSet
 from findings.nc_api import NonconformityViewSet
@@ -26,6 +27,8 @@ router.register("findings", FindingViewSet, basename="finding")
 router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("transfers", TransferViewSet, basename="transfer")
+router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("appeals", AppealViewSet, basename="appeal")
 
 urlpatterns = [
     *router.urls,

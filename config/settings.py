@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "reports",
     "certificates",
     "transfers",
+    "complaints",
     # Above the domains: the export of an organisation's records, and the home pages and demo data.
     "records",
     "portal",
@@ -288,6 +289,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.run_certificates_daily",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Complaints and appeals near or past their acknowledge-by and answer-by dates: one reminder to
+    # the handler per deadline (complaints/notices.py); at 06:10, after the nonconformities' run.
+    "complaint-deadlines": {
+        "task": "complaints.tasks.run_case_deadlines",
+        "schedule": crontab(hour=6, minute=10),
+    },
     # The outbox: e-mails and documents not yet handed to a worker (the broker was down when they
     # were recorded, or a passing failure waits for its next try). Expires with the next run, so a
     # worker that was away does not find a queue of them.
@@ -431,6 +438,8 @@ SPECTACULAR_SETTINGS = {
         "TransferDocumentKindEnum": "transfers.models.DocumentKind",
         "TransferNcGradeEnum": "transfers.models.NcGrade",
         "TransferOutcomeEnum": ["accept", "refuse"],
+        "CaseOutcomeEnum": "complaints.models.CaseOutcome",
+        "CaseStateEnum": "complaints.models.CaseState",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # First: the public pages are the busiest and resolve in the fewest steps this way.
     path("", include("certificates.public_urls")),
+    path("", include("complaints.public_urls")),
     # Then the API, before the apps' pages: each "" include below is tried pattern by pattern, and
     # an API call went through some sixty of them before reaching its own (a tenth of a cheap call).
     path("api/v1/", include("config.api_urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("certificates.urls")),
     path("", include("transfers.urls")),
+    path("", include("complaints.urls")),
     path("", include("findings.urls")),
     path("", include("outbox.urls")),
     path("", include("records.urls")),

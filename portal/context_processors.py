@@ -17,6 +17,7 @@ NAV_SECTIONS = [
     ("audits", ("audits:", "findings:", "reports:", "certificates:decision")),
     ("security", ("security-log",)),
     ("outbox", ("outbox:",)),
+    ("complaints", ("complaints:",)),
     ("home", ("home",)),
 ]
 

@@ -33,12 +33,21 @@ from audits.services import (
     programme_create,
     team_member_add,
 )
+from certificates.models import Certificate
 from certificates.services import decision_record
 from clients.models import ClientMembership, ClientRole, Organization, Site
 from clients.services import client_membership_create
+from complaints.models import Appeal, CaseSource, Complaint
+from complaints.services import (
+    appeal_file,
+    case_acknowledge,
+    case_assign,
+    case_report_progress,
+    complaint_file,
+)
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
-from findings.models import Finding, Visibility
+from findings.models import Finding, Nonconformity, Visibility
 from findings.ncr import nonconformity_respond, nonconformity_review, nonconformity_verify
 from findings.services import finding_create
 from reports.models import Conformity, Effectiveness
@@ -182,6 +191,7 @@ def seed_demo(*, today: datetime.date) -> list[tuple[str, str]]:
     _seed_kundtjanst_norr(users=users, standards=standards, today=today)
     _seed_mittkontakt_combined(users=users, standards=standards, today=today)
     _seed_samtal_vast_transfer(users=users, standards=standards, today=today)
+    _seed_complaint_and_appeal(users=users)
     return [(username, description) for username, _, _, _, description in USERS]
 
 
@@ -715,3 +725,47 @@ def _seed_samtal_vast_transfer(*, users, standards, today: datetime.date) -> Non
     ]
     for item, note in zip(transfer.review_items.order_by("order"), notes, strict=False):
         review_item_answer(user=lead, item=item, answer=ReviewAnswer.CONFIRMED, note=note)
+
+
+def _seed_complaint_and_appeal(*, users) -> None:
+    """A member of the public's complaint about Kundtjänst Norr's service, under investigation by
+    `auditor`, and Kundtjänst Norr's appeal against the grade of one of its minors, acknowledged."""
+    if Complaint.objects.exists() or Appeal.objects.exists():
+        return
+    certificate = Certificate.objects.filter(organization__org_number="559100-2349").first()
+    if certificate is None:
+        return
+    complaint = complaint_file(
+        user=users["staff"],
+        source=CaseSource.STAFF,
+        subject="Calls to Kundtjänst Norr go unanswered",
+        description=(
+            "A caller says that calls to Kundtjänst Norr's customer service after 17:00 ring out "
+            "unanswered, though its web page promises service until 20:00."
+        ),
+        submitter_name="Johan Lind",
+        submitter_email="johan.lind@example.se",
+        submitter_language="sv",
+        certificate=certificate,
+    )
+    case_acknowledge(user=users["staff"], case=complaint)
+    complaint = case_assign(user=users["staff"], case=complaint, investigator=users["auditor"])
+    case_report_progress(
+        user=users["auditor"],
+        case=complaint,
+        text="We have asked Kundtjänst Norr for its call statistics for the last three months.",
+        visible_to_submitter=True,
+    )
+    nonconformity = (
+        Nonconformity.objects.filter(audit__organization=certificate.organization).order_by("number").first()
+    )
+    if nonconformity is None:
+        return
+    appeal = appeal_file(
+        user=users["other"],
+        source=CaseSource.PORTAL,
+        subject=f"Grade of {nonconformity.number}",
+        description="The finding is an observation, not a nonconformity: the routine was followed.",
+        nonconformity=nonconformity,
+    )
+    case_acknowledge(user=users["staff"], case=appeal)

@@ -2,13 +2,14 @@
 
 import datetime
 
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from audits.cycle import add_months
 from audits.models import AuditStatus
 from certificates.models import Certificate, CertificateEvent, CertificateEventKind, CertificateStatus
 from clients.models import Organization
+from complaints.models import Appeal, Complaint
 from records.models import Disposal, DisposalDue
 from standards.models import CertificationScheme, Standard
 
@@ -22,8 +23,8 @@ def disposal_blockers(organization: Organization) -> list[str]:
     """Why the organisation's records may not be disposed of now; empty when nothing stops it.
 
     The one place for the rule "nothing is disposed of while something is open": an open
-    certificate (active or suspended) and an audit not closed or cancelled. Other apps' open
-    cases (complaints, appeals) are added here.
+    certificate (active or suspended), an audit not closed or cancelled, and a complaint (about
+    the organisation or filed by it) or an appeal not closed.
     """
     blockers = [
         _("Certificate %(number)s is %(status)s.")
@@ -36,6 +37,20 @@ def disposal_blockers(organization: Organization) -> list[str]:
         _("The audit %(audit)s is %(status)s.")
         % {"audit": audit.label, "status": audit.get_status_display().lower()}
         for audit in organization.audits.filter(status__in=OPEN_AUDIT).order_by("start_date", "pk")
+    ]
+    complaints = Complaint.objects.open().filter(
+        Q(organization=organization) | Q(submitter_organization=organization)
+    )
+    blockers += [
+        _("The complaint %(number)s is not closed.") % {"number": number}
+        for number in complaints.order_by("number").values_list("number", flat=True)
+    ]
+    blockers += [
+        _("The appeal %(number)s is not closed.") % {"number": number}
+        for number in Appeal.objects.open()
+        .filter(organization=organization)
+        .order_by("number")
+        .values_list("number", flat=True)
     ]
     return blockers
 
@@ -99,12 +114,20 @@ def _retention_prefetches() -> tuple[Prefetch, ...]:
 
 
 def organizations_due_for_disposal(*, today: datetime.date) -> list[tuple[Organization, datetime.date]]:
-    """Organisations whose every certificate ended more than the retention ago, with no open audit
-    and not yet disposed of, with the day their retention ended; a fixed number of queries."""
+    """Organisations whose every certificate ended more than the retention ago, with no open audit,
+    complaint or appeal (disposal_blockers' rules, as a query) and not yet disposed of, with the day their retention ended; a fixed number of queries."""
     candidates = (
         Organization.objects.filter(certificates__isnull=False)
         .exclude(certificates__status__in=OPEN_CERTIFICATE)
         .exclude(audits__status__in=OPEN_AUDIT)
+        .exclude(
+            Exists(
+                Complaint.objects.open().filter(
+                    Q(organization=OuterRef("pk")) | Q(submitter_organization=OuterRef("pk"))
+                )
+            )
+        )
+        .exclude(Exists(Appeal.objects.open().filter(organization=OuterRef("pk"))))
         .exclude(disposal__isnull=False)
         .distinct()
         .order_by("legal_name", "pk")

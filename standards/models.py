@@ -179,6 +179,15 @@ class CertificationScheme(models.Model):
     initial_major_nc_max_months = models.PositiveIntegerField(
         _("months after the last stage 2 day to close majors before a new stage 2 is needed"), default=6
     )
+    # Complaints and appeals (ISO/IEC 17021-1 9.7, 9.8): the body's own deadlines for its answer.
+    complaint_acknowledge_working_days = models.PositiveIntegerField(
+        _("working days to acknowledge a complaint or appeal"),
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
+    complaint_answer_days = models.PositiveIntegerField(
+        _("days to answer a complaint or appeal"), default=30, validators=[MinValueValidator(1)]
+    )
     # Audit time.
     audit_time_table = models.JSONField(
         _("audit-time table"),

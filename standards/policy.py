@@ -57,6 +57,8 @@ _COMMON = {
     "minor_nc_verified_at_next_audit": True,
     "suspension_candidate_days": 90,
     "initial_major_nc_max_months": 6,
+    "complaint_acknowledge_working_days": 5,
+    "complaint_answer_days": 30,
     "audit_day_hours": 8,
     "min_onsite_percent": 80,
     "max_reduction_percent": 30,

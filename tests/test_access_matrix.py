@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.signals import request_finished
 from django.db import close_old_connections, transaction
 from django.urls import URLResolver, get_resolver, resolve
@@ -29,9 +30,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audits.models import Audit
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateStatus, Decision
 from clients.models import Organization
 from clients.validators import luhn_check_digit
+from complaints.views import RECEIPT_SALT
 from findings.models import Finding
 from tests.conftest import CAST_NAMES
 from tests.factories import closing_body
@@ -199,6 +201,68 @@ def transfer_body(w):
         "standard": w.standard,
         "sites": [Organization.objects.get(pk=w.org_b).sites.first().pk],
     }
+
+
+def staff_user(w):
+    return get_user_model().objects.get(username="staff").pk
+
+
+def case_routes(kind: str, record: str) -> dict[str, list[Probe]]:
+    """The steps a complaint and an appeal share. The world's cases are just received: staff's
+    steps past acknowledging are refused by the state (400, the form again with the reason); the
+    client reads its own case but takes no step; the team and the other client do not see it."""
+    base = f"{kind}/<int:pk>/"
+    return {
+        base: [get(pk(record), [302, 200, 404, 404, 200, 404])],
+        base + "acknowledge/": [post(pk(record), [302, 302, 404, 404, 403, 404], data=lambda w: {})],
+        base + "assign/": [
+            post(pk(record), [302, 302, 404, 404, 403, 404], data=lambda w: {"assign-handler": staff_user(w)})
+        ],
+        base + "progress/": [
+            post(pk(record), [302, 302, 404, 404, 403, 404], data=lambda w: {"progress-text": "Called."})
+        ],
+        base + "decide/": [
+            post(
+                pk(record),
+                [302, 400, 404, 404, 403, 404],
+                data=lambda w: {"decide-outcome": "upheld", "decide-reasons": "Right."},
+            )
+        ],
+        base + "close/": [post(pk(record), [302, 400, 404, 404, 403, 404], data=lambda w: {})],
+        # No outcome yet, so no letter, for anyone who may read the case.
+        f"{kind}/<int:pk>/letter.pdf": [get(pk(record), [302, 404, 404, 404, 404, 404])],
+    }
+
+
+def api_case_routes(kind: str, record: str, *, staff_decides: int = 409) -> dict[str, list[Probe]]:
+    """The API's steps on the world's just-received cases, by the pages' rules (409 where the page
+    shows the form again with the reason). `staff_decides`: what staff's decision gets."""
+    base = f"api/v1/^{kind}/(?P<pk>[^/.]+)/"
+
+    def step(name, expected, data):
+        return {base + name + "/$": [post(pk(record), expected, data=data, encoding="json")]}
+
+    return {
+        f"api/v1/^{kind}/$": [get(nothing, [401, 200, 200, 200, 200, 200])],
+        base + "$": [get(pk(record), [401, 200, 404, 404, 200, 404])],
+        **step("acknowledge", [401, 200, 404, 404, 403, 404], lambda w: {}),
+        **step("assign", [401, 200, 404, 404, 403, 404], lambda w: {"handler": staff_user(w)}),
+        **step("progress", [401, 200, 404, 404, 403, 404], lambda w: {"text": "Called."}),
+        **step(
+            "decide",
+            [401, staff_decides, 404, 404, 403, 404],
+            lambda w: {"outcome": "upheld", "reasons": "Right."},
+        ),
+        **step("close", [401, 409, 404, 404, 403, 404], lambda w: {}),
+    }
+
+
+def staff_recording(w):
+    return {"submitter_name": "Per Holm", "submitter_email": "per@example.se", "submitter_language": "sv"}
+
+
+def receipt(w):
+    return {"token": signing.dumps("K-2026-0001", salt=RECEIPT_SALT)}
 
 
 # -- The table --------------------------------------------------------------------------------------
@@ -457,6 +521,58 @@ ROUTES: dict[str, list[Probe]] = {
     "certificates/certsearch/": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "certificates/export.xlsx": [get(nothing, [302, 200, 403, 403, 403, 403])],
     "certificates/export.json": [get(nothing, [302, 200, 403, 403, 403, 403])],
+    # complaints: the public form answers anyone (a complaint filed leads to its receipt); the
+    # portal's pages are for a client's users and staff; auditors see only cases assigned to them.
+    "complaint/": [
+        get(nothing, [200, 200, 200, 200, 200, 200]),
+        post(
+            nothing,
+            [302, 302, 302, 302, 302, 302],
+            data=lambda w: {
+                "submitter_name": "Eva Ek",
+                "submitter_email": "eva@example.se",
+                "subject": "Rude",
+                "description": "The auditor was rude.",
+            },
+            anonymous_to="/complaint/received/",
+        ),
+    ],
+    "complaint/received/<str:token>/": [get(receipt, [200, 200, 200, 200, 200, 200])],
+    "complaints/": [get(nothing, [302, 200, 200, 200, 200, 200])],
+    "complaints/new/": [
+        get(nothing, [302, 200, 403, 403, 200, 200]),
+        post(
+            nothing,
+            [302, 302, 403, 403, 302, 302],
+            data=lambda w: {"subject": "Invoice", "description": "Twice.", **staff_recording(w)},
+        ),
+    ],
+    **case_routes("complaints", "complaint"),
+    # About the body, not a client: no audit or suspension follows (400 with the reason).
+    "complaints/<int:pk>/special-audit/": [
+        post(pk("complaint"), [302, 400, 404, 404, 403, 404], data=lambda w: {"audit-reason": "Check."})
+    ],
+    "complaints/<int:pk>/suspend/": [
+        post(pk("complaint"), [302, 400, 404, 404, 403, 404], data=lambda w: {"suspend-reason": "Misuse."})
+    ],
+    # Appeals: the other client cannot name Nordkontakt's decision (400, not in its choices).
+    "appeals/new/": [
+        get(nothing, [302, 200, 403, 403, 200, 200]),
+        post(
+            nothing,
+            [302, 302, 403, 403, 302, 400],
+            data=lambda w: {
+                "against": f"decision-{Decision.objects.get(audit_id=w.audit).pk}",
+                "subject": "Scope",
+                "description": "Malmö left out.",
+                **staff_recording(w),
+            },
+        ),
+    ],
+    **case_routes("appeals", "appeal"),
+    "appeals/<int:pk>/reinstate/": [
+        post(pk("appeal"), [302, 400, 404, 404, 403, 404], data=lambda w: {"reinstate-reason": "Upheld."})
+    ],
     # findings: staff read them, the team writes them, the client reads them after the report
     "audits/<int:pk>/checklist/": [get(pk("audit"), [302, 200, 200, 404, 200, 404])],
     "audits/<int:pk>/checklist/<int:clause_pk>/": [
@@ -746,6 +862,58 @@ ROUTES: dict[str, list[Probe]] = {
             pk("certificate"),
             [401, 200, 404, 404, 403, 404],
             data=lambda w: {"reason": "Gone."},
+            encoding="json",
+        )
+    ],
+    # API: complaints and appeals, by the pages' rules.
+    **api_case_routes("complaints", "complaint"),
+    "api/v1/^complaints/$": [
+        get(nothing, [401, 200, 200, 200, 200, 200]),
+        post(
+            nothing,
+            [401, 201, 403, 403, 201, 201],
+            data=lambda w: {"subject": "Invoice", "description": "Twice.", **staff_recording(w)},
+            encoding="json",
+        ),
+    ],
+    "api/v1/^complaints/(?P<pk>[^/.]+)/special-audit/$": [
+        post(
+            pk("complaint"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Check."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^complaints/(?P<pk>[^/.]+)/suspend/$": [
+        post(
+            pk("complaint"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Misuse."},
+            encoding="json",
+        )
+    ],
+    # `staff` made the grant appealed: refused as not independent (400, 17021-1 9.7) before its state.
+    **api_case_routes("appeals", "appeal", staff_decides=400),
+    "api/v1/^appeals/$": [
+        get(nothing, [401, 200, 200, 200, 200, 200]),
+        # The other client cannot name Nordkontakt's decision: refused as one that does not exist.
+        post(
+            nothing,
+            [401, 201, 403, 403, 201, 400],
+            data=lambda w: {
+                "decision": Decision.objects.get(audit_id=w.audit).pk,
+                "subject": "Scope",
+                "description": "Malmö left out.",
+                **staff_recording(w),
+            },
+            encoding="json",
+        ),
+    ],
+    "api/v1/^appeals/(?P<pk>[^/.]+)/reinstate/$": [
+        post(
+            pk("appeal"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"reason": "Upheld."},
             encoding="json",
         )
     ],

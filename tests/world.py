@@ -25,6 +25,7 @@ from audits.models import Audit, DocumentKind, ObjectionOutcome, TeamObjection
 from audits.services import audit_update
 from certificates.models import Certificate
 from certificates.services import decision_record
+from complaints.services import appeal_file, complaint_file
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import (
@@ -78,6 +79,8 @@ class World:
     transfer_item: int
     transfer_nc: int
     transfer_document: int
+    complaint: int
+    appeal: int
 
 
 def png_upload(name: str, colour=(0, 120, 0)) -> SimpleUploadedFile:
@@ -159,6 +162,15 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
     report_message = report_delivery(audit)
     assert report_message.state == MessageState.DONE
     transfer = transfer_under_review(cast)
+    # The client's complaint about the body and its appeal against the grant, both just received.
+    complaint = complaint_file(user=cast.client, source="portal", subject="Invoice", description="Twice.")
+    appeal = appeal_file(
+        user=cast.client,
+        source="portal",
+        subject="Scope",
+        description="Malmö left out.",
+        decision=certificate.decision,
+    )
     return World(
         org_a=cast.org_a.pk,
         org_b=cast.org_b.pk,
@@ -185,6 +197,8 @@ def build_world(cast, audit: Audit, run_on_commit) -> World:
         transfer_item=transfer.review_items.order_by("order").first().pk,
         transfer_nc=transfer.nonconformities.get().pk,
         transfer_document=transfer.documents.get().pk,
+        complaint=complaint.pk,
+        appeal=appeal.pk,
     )
 
 

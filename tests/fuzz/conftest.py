@@ -35,6 +35,7 @@ from audits.services import (
 )
 from certificates.models import Certificate
 from certificates.services import decision_record
+from complaints.services import appeal_file, complaint_file
 from core.actors import SYSTEM
 from findings.evidence import evidence_add
 from findings.models import Nonconformity, NonconformityStatus
@@ -164,6 +165,25 @@ def world(cast, onsite_audit) -> World:
         issue_date=under_review.issue_date,
         expiry_date=under_review.expiry_date,
         cycle_stage="initial",
+    )
+    # A complaint about Nordkontakt's certificate recorded by staff, and the client's appeal against
+    # the grant: both just received (tests/fuzz/test_page_fuzz.py's cases_advanced moves them on).
+    certificate = Certificate.objects.get()
+    complaint_file(
+        user=cast.staff,
+        source="staff",
+        subject="Unanswered calls",
+        description="Nobody answers after 18:00.",
+        submitter_name="Per Holm",
+        submitter_email="per@example.se",
+        certificate=certificate,
+    )
+    appeal_file(
+        user=cast.client,
+        source="portal",
+        subject="Scope",
+        description="Malmö left out.",
+        decision=certificate.decision,
     )
     world = World(
         cast=cast,

@@ -39,9 +39,12 @@ from audits.models import (
     TeamMember,
     TeamObjection,
 )
-from certificates.models import Certificate, CertificateRevision
+from certificates.models import Certificate, CertificateEvent, CertificateRevision
 from certificates.services import certificate_suspend
 from clients.models import Organization, Site
+from complaints.models import Appeal, Complaint
+from complaints.services import appeal_file, case_acknowledge, case_assign, case_decide
+from core.actors import SYSTEM
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
 from findings.ncr import nonconformity_review
 from outbox.models import OutboxMessage
@@ -71,6 +74,8 @@ PK_MODELS = {
     "outbox": OutboxMessage,
     "records": Organization,
     "transfers": Transfer,
+    "complaints": Complaint,
+    "appeals": Appeal,
 }
 PARAM_MODELS = {
     "site_pk": Site,
@@ -293,9 +298,51 @@ def certificate_suspended(world):
     return ["staff"], (f"/certificates/{world.certificate.pk}/",)
 
 
+def cases_advanced(world):
+    """The complaint under investigation (its page takes the decision), and an appeal against a
+    suspension upheld (its page takes the reinstatement and the closing)."""
+    staff = world.cast.staff
+    complaint = Complaint.objects.get()
+    case_acknowledge(user=staff, case=complaint)
+    case_assign(user=staff, case=complaint, investigator=staff)
+    certificate_suspend(certificate=world.certificate, user=staff, reason="No answer in time.")
+    appeal = appeal_file(
+        user=world.cast.client,
+        source="portal",
+        subject="Answered",
+        description="Our answer was sent in time.",
+        certificate_event=CertificateEvent.objects.get(kind="suspended"),
+    )
+    case_acknowledge(user=SYSTEM, case=appeal)
+    case_assign(user=SYSTEM, case=appeal, investigator=world.cast.auditor)
+    case_decide(user=SYSTEM, case=appeal, outcome="upheld", reasons="In time.")
+    # The client's appeal against the grant, under investigation: its page takes the decision.
+    against_grant = Appeal.objects.exclude(pk=appeal.pk).get()
+    case_acknowledge(user=staff, case=against_grant)
+    case_assign(user=staff, case=against_grant, investigator=world.cast.auditor)
+    return ["staff"], ("/complaints/", "/appeals/")
+
+
+def complaint_decided(world):
+    """The complaint decided: its page takes the closing."""
+    complaint = Complaint.objects.get()
+    case_acknowledge(user=SYSTEM, case=complaint)
+    case_assign(user=SYSTEM, case=complaint, investigator=world.cast.staff)
+    case_decide(user=SYSTEM, case=complaint, outcome="not_upheld", reasons="Calls are answered.")
+    return ["staff"], ("/complaints/",)
+
+
 # The users whose pages hold every form there is: staff's, the team's and the client's.
 READERS = ["staff", "lead", "client"]
-STATES = [as_built, plan_open, answer_accepted, audit_closed, certificate_suspended]
+STATES = [
+    as_built,
+    plan_open,
+    answer_accepted,
+    audit_closed,
+    certificate_suspended,
+    cases_advanced,
+    complaint_decided,
+]
 # Forms no state the fuzz builds renders, written down from the view's form.
 UNRENDERED_FORMS = {
     # Shown only to a session that has typed a current code from the app.

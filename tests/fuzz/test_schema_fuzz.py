@@ -32,8 +32,9 @@ from schemathesis.openapi.checks import JsonSchemaError
 
 from accounts.models import User
 from audits.models import Audit, AuditDay, TeamMember
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateEvent, Decision
 from clients.models import Organization, Site
+from complaints.models import Appeal, Complaint
 from findings.models import Evidence, Finding, Nonconformity
 from standards.api import StandardSerializer, StandardViewSet
 from standards.models import Clause, Standard
@@ -64,6 +65,8 @@ PATH_MODELS = {
     "/api/v1/nonconformities/": Nonconformity,
     "/api/v1/certificates/": Certificate,
     "/api/v1/transfers/": Transfer,
+    "/api/v1/complaints/": Complaint,
+    "/api/v1/appeals/": Appeal,
 }
 # The model behind a body field or filter of that name.
 REFERENCE_MODELS = {
@@ -75,8 +78,13 @@ REFERENCE_MODELS = {
     "member": TeamMember,
     "day": AuditDay,
     "item": ReviewItem,
-    "nonconformity": OtherBodyNonconformity,
     "reviewer": User,
+    "certificate": Certificate,
+    "decision": Decision,
+    "certificate_event": CertificateEvent,
+    "nonconformity": Nonconformity,
+    "handler": User,
+    "investigator": User,
 }
 
 
@@ -85,6 +93,8 @@ def record_ids(world) -> dict[str, list]:
     ids = {prefix: list(model.objects.values_list("pk", flat=True)) for prefix, model in PATH_MODELS.items()}
     for name, model in REFERENCE_MODELS.items():
         ids[name] = list(model.objects.values_list("pk", flat=True))
+    # A transfer's "nonconformity" is the issuing body's, an appeal's ours: both pools.
+    ids["nonconformity"] += list(OtherBodyNonconformity.objects.values_list("pk", flat=True))
     ids["programme"] = [pk for pk in Audit.objects.values_list("programme_id", flat=True) if pk]
     ids["user"] = [user.pk for user in vars(world.cast).values() if hasattr(user, "is_authenticated")]
     ids["standards"] = list(Standard.objects.values_list("code", flat=True))

@@ -6,6 +6,8 @@ from accounts.roles import AUDITORS, STAFF, is_auditor, is_staff_member
 from audits.models import Competence
 from clients.models import ClientMembership, Organization, Site
 from clients.selectors import organizations_for_user
+from complaints.models import Appeal, CaseState, Complaint
+from complaints.selectors import complaints_for_user
 from standards.models import Standard
 from transfers.models import Transfer, TransferStatus
 
@@ -162,3 +164,19 @@ def test_it_puts_samtal_vasts_transfer_under_the_leads_review(settings):
     assert transfer.review_items.exclude(answer="").count() == 4
     call_command("seed_demo")
     assert Transfer.objects.count() == 1
+
+
+def test_it_seeds_one_complaint_and_one_appeal_in_progress_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    complaint = Complaint.objects.get()
+    appeal = Appeal.objects.get()
+    assert complaint.state == CaseState.INVESTIGATING
+    assert complaint.organization.legal_name == "Kundtjänst Norr AB"
+    assert appeal.state == CaseState.ACKNOWLEDGED
+    assert appeal.organization.legal_name == "Kundtjänst Norr AB"
+    # The auditor investigates the complaint, and so sees it; the client complained about does not.
+    User = get_user_model()
+    assert list(complaints_for_user(User.objects.get(username="auditor"))) == [complaint]
+    assert list(complaints_for_user(User.objects.get(username="other"))) == []

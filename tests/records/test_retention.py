@@ -15,6 +15,8 @@ from audits.models import Audit, AuditStatus
 from certificates.models import Certificate, CertificateEvent, CertificateEventKind
 from certificates.services import certificate_withdraw
 from clients.models import Organization
+from complaints.models import Appeal, CaseState, Complaint
+from complaints.services import appeal_file, complaint_file
 from core.actors import SYSTEM
 from core.errors import ConflictError
 from findings.models import Evidence, Finding, Nonconformity, NonconformityAttachment
@@ -105,6 +107,33 @@ def test_it_keeps_records_while_an_audit_is_open(cast, due):
     Audit.objects.filter(organization=due).update(status=AuditStatus.PLANNED)
     assert organizations_due_for_disposal(today=timezone.localdate()) == []
     assert any("is planned" in blocker for blocker in disposal_blockers(due))
+
+
+def test_it_keeps_records_while_a_complaint_or_an_appeal_is_open(cast, due, certificate):
+    complaint = complaint_file(
+        user=cast.staff,
+        source="staff",
+        subject="Unanswered calls",
+        description="Nobody answered after 18:00.",
+        submitter_name="Per Holm",
+        submitter_email="per@example.se",
+        organization=due,
+    )
+    appeal = appeal_file(
+        user=cast.client,
+        source="portal",
+        subject="Grant",
+        description="Malmö.",
+        decision=certificate.decision,
+    )
+    assert disposal_blockers(due) == [
+        f"The complaint {complaint.number} is not closed.",
+        f"The appeal {appeal.number} is not closed.",
+    ]
+    assert organizations_due_for_disposal(today=timezone.localdate()) == []
+    Complaint.objects.update(state=CaseState.CLOSED)
+    Appeal.objects.update(state=CaseState.CLOSED)
+    assert disposal_blockers(due) == []
 
 
 def test_it_drops_an_organisation_from_the_list_once_it_is_no_longer_due(cast, due):
