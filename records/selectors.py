@@ -115,7 +115,8 @@ def _retention_prefetches() -> tuple[Prefetch, ...]:
 
 def organizations_due_for_disposal(*, today: datetime.date) -> list[tuple[Organization, datetime.date]]:
     """Organisations whose every certificate ended more than the retention ago, with no open audit,
-    complaint or appeal (disposal_blockers' rules, as a query) and not yet disposed of, with the day their retention ended; a fixed number of queries."""
+    complaint or appeal (disposal_blockers' rules, as a query) and not yet disposed of, with the
+    day their retention ended; a fixed number of queries."""
     candidates = (
         Organization.objects.filter(certificates__isnull=False)
         .exclude(certificates__status__in=OPEN_CERTIFICATE)
