@@ -44,6 +44,16 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # A decision taken again (after an upheld appeal, say) is a new decision naming the one it
+    # supersedes, on that decision's audit; the old one is never edited.
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
 
     class Meta:
         db_table = "audits_decision"
@@ -52,7 +62,8 @@ class Decision(models.Model):
         ordering = ["-decided_on", "-id"]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} – {self.audit or _('transfer of certification')}"
+        audit = self.audit or (self.supersedes.audit if self.supersedes is not None else None)
+        return f"{self.get_outcome_display()} – {audit or _('transfer of certification')}"
 
 
 class CertificateStatus(models.TextChoices):

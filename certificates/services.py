@@ -115,9 +115,9 @@ def stage2_majors_late(audit: Audit, *, on: datetime.date) -> LateMajors | None:
     return LateMajors(deadline=deadline, months=months, numbers=tuple(late))
 
 
-def _decision_state_blockers(audit: Audit) -> list[Blocker]:
+def _decision_state_blockers(audit: Audit, *, superseding: Decision | None = None) -> list[Blocker]:
     """17021-1 9.5: the audit is closed, leads to a decision, belongs to a programme and has no
-    decision yet."""
+    decision yet (but the one `superseding` replaces, when a decision is taken again)."""
     blockers = []
     if audit.status != AuditStatus.CLOSED:
         blockers.append(
@@ -132,7 +132,7 @@ def _decision_state_blockers(audit: Audit) -> list[Blocker]:
         )
     if audit.programme_id is None:
         blockers.append(Blocker(str(NO_PROGRAMME), RULE_DECISION))
-    if Decision.objects.filter(audit=audit).exists():
+    if superseding is None and Decision.objects.filter(audit=audit).exists():
         blockers.append(Blocker(_("This audit already has its decision."), RULE_DECISION))
     return blockers
 
@@ -242,15 +242,21 @@ def _related_consultancy_blocker(audit: Audit, *, on: datetime.date) -> Blocker 
 
 
 def decision_blockers(
-    *, audit: Audit, user, outcome: str | None = None, on: datetime.date | None = None
+    *,
+    audit: Audit,
+    user,
+    outcome: str | None = None,
+    on: datetime.date | None = None,
+    superseding: Decision | None = None,
 ) -> list[Blocker]:
     """Every reason this person may not make this decision on this audit now, each with its rule.
 
     With no outcome, those against any decision and those against a grant or renewal (marked
-    certifying_only): what the review page lists before staff choose.
+    certifying_only): what the review page lists before staff choose. With `superseding`, the
+    audit's decision taken again (decision_reconsider): the same rules, but that decision.
     """
     on = on or timezone.localdate()
-    blockers = _decision_state_blockers(audit)
+    blockers = _decision_state_blockers(audit, superseding=superseding)
     blockers += _decider_conflict_blockers(user, audit, on=on)
     basis = decision_audits(audit)
     majors = _open_majors_blocker(basis)
@@ -309,14 +315,17 @@ def _locked_for_decision(audit: Audit) -> Audit:
     )
 
 
-def _require_decidable(*, audit: Audit, user, outcome: str, on: datetime.date) -> None:
+def _require_decidable(
+    *, audit: Audit, user, outcome: str, on: datetime.date, superseding: Decision | None = None
+) -> None:
     """Refuse the decision while a blocker stands (409 when the audit is not closed or already
     decided, and against certifying), or when the outcome does not follow this audit (400)."""
     allowed = OUTCOMES_FOR.get(AuditType(audit.audit_type), ())
-    blockers = decision_blockers(audit=audit, user=user, outcome=outcome, on=on)
+    blockers = decision_blockers(audit=audit, user=user, outcome=outcome, on=on, superseding=superseding)
     standing = [blocker for blocker in blockers if not blocker.certifying_only]
     if standing or audit.programme is None:  # no programme is one of the problems
-        conflict = audit.status != AuditStatus.CLOSED or Decision.objects.filter(audit=audit).exists()
+        decided = superseding is None and Decision.objects.filter(audit=audit).exists()
+        conflict = audit.status != AuditStatus.CLOSED or decided
         raise _refusal(standing, conflict=conflict)
     if outcome not in allowed:
         raise DomainError(
@@ -393,6 +402,60 @@ def decision_record(
     decided_on = _checked_decision_date(audit, decided_on=decided_on, today=today)
     decision = Decision.objects.create(
         audit=audit, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
+    )
+    record(
+        SecurityEventKind.DECISION,
+        actor=user,
+        organization=audit.organization_id,
+        target=f"audit {audit.pk}",
+        outcome=outcome,
+        decided_on=decided_on,
+    )
+    _carry_out(decision, user=user, scope=scope, certified_sites=certified_sites)
+    return decision
+
+
+@transaction.atomic
+def decision_reconsider(
+    *,
+    previous: Decision,
+    user,
+    outcome: str,
+    rationale: str,
+    decided_on: datetime.date | None = None,
+    scope: str | None = None,
+) -> Decision:
+    """Take a refusal again (after an upheld appeal, say): a new decision to grant or renew, on the
+    refused decision's audit, naming the decision it supersedes, which is never edited.
+
+    The rules of a decision hold as for decision_record (who may decide, the nonconformities, the
+    sample, consultancy...), all but "already decided"; a grant issues the certificate.
+    """
+    require_can_decide(user)
+    previous = Decision.objects.select_for_update().get(pk=previous.pk)
+    if previous.outcome != DecisionOutcome.REFUSE:
+        raise ConflictError(_("Only a refusal is taken again by a new decision to certify."))
+    if previous.audit_id is None:
+        raise ConflictError(_("A refused transfer is decided again on the transfer, not here."))
+    if Decision.objects.filter(supersedes=previous).exists():
+        raise ConflictError(_("This decision was already taken again."))
+    if outcome not in CERTIFYING:
+        raise DomainError(_("The new decision grants or renews the certification."), field="outcome")
+    audit = _locked_for_decision(_decided_audit(previous))
+    today = timezone.localdate()
+    _require_decidable(audit=audit, user=user, outcome=outcome, on=decided_on or today, superseding=previous)
+    certified_sites = _certified_sites(audit, None) if outcome == DecisionOutcome.GRANT else None
+    rationale = _required_rationale(rationale)
+    decided_on = _checked_decision_date(audit, decided_on=decided_on, today=today)
+    if decided_on < previous.decided_on:
+        raise DomainError(_("The new decision cannot come before the one it supersedes."), field="decided_on")
+    decision = Decision.objects.create(
+        audit=None,
+        supersedes=previous,
+        outcome=outcome,
+        rationale=rationale,
+        decided_on=decided_on,
+        decided_by=user,
     )
     record(
         SecurityEventKind.DECISION,
@@ -547,7 +610,10 @@ def certificate_issue(*, decision: Decision, user, scope: str | None = None, sit
 
 
 def _decided_audit(decision: Decision) -> Audit:
-    """The audit a decision rests on; a transfer's decision rests on none (certificate_issue_transferred)."""
+    """The audit a decision rests on (a decision taken again, that of the one it supersedes); a
+    transfer's decision rests on none (certificate_issue_transferred)."""
+    while decision.audit is None and decision.supersedes is not None:
+        decision = decision.supersedes
     if decision.audit is None:
         raise ConflictError(_("This decision is on a transfer of certification, not on an audit."))
     return decision.audit
@@ -602,7 +668,11 @@ def certificate_issue_transferred(
     when the current cycle ends, with the transferred certificate (`expiry_date`), not a fresh
     cycle from the decision."""
     require_can_change_certificates(user)
-    if decision.audit_id is not None or decision.outcome != DecisionOutcome.GRANT:
+    if (
+        decision.audit_id is not None
+        or decision.supersedes_id is not None
+        or decision.outcome != DecisionOutcome.GRANT
+    ):
         raise ConflictError(_("Only a granted transfer issues a transferred certificate."))
     if expiry_date <= decision.decided_on:
         raise ConflictError(

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import AUDITORS, STAFF
-from certificates.models import Certificate, CertificateEvent, Decision
+from certificates.models import Certificate, CertificateEvent, Decision, DecisionOutcome
 from certificates.selectors import certificates_for_user
 from clients.models import Organization
 from clients.selectors import organizations_for_user
@@ -33,7 +33,7 @@ from complaints.selectors import (
 )
 from core.api import ReadableRelatedField
 from core.limits import LONG_TEXT_MAX_LENGTH
-from findings.models import Nonconformity
+from findings.models import Grade, Nonconformity
 
 # -- What a case looks like -----------------------------------------------------------------------
 
@@ -133,6 +133,8 @@ class AppealSerializer(CaseSerializer):
             "certificate_event",
             "nonconformity",
             "remedy_event",
+            "remedy_decision",
+            "remedy_nc_event",
         ]
         read_only_fields = fields
 
@@ -210,6 +212,15 @@ class CaseDecideInput(serializers.Serializer):
 
 class CaseReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+
+
+class AppealRedecideInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[DecisionOutcome.GRANT, DecisionOutcome.RENEW])
+    rationale = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
+
+
+class AppealRegradeInput(CaseReasonInput):
+    grade = serializers.ChoiceField(choices=[Grade.MINOR, Grade.MAJOR])
 
 
 class CaseSpecialAuditInput(CaseReasonInput):
@@ -380,4 +391,24 @@ class AppealViewSet(CaseViewSet):
             request,
             data_class=CaseReasonInput,
             perform=lambda case, data: services.appeal_reinstate(user=request.user, appeal=case, **data),
+        )
+
+    @extend_schema(request=AppealRedecideInput, responses={200: AppealSerializer, **_STEP_ERRORS})
+    @action(detail=True, methods=["post"])
+    def redecide(self, request, pk=None):
+        """An upheld appeal against a refusal: a new decision that grants or renews (the refusal stays)."""
+        return self._step(
+            request,
+            data_class=AppealRedecideInput,
+            perform=lambda case, data: services.appeal_redecide(user=request.user, appeal=case, **data),
+        )
+
+    @extend_schema(request=AppealRegradeInput, responses={200: AppealSerializer, **_STEP_ERRORS})
+    @action(detail=True, methods=["post"])
+    def regrade(self, request, pk=None):
+        """An upheld appeal against a nonconformity's grade: change the grade (a new step)."""
+        return self._step(
+            request,
+            data_class=AppealRegradeInput,
+            perform=lambda case, data: services.appeal_regrade(user=request.user, appeal=case, **data),
         )

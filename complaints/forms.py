@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AUDITORS, STAFF
 from audits.forms import DATE_INPUT
-from certificates.models import Certificate
+from certificates.models import Certificate, DecisionOutcome
 from clients.models import Organization
 from complaints.models import CaseOutcome
 from complaints.selectors import appealable_decisions, appealable_events, appealable_nonconformities
 from core.limits import LONG_TEXT_MAX_LENGTH
+from findings.models import Grade
 
 TEXTAREA = forms.Textarea(attrs={"rows": 5})
 
@@ -168,6 +169,27 @@ class DecideForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RedecideForm(forms.Form):
+    """The new decision on an upheld appeal against a refusal."""
+
+    outcome = forms.ChoiceField(
+        label=_("New decision"),
+        choices=[
+            (DecisionOutcome.GRANT, DecisionOutcome.GRANT.label),
+            (DecisionOutcome.RENEW, DecisionOutcome.RENEW.label),
+        ],
+    )
+    rationale = forms.CharField(
+        label=_("Rationale"), max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RegradeForm(ReasonForm):
+    grade = forms.ChoiceField(
+        label=_("New grade"), choices=[(Grade.MINOR, Grade.MINOR.label), (Grade.MAJOR, Grade.MAJOR.label)]
     )
 
 

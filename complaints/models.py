@@ -236,6 +236,24 @@ class Appeal(Case):
         related_name="appeals_remedied",
         verbose_name=_("change made on the appeal"),
     )
+    # An upheld appeal against a refusal: the new decision that supersedes the one appealed.
+    remedy_decision = models.ForeignKey(
+        "certificates.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals_remedied",
+        verbose_name=_("decision taken on the appeal"),
+    )
+    # An upheld appeal against a nonconformity's grade: the findings' "regraded" step.
+    remedy_nc_event = models.ForeignKey(
+        "findings.NonconformityEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals_remedied",
+        verbose_name=_("regrading on the appeal"),
+    )
 
     class Meta(Case.Meta):
         verbose_name = _("appeal")
@@ -263,6 +281,8 @@ class EntryKind(models.TextChoices):
     SPECIAL_AUDIT = "special_audit", _("Special audit arranged")
     SUSPENSION = "suspension", _("Certificate suspended")
     REINSTATEMENT = "reinstatement", _("Certificate reinstated")
+    REDECIDED = "redecided", _("New certification decision")
+    REGRADED = "regraded", _("Nonconformity regraded")
     DECIDED = "decided", _("Decided")
     CLOSED = "closed", _("Closed")
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import is_staff_member
 from audits.models import AuditType, CertificationProgramme, ProgrammeStatus
@@ -25,8 +26,9 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
     Decision,
+    DecisionOutcome,
 )
-from certificates.services import certificate_restore, certificate_suspend
+from certificates.services import certificate_restore, certificate_suspend, decision_reconsider
 from clients.models import Organization
 from clients.selectors import membership_of
 from complaints.deliveries import case_email_queue, outcome_letter_queue
@@ -52,7 +54,8 @@ from complaints.permissions import (
 from complaints.selectors import APPEALABLE_EVENTS, case_scheme
 from core.actors import SYSTEM, check
 from core.errors import ConflictError, DomainError
-from findings.models import Nonconformity
+from findings.models import Nonconformity, NonconformityEventKind
+from findings.ncr import nonconformity_regrade
 from standards.models import CertificationScheme
 
 COMPLAINT_SERIES = "K"
@@ -485,14 +488,87 @@ def complaint_suspend(
     return certificate
 
 
+# What staff do themselves after an upheld appeal against a withdrawal or a scope reduction: there
+# is no un-withdrawing, and no scope given back without the certificate's own steps.
+NO_REMEDY_HERE = gettext_lazy(
+    "An upheld appeal against a withdrawal or a reduction of scope is carried out through the "
+    "certificate's own steps: a change of scope or sites, or a new certification decision after an "
+    "audit. A withdrawn certificate is never un-withdrawn."
+)
+
+
+def _upheld(appeal: Appeal) -> Appeal:
+    """The appeal, locked, once decided upheld (in whole or part) and not yet carried out."""
+    appeal = _locked(appeal)
+    if appeal.state != CaseState.DECIDED or appeal.outcome not in (CaseOutcome.UPHELD, CaseOutcome.PARTLY):
+        raise ConflictError(_("Only an upheld appeal, once decided, reverses what was appealed."))
+    if appeal.against in (AppealAgainst.WITHDRAWAL, AppealAgainst.SCOPE_REDUCTION):
+        raise ConflictError(str(NO_REMEDY_HERE))
+    return appeal
+
+
+@transaction.atomic
+def appeal_redecide(
+    *, user, appeal: Appeal, outcome: str, rationale: str, scope: str | None = None
+) -> Decision:
+    """An upheld appeal against a refusal: a new decision to grant or renew through the
+    certificates' service (the same rules as any decision, the refusal itself untouched), linked
+    to the appeal."""
+    check(user, require_can_handle_cases)
+    appeal = _upheld(appeal)
+    if appeal.against != AppealAgainst.DECISION or appeal.decision_id is None:
+        raise ConflictError(_("Only an appeal against a certification decision is met by a new decision."))
+    if appeal.remedy_decision_id is not None:
+        raise ConflictError(_("A new decision was already taken on this appeal."))
+    if appeal.decision.outcome != DecisionOutcome.REFUSE:
+        raise ConflictError(
+            _("The decision appealed did not refuse certification: take the next decision in the usual way.")
+        )
+    rationale = _text(rationale, "rationale", _("Write the rationale for the decision."))
+    decision = decision_reconsider(
+        previous=appeal.decision,
+        user=user,
+        outcome=outcome,
+        rationale=_("Appeal %(number)s upheld: %(reason)s") % {"number": appeal.number, "reason": rationale},
+        scope=scope,
+    )
+    appeal.remedy_decision = decision
+    appeal.save(update_fields=["remedy_decision"])
+    _entry(appeal, EntryKind.REDECIDED, user=user, text=f"{decision.get_outcome_display()}: {rationale}")
+    return decision
+
+
+@transaction.atomic
+def appeal_regrade(*, user, appeal: Appeal, grade: str, reason: str) -> Nonconformity:
+    """An upheld appeal against a nonconformity's grade: the grade changed through the findings'
+    service (a "regraded" step, its deadlines following the new grade), with the reason."""
+    check(user, require_can_handle_cases)
+    appeal = _upheld(appeal)
+    if appeal.against != AppealAgainst.NC_GRADE or appeal.nonconformity_id is None:
+        raise ConflictError(_("Only an appeal against a nonconformity's grade changes the grade."))
+    if appeal.remedy_nc_event_id is not None:
+        raise ConflictError(_("The nonconformity was already regraded on this appeal."))
+    reason = _text(reason, "reason", _("Give the reason: it is kept with the change."))
+    nonconformity = nonconformity_regrade(
+        nonconformity=appeal.nonconformity,
+        user=user,
+        grade=grade,
+        reason=_("Appeal %(number)s upheld: %(reason)s") % {"number": appeal.number, "reason": reason},
+    )
+    appeal.remedy_nc_event = (
+        nonconformity.events.filter(kind=NonconformityEventKind.REGRADED).order_by("-at", "-id").first()
+    )
+    appeal.save(update_fields=["remedy_nc_event"])
+    _entry(appeal, EntryKind.REGRADED, user=user, text=f"{nonconformity.get_grade_display()}: {reason}")
+    return nonconformity
+
+
 @transaction.atomic
 def appeal_reinstate(*, user, appeal: Appeal, reason: str) -> Certificate:
     """An upheld appeal against a suspension lifts it with the certificates' restore service (a new
     event, never an edit of the suspension), linked to the appeal."""
     check(user, require_can_handle_cases)
-    appeal = _locked(appeal)
-    if appeal.state != CaseState.DECIDED or appeal.outcome not in (CaseOutcome.UPHELD, CaseOutcome.PARTLY):
-        raise ConflictError(_("Only an upheld appeal, once decided, reverses what was appealed."))
+    appeal = _upheld(appeal)
     if appeal.against != AppealAgainst.SUSPENSION or appeal.certificate_event_id is None:
         raise ConflictError(
             _("Only an appeal against a suspension is reversed by reinstating the certificate.")

@@ -22,6 +22,8 @@ urlpatterns = [
     path("appeals/new/", views.appeal_new, name="appeal-new"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal-detail"),
     path("appeals/<int:pk>/reinstate/", views.appeal_reinstate, name="appeal-reinstate"),
+    path("appeals/<int:pk>/redecide/", views.appeal_redecide, name="appeal-redecide"),
+    path("appeals/<int:pk>/regrade/", views.appeal_regrade, name="appeal-regrade"),
     *_both("acknowledge", views.case_acknowledge),
     *_both("assign", views.case_assign),
     *_both("progress", views.case_progress),

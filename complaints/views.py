@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.roles import is_staff_member
 from accounts.submissions import submitted_once
-from certificates.models import CertificateEvent, Decision
+from certificates.models import CertificateEvent, Decision, DecisionOutcome
 from certificates.public_views import rate_limit_wait, too_many_requests
 from clients.selectors import membership_of
 from complaints import services
@@ -35,6 +35,8 @@ from complaints.forms import (
     ProgressForm,
     PublicComplaintForm,
     ReasonForm,
+    RedecideForm,
+    RegradeForm,
     SpecialAuditForm,
     StaffAppealForm,
     StaffComplaintForm,
@@ -235,6 +237,8 @@ def _appeal(request, pk) -> Appeal:
             "certificate_event__certificate",
             "nonconformity__audit",
             "remedy_event",
+            "remedy_decision",
+            "remedy_nc_event",
             "decided_by",
         ),
         pk=pk,
@@ -258,14 +262,28 @@ def _forms(case, **given) -> dict:
             SpecialAuditForm(prefix="audit") if case.special_audit_id is None else None
         )
         forms["suspend_form"] = SuspendForm(prefix="suspend") if case.certificate_id else None
-    if (
+    upheld = (
         isinstance(case, Appeal)
         and state == CaseState.DECIDED
         and case.outcome in (CaseOutcome.UPHELD, CaseOutcome.PARTLY)
-        and case.against == AppealAgainst.SUSPENSION
-        and case.remedy_event_id is None
-    ):
+    )
+    if upheld and case.against == AppealAgainst.SUSPENSION and case.remedy_event_id is None:
         forms["reinstate_form"] = ReasonForm(prefix="reinstate")
+    if (
+        upheld
+        and case.against == AppealAgainst.DECISION
+        and case.decision is not None
+        and case.decision.outcome == DecisionOutcome.REFUSE
+        and case.remedy_decision_id is None
+    ):
+        forms["redecide_form"] = RedecideForm(prefix="redecide")
+    if upheld and case.against == AppealAgainst.NC_GRADE and case.remedy_nc_event_id is None:
+        forms["regrade_form"] = RegradeForm(prefix="regrade")
+    # There is no form for a withdrawal or a scope reduction: the page says how it is done.
+    forms["remedy_elsewhere"] = upheld and case.against in (
+        AppealAgainst.WITHDRAWAL,
+        AppealAgainst.SCOPE_REDUCTION,
+    )
     forms.update(given)
     return forms
 
@@ -448,6 +466,36 @@ def appeal_reinstate(request, pk):
         form=ReasonForm(request.POST, prefix="reinstate"),
         act=lambda data: services.appeal_reinstate(user=request.user, appeal=appeal, **data),
         success=_("Certificate reinstated on the appeal."),
+    )
+
+
+@login_required
+@require_POST
+@submitted_once
+def appeal_redecide(request, pk):
+    appeal = _staff_case(request, "appeal", pk)
+    return _act(
+        request,
+        appeal,
+        form_name="redecide_form",
+        form=RedecideForm(request.POST, prefix="redecide"),
+        act=lambda data: services.appeal_redecide(user=request.user, appeal=appeal, **data),
+        success=_("New certification decision recorded on the appeal."),
+    )
+
+
+@login_required
+@require_POST
+@submitted_once
+def appeal_regrade(request, pk):
+    appeal = _staff_case(request, "appeal", pk)
+    return _act(
+        request,
+        appeal,
+        form_name="regrade_form",
+        form=RegradeForm(request.POST, prefix="regrade"),
+        act=lambda data: services.appeal_regrade(user=request.user, appeal=appeal, **data),
+        success=_("Nonconformity regraded on the appeal."),
     )
 
 

@@ -38,6 +38,33 @@ MAJOR_NOT_CLOSED = "close"
 _SCHEME_DAYS = "finding__clause__standard__scheme__suspension_candidate_days"
 
 
+def _scheme_default(name: str) -> int:
+    return CertificationScheme._meta.get_field(name).default
+
+
+def nc_deadlines(
+    *, grade: str, closed_on: datetime.date, scheme: CertificationScheme | None
+) -> tuple[datetime.date, datetime.date | None]:
+    """(answer due, closure due) for a nonconformity raised on `closed_on`, under the scheme's policy.
+
+    A minor has no closure date: its accepted plan is verified at the next audit. A standard
+    without a scheme gets the policy defaults rather than no deadline at all.
+    """
+    response_days = scheme.nc_response_days if scheme else _scheme_default("nc_response_days")
+    close_days = scheme.major_nc_close_days if scheme else _scheme_default("major_nc_close_days")
+    response_due = closed_on + datetime.timedelta(days=response_days)
+    close_due = closed_on + datetime.timedelta(days=close_days) if grade == Grade.MAJOR else None
+    return response_due, close_due
+
+
+def nonconformity_scheme(nonconformity: Nonconformity) -> CertificationScheme | None:
+    """The scheme whose policy sets this nonconformity's deadlines (none: the defaults)."""
+    try:
+        return nonconformity.finding.clause.standard.scheme
+    except CertificationScheme.DoesNotExist:
+        return None
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An organisation whose certificate is a candidate for suspension, and why."""

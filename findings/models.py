@@ -410,6 +410,7 @@ class NonconformityEventKind(models.TextChoices):
     REJECTED = "rejected", _("Answer rejected")
     ACCEPTED = "accepted", _("Answer accepted")
     CLOSED = "closed", _("Verified and closed")
+    REGRADED = "regraded", _("Grade changed")
 
 
 class NonconformityEvent(models.Model):

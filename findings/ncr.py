@@ -14,8 +14,10 @@ from audits.models import Audit
 from audits.selectors import audits_for_user
 from core.errors import ConflictError, DomainError
 from findings import permissions
+from findings.deadlines import nc_deadlines, nonconformity_scheme
 from findings.deliveries import nonconformity_step_queue
 from findings.models import (
+    NONCONFORMITY_GRADES,
     AttachmentPurpose,
     Grade,
     InternalNote,
@@ -249,6 +251,42 @@ def nonconformity_verify(
         return locked
 
     return _with_files(work)
+
+
+def nonconformity_regrade(*, nonconformity: Nonconformity, user, grade: str, reason: str) -> Nonconformity:
+    """Change an open nonconformity's grade (after an upheld appeal): a "regraded" step with the
+    reason, never a silent edit; its deadlines follow the new grade as they would have from the
+    audit's close (a minor has no closure date). The finding, as the team recorded it, stays."""
+    permissions.require_can_regrade(user)
+    if grade not in NONCONFORMITY_GRADES:
+        raise DomainError(_("A nonconformity is minor or major."), field="grade")
+    reason = _text(reason, field="reason", label=_("The reason"))
+    with transaction.atomic():
+        locked = _lock(nonconformity)
+        if locked.status == NonconformityStatus.CLOSED:
+            raise ConflictError(_("This nonconformity is closed: its grade no longer changes anything."))
+        if locked.grade == grade:
+            raise ConflictError(
+                _("This nonconformity is already %(grade)s.") % {"grade": locked.get_grade_display().lower()},
+                field="grade",
+            )
+        old = locked.get_grade_display()
+        closed_on = (
+            timezone.localdate(locked.audit.closed_at) if locked.audit.closed_at else locked.created_at.date()
+        )
+        _response_due, close_due = nc_deadlines(
+            grade=grade, closed_on=closed_on, scheme=nonconformity_scheme(locked)
+        )
+        locked.grade = grade
+        locked.close_due = close_due
+        locked.save(update_fields=["grade", "close_due"])
+        comment = _("%(old)s to %(new)s: %(reason)s") % {
+            "old": old,
+            "new": locked.get_grade_display(),
+            "reason": reason,
+        }
+        _event(locked, NonconformityEventKind.REGRADED, user, comment=comment)
+        return locked
 
 
 def internal_note_add(*, nonconformity: Nonconformity, user, text: str) -> InternalNote:

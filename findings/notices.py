@@ -25,6 +25,7 @@ CLIENT_STEPS = {
     NonconformityEventKind.REJECTED,
     NonconformityEventKind.ACCEPTED,
     NonconformityEventKind.CLOSED,
+    NonconformityEventKind.REGRADED,
 }
 
 

@@ -96,3 +96,14 @@ def can_see_internal(user, nonconformity: Nonconformity) -> bool:
 def require_can_write_internal_note(user, nonconformity: Nonconformity) -> None:
     if not can_see_internal(user, nonconformity):
         raise PermissionDenied(_("Only the certification body writes internal notes."))
+
+
+def can_regrade(user) -> bool:
+    """Certification staff change a nonconformity's grade, after an upheld appeal (17021-1 9.7):
+    the team's grading stands otherwise."""
+    return is_staff_member(user)
+
+
+def require_can_regrade(user) -> None:
+    if not can_regrade(user):
+        raise PermissionDenied(_("Only certification staff change the grade of a nonconformity."))

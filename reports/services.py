@@ -10,7 +10,6 @@ The lead auditor closes the audit. From then on its findings are locked (see
 numbered nonconformity with the scheme's deadlines, and the audit report PDF is made.
 """
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from audits.models import Audit, AuditMode, AuditStatus, Recommendation
 from audits.numbering import next_number
 from audits.permissions import require_can_close
 from core.errors import ConflictError, DomainError
+from findings.deadlines import nc_deadlines
 from findings.models import NONCONFORMITY_GRADES, Finding, Grade, Nonconformity
 from findings.ncr import nonconformity_issued
 from reports.deliveries import report_pdf_queue
@@ -45,25 +45,6 @@ def require_closable(audit: Audit) -> None:
 
 
 # -- Deadlines ----------------------------------------------------------------------------------
-
-
-def _scheme_default(name: str) -> int:
-    return CertificationScheme._meta.get_field(name).default
-
-
-def nc_deadlines(
-    *, grade: str, closed_on: datetime.date, scheme: CertificationScheme | None
-) -> tuple[datetime.date, datetime.date | None]:
-    """(answer due, closure due) for a nonconformity raised on `closed_on`, under the scheme's policy.
-
-    A minor has no closure date: its accepted plan is verified at the next audit. A standard
-    without a scheme gets the policy defaults rather than no deadline at all.
-    """
-    response_days = scheme.nc_response_days if scheme else _scheme_default("nc_response_days")
-    close_days = scheme.major_nc_close_days if scheme else _scheme_default("major_nc_close_days")
-    response_due = closed_on + datetime.timedelta(days=response_days)
-    close_due = closed_on + datetime.timedelta(days=close_days) if grade == Grade.MAJOR else None
-    return response_due, close_due
 
 
 def _scheme_of(finding: Finding) -> CertificationScheme | None:

@@ -573,6 +573,21 @@ ROUTES: dict[str, list[Probe]] = {
     "appeals/<int:pk>/reinstate/": [
         post(pk("appeal"), [302, 400, 404, 404, 403, 404], data=lambda w: {"reinstate-reason": "Upheld."})
     ],
+    # An appeal not yet decided: the staff's new decision or regrading is refused on the page (400).
+    "appeals/<int:pk>/redecide/": [
+        post(
+            pk("appeal"),
+            [302, 400, 404, 404, 403, 404],
+            data=lambda w: {"redecide-outcome": "grant", "redecide-rationale": "Upheld."},
+        )
+    ],
+    "appeals/<int:pk>/regrade/": [
+        post(
+            pk("appeal"),
+            [302, 400, 404, 404, 403, 404],
+            data=lambda w: {"regrade-grade": "minor", "regrade-reason": "Upheld."},
+        )
+    ],
     # findings: staff read them, the team writes them, the client reads them after the report
     "audits/<int:pk>/checklist/": [get(pk("audit"), [302, 200, 200, 404, 200, 404])],
     "audits/<int:pk>/checklist/<int:clause_pk>/": [
@@ -914,6 +929,22 @@ ROUTES: dict[str, list[Probe]] = {
             pk("appeal"),
             [401, 409, 404, 404, 403, 404],
             data=lambda w: {"reason": "Upheld."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^appeals/(?P<pk>[^/.]+)/redecide/$": [
+        post(
+            pk("appeal"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"outcome": "grant", "rationale": "Upheld."},
+            encoding="json",
+        )
+    ],
+    "api/v1/^appeals/(?P<pk>[^/.]+)/regrade/$": [
+        post(
+            pk("appeal"),
+            [401, 409, 404, 404, 403, 404],
+            data=lambda w: {"grade": "minor", "reason": "Upheld."},
             encoding="json",
         )
     ],
