@@ -40,7 +40,7 @@ from audits.models import (
     TeamObjection,
 )
 from certificates.models import Certificate, CertificateEvent, CertificateRevision
-from certificates.services import certificate_suspend
+from certificates.services import certificate_suspend, decision_record
 from clients.models import Organization, Site
 from complaints.models import Appeal, Complaint
 from complaints.services import appeal_file, case_acknowledge, case_assign, case_decide
@@ -323,6 +323,37 @@ def cases_advanced(world):
     return ["staff"], ("/complaints/", "/appeals/")
 
 
+def appeals_upheld(world):
+    """Kundtjänst Norr refused certification and Nordkontakt's unanswered nonconformity graded, both
+    appealed and upheld: their pages take the new decision and the new grade."""
+    staff = world.cast.staff
+    audit_close(
+        audit=world.open, **closing_report(world.open), user=world.cast.lead, recommendation="do_not_certify"
+    )
+    refusal = decision_record(audit=world.open, user=staff, outcome="refuse", rationale="Scope unclear.")
+    against_refusal = appeal_file(
+        user=staff,
+        source="staff",
+        subject="Refusal",
+        description="The scope was clear.",
+        submitter_name="Eva Lund",
+        submitter_email="eva@example.se",
+        decision=refusal,
+    )
+    against_grade = appeal_file(
+        user=world.cast.client,
+        source="portal",
+        subject="Grade",
+        description="A minor, not a major.",
+        nonconformity=world.unanswered,
+    )
+    for appeal in (against_refusal, against_grade):
+        case_acknowledge(user=SYSTEM, case=appeal)
+        case_assign(user=SYSTEM, case=appeal, investigator=world.cast.auditor)
+        case_decide(user=SYSTEM, case=appeal, outcome="upheld", reasons="Agreed.")
+    return ["staff"], ("/appeals/",)
+
+
 def complaint_decided(world):
     """The complaint decided: its page takes the closing."""
     complaint = Complaint.objects.get()
@@ -341,6 +372,7 @@ STATES = [
     audit_closed,
     certificate_suspended,
     cases_advanced,
+    appeals_upheld,
     complaint_decided,
 ]
 # Forms no state the fuzz builds renders, written down from the view's form.
