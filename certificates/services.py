@@ -400,18 +400,30 @@ def decision_record(
     certified_sites = _certified_sites(audit, site_scopes) if outcome == DecisionOutcome.GRANT else None
     rationale = _required_rationale(rationale)
     decided_on = _checked_decision_date(audit, decided_on=decided_on, today=today)
-    decision = Decision.objects.create(
-        audit=audit, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
-    )
-    record(
-        SecurityEventKind.DECISION,
-        actor=user,
-        organization=audit.organization_id,
+    decision = _decision_create(
+        user=user,
+        organization_id=audit.organization_id,
         target=f"audit {audit.pk}",
+        audit=audit,
         outcome=outcome,
+        rationale=rationale,
         decided_on=decided_on,
     )
     _carry_out(decision, user=user, scope=scope, certified_sites=certified_sites)
+    return decision
+
+
+def _decision_create(*, user, organization_id: int, target: str, **fields) -> Decision:
+    """The decision row and its line in the security log: every decision is made here."""
+    decision = Decision.objects.create(decided_by=user, **fields)
+    record(
+        SecurityEventKind.DECISION,
+        actor=user,
+        organization=organization_id,
+        target=target.format(decision=decision),
+        outcome=decision.outcome,
+        decided_on=decision.decided_on,
+    )
     return decision
 
 
@@ -449,20 +461,14 @@ def decision_reconsider(
     decided_on = _checked_decision_date(audit, decided_on=decided_on, today=today)
     if decided_on < previous.decided_on:
         raise DomainError(_("The new decision cannot come before the one it supersedes."), field="decided_on")
-    decision = Decision.objects.create(
+    decision = _decision_create(
+        user=user,
+        organization_id=audit.organization_id,
+        target=f"audit {audit.pk}",
         audit=None,
         supersedes=previous,
         outcome=outcome,
         rationale=rationale,
-        decided_on=decided_on,
-        decided_by=user,
-    )
-    record(
-        SecurityEventKind.DECISION,
-        actor=user,
-        organization=audit.organization_id,
-        target=f"audit {audit.pk}",
-        outcome=outcome,
         decided_on=decided_on,
     )
     _carry_out(decision, user=user, scope=scope, certified_sites=certified_sites)
@@ -645,18 +651,15 @@ def transfer_decision_record(
     decided_on = decided_on or today
     if decided_on > today:
         raise DomainError(_("The decision date cannot be in the future."), field="decided_on")
-    decision = Decision.objects.create(
-        audit=None, outcome=outcome, rationale=rationale, decided_on=decided_on, decided_by=user
-    )
-    record(
-        SecurityEventKind.DECISION,
-        actor=user,
-        organization=organization.pk,
-        target=f"transfer decision {decision.pk}",
+    return _decision_create(
+        user=user,
+        organization_id=organization.pk,
+        target="transfer decision {decision.pk}",
+        audit=None,
         outcome=outcome,
+        rationale=rationale,
         decided_on=decided_on,
     )
-    return decision
 
 
 @transaction.atomic

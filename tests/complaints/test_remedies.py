@@ -2,11 +2,16 @@
 decision that supersedes it, a nonconformity's grade by a "regraded" step; a withdrawal or a scope
 reduction is left to the certificate's own steps, and the page and the refusal say so."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
+from audits.models import TeamMember
 from certificates.models import Certificate, DecisionOutcome
 from certificates.services import certificate_withdraw, decision_record
+from clients.models import ConsultancyDeclaration
 from complaints.models import AppealAgainst, EntryKind
 from complaints.services import (
     appeal_file,
@@ -17,7 +22,7 @@ from complaints.services import (
     case_assign,
     case_decide,
 )
-from core.errors import ConflictError
+from core.errors import ConflictError, DomainError
 from findings.models import Grade, Nonconformity, NonconformityEventKind
 from tests.conftest import page_text, ready_to_certify
 
@@ -65,6 +70,26 @@ def test_an_upheld_appeal_against_a_refusal_is_met_by_a_new_decision_that_grants
     assert appeal.timeline.filter(kind=EntryKind.REDECIDED).exists()
     with pytest.raises(ConflictError, match="already"):
         appeal_redecide(user=staff2, appeal=appeal, outcome="grant", rationale="Again.")
+
+
+def test_the_new_decision_is_refused_to_a_decider_on_the_team_or_who_consulted_for_the_client(
+    cast, staff2, closed_audit, refusal
+):
+    appeal = _appeal(cast, staff2, decision=refusal)
+    ready_to_certify(closed_audit)
+    TeamMember.objects.create(audit=closed_audit, user=staff2, role="auditor")
+    with pytest.raises(DomainError, match="You were on the team"):
+        appeal_redecide(user=staff2, appeal=appeal, outcome="grant", rationale="Plan accepted.")
+    ConsultancyDeclaration.objects.create(
+        organization=cast.org_a,
+        provider="Kvalitetshuset",
+        person=cast.staff,
+        until=timezone.localdate() - datetime.timedelta(days=100),
+    )
+    with pytest.raises(DomainError, match="You declared management-system consultancy"):
+        appeal_redecide(user=cast.staff, appeal=appeal, outcome="grant", rationale="Plan accepted.")
+    appeal.refresh_from_db()
+    assert appeal.remedy_decision is None and not refusal.superseded_by.exists()
 
 
 def test_only_a_refusal_is_taken_again(cast, staff2, certificate):
