@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     # The domains, each importing only those listed before it (core/, below them all, is no app).
     "accounts",
     "clients",
+    "availability",
     "standards",
     "audits",
     "findings",

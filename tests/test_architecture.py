@@ -17,7 +17,7 @@ LAYERS = [
     ("core",),
     ("outbox", "housekeeping"),
     ("accounts",),
-    ("clients",),
+    ("clients", "availability"),
     ("standards",),
     ("audits",),
     ("findings",),
