@@ -24,7 +24,7 @@ LAYERS = [
     ("reports",),
     ("certificates",),
     ("complaints", "transfers"),
-    ("records",),
+    ("records", "scheduling", "oversight"),
     ("portal",),
     ("config",),
 ]
