@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "complaints",
     # Above the domains: the export of an organisation's records, and the home pages and demo data.
     "records",
+    "scheduling",
+    "oversight",
     "portal",
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    """The auditors' calendar and their calendar feeds."""
+
+    name = "scheduling"
