@@ -32,7 +32,7 @@ class Unavailability(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=UnavailabilityKind.choices)
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)  # availability.services.NOTE_MAX_LENGTH
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

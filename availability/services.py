@@ -10,6 +10,7 @@ from availability.permissions import require_can_enter_unavailability
 from core.actors import SYSTEM, check
 from core.errors import DomainError
 
+NOTE_MAX_LENGTH = 200
 # A single entry covers at most a year; longer absences are entered year by year.
 MAX_DAYS = 366
 
@@ -32,7 +33,7 @@ def unavailability_add(
     if (end_date - start_date).days >= MAX_DAYS:
         raise DomainError(_("Enter at most a year at a time."), field="end_date")
     note = (note or "").strip()
-    if len(note) > Unavailability._meta.get_field("note").max_length:
+    if len(note) > NOTE_MAX_LENGTH:
         raise DomainError(_("Keep the note under 200 characters."), field="note")
     return Unavailability.objects.create(
         person=person,

@@ -5,6 +5,7 @@ so an existing database moved them with no copy (see migrations/0001_initial.py)
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.limits import LONG_TEXT_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from audits.models import Audit
 
 
 class DecisionOutcome(models.TextChoices):
@@ -62,8 +66,16 @@ class Decision(models.Model):
         ordering = ["-decided_on", "-id"]
 
     def __str__(self):
-        audit = self.audit or (self.supersedes.audit if self.supersedes is not None else None)
-        return f"{self.get_outcome_display()} – {audit or _('transfer of certification')}"
+        return f"{self.get_outcome_display()} – {self.decided_audit or _('transfer of certification')}"
+
+    @property
+    def decided_audit(self) -> "Audit | None":
+        """The audit the decision rests on: its own, or that of the decision it supersedes (taken
+        again after an appeal); None for a decision on a transfer of certification."""
+        decision = self
+        while decision.audit is None and decision.supersedes is not None:
+            decision = decision.supersedes
+        return decision.audit
 
 
 class CertificateStatus(models.TextChoices):

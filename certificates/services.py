@@ -616,13 +616,11 @@ def certificate_issue(*, decision: Decision, user, scope: str | None = None, sit
 
 
 def _decided_audit(decision: Decision) -> Audit:
-    """The audit a decision rests on (a decision taken again, that of the one it supersedes); a
-    transfer's decision rests on none (certificate_issue_transferred)."""
-    while decision.audit is None and decision.supersedes is not None:
-        decision = decision.supersedes
-    if decision.audit is None:
+    """The audit a decision rests on; a transfer's decision rests on none (certificate_issue_transferred)."""
+    audit = decision.decided_audit
+    if audit is None:
         raise ConflictError(_("This decision is on a transfer of certification, not on an audit."))
-    return decision.audit
+    return audit
 
 
 # -- Transfer of certification from another body (IAF MD 2) -------------------------------------

@@ -57,7 +57,7 @@ def _name(user) -> str | None:
 class CaseSerializer(serializers.ModelSerializer):
     internal_fields: tuple[str, ...] = INTERNAL_FIELDS
     submitter_email = serializers.EmailField(read_only=True, allow_null=True)
-    source = serializers.CharField(read_only=True, allow_null=True)
+    source = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
     handler = serializers.SerializerMethodField()
     investigator = serializers.SerializerMethodField()
     # Empty until the case is decided: a plain string, not the outcome's choices.
@@ -112,9 +112,15 @@ class CaseSerializer(serializers.ModelSerializer):
 class ComplaintSerializer(CaseSerializer):
     internal_fields = (*INTERNAL_FIELDS, "about", "organization", "certificate", "special_audit")
     about = serializers.CharField(read_only=True, allow_null=True)
-    organization = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    certificate = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    special_audit = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    organization: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    certificate: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    special_audit: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta(CaseSerializer.Meta):
         model = Complaint

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -72,7 +74,7 @@ def _against_choices(organization_id):
         label = _("Decision: %(outcome)s, %(date)s (%(client)s)") % {
             "outcome": decision.get_outcome_display(),
             "date": formats.date_format(decision.decided_on, "DATE_FORMAT"),
-            "client": decision.audit.organization.legal_name,
+            "client": decision.audit.organization.legal_name if decision.audit else "",
         }
         choices.append((f"decision-{decision.pk}", label))
     for event in appealable_events(organization_id)[:100]:
@@ -100,7 +102,10 @@ class AppealForm(forms.Form):
 
     def __init__(self, *args, organization_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["against"].choices = [("", "—"), *_against_choices(organization_id)]
+        cast(forms.ChoiceField, self.fields["against"]).choices = [
+            ("", "—"),
+            *_against_choices(organization_id),
+        ]
 
     def target(self) -> tuple[str, int]:
         kind, pk = self.cleaned_data["against"].split("-", 1)
@@ -139,10 +144,12 @@ class AssignForm(forms.Form):
         users = (
             get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
         )
-        self.fields["handler"].queryset = users.filter(groups__name=STAFF).distinct()
-        self.fields["investigator"].queryset = users.filter(groups__name__in=[STAFF, AUDITORS]).distinct()
-        self.fields["handler"].label_from_instance = _person
-        self.fields["investigator"].label_from_instance = _person
+        handler = cast(forms.ModelChoiceField, self.fields["handler"])
+        investigator = cast(forms.ModelChoiceField, self.fields["investigator"])
+        handler.queryset = users.filter(groups__name=STAFF).distinct()
+        investigator.queryset = users.filter(groups__name__in=[STAFF, AUDITORS]).distinct()
+        handler.label_from_instance = _person  # type: ignore[method-assign,assignment]
+        investigator.label_from_instance = _person  # type: ignore[method-assign,assignment]
 
 
 def _person(user) -> str:

@@ -72,7 +72,8 @@ def investigator_conflicts(user, complaint: Complaint) -> list[tuple[str, str]]:
 
     Whoever was on the team of the audit complained about does not investigate it (17021-1 9.8).
     """
-    if complaint.audit_id is None or not is_on_team(user, complaint.audit):
+    audit = complaint.audit
+    if audit is None or not is_on_team(user, audit):
         return []
     return [
         (
@@ -95,8 +96,8 @@ def appeal_decider_conflicts(user, appeal: Appeal, *, on: datetime.date) -> list
         return []
     conflicts: list[tuple[str, str]] = []
     involved = _("You were involved in what is appealed: someone else must decide the appeal.")
-    if appeal.decision_id is not None:
-        decision = appeal.decision
+    decision, event, nonconformity = appeal.decision, appeal.certificate_event, appeal.nonconformity
+    if decision is not None:
         if decision.decided_by_id == user.pk:
             conflicts.append(
                 (
@@ -104,10 +105,12 @@ def appeal_decider_conflicts(user, appeal: Appeal, *, on: datetime.date) -> list
                     _("You made the decision appealed: someone else must decide the appeal."),
                 )
             )
-        conflicts += decider_conflicts(user, decision.audit, on=on)
-    if appeal.certificate_event_id is not None and appeal.certificate_event.by_id == user.pk:
+        decided_audit = decision.decided_audit
+        if decided_audit is not None:
+            conflicts += decider_conflicts(user, decided_audit, on=on)
+    if event is not None and event.by_id == user.pk:
         conflicts.append((RULE_APPEAL_INDEPENDENCE, involved))
-    if appeal.nonconformity_id is not None and is_on_team(user, appeal.nonconformity.audit):
+    if nonconformity is not None and is_on_team(user, nonconformity.audit):
         conflicts.append(
             (
                 RULE_APPEAL_INDEPENDENCE,

@@ -8,7 +8,7 @@ from accounts.roles import is_staff_member
 from audits.services import primary_standard
 from certificates.models import CertificateEvent, CertificateEventKind, Decision
 from clients.selectors import membership_of
-from complaints.models import Appeal, Complaint, TimelineEntry
+from complaints.models import Appeal, CaseQuerySet, Complaint, TimelineEntry
 from complaints.permissions import is_handling
 from core.errors import DomainError
 from findings.models import Nonconformity
@@ -23,7 +23,7 @@ APPEALABLE_EVENTS = (
 )
 
 
-def complaints_for_user(user) -> QuerySet[Complaint]:
+def complaints_for_user(user) -> CaseQuerySet[Complaint]:
     """Staff all; a client's users those their organisation filed and their own; an investigator
     those assigned to them; everyone else none (404). A client never sees a complaint about it."""
     if not user.is_authenticated:
@@ -37,7 +37,7 @@ def complaints_for_user(user) -> QuerySet[Complaint]:
     return Complaint.objects.filter(visible)
 
 
-def appeals_for_user(user) -> QuerySet[Appeal]:
+def appeals_for_user(user) -> CaseQuerySet[Appeal]:
     """Staff all; a client's users their organisation's; an investigator those assigned to them."""
     if not user.is_authenticated:
         return Appeal.objects.none()
@@ -58,7 +58,7 @@ def timeline_for_user(user, case: Complaint | Appeal) -> QuerySet[TimelineEntry]
     return entries.filter(visible_to_submitter=True)
 
 
-def overdue_cases(queryset: QuerySet, today: datetime.date) -> QuerySet:
+def overdue_cases(queryset: CaseQuerySet, today: datetime.date) -> CaseQuerySet:
     return queryset.overdue(today)
 
 
@@ -72,19 +72,26 @@ def case_scheme(case: Complaint | Appeal) -> CertificationScheme | None:
             if case.audit_id is not None:
                 return primary_standard(case.audit).scheme
             return None
-        if case.decision_id is not None:
-            return primary_standard(case.decision.audit).scheme
-        if case.certificate_event_id is not None:
-            return primary_standard(case.certificate_event.certificate).scheme
-        if case.nonconformity_id is not None:
-            return case.nonconformity.finding.clause.standard.scheme
+        decision, event, nonconformity = case.decision, case.certificate_event, case.nonconformity
+        if decision is not None:
+            audit = decision.decided_audit
+            return primary_standard(audit).scheme if audit is not None else None
+        if event is not None:
+            return primary_standard(event.certificate).scheme
+        if nonconformity is not None:
+            return nonconformity.finding.clause.standard.scheme
     except (DomainError, CertificationScheme.DoesNotExist):
         return None
     return None
 
 
 def appealable_decisions(organization_id: int | None = None) -> QuerySet[Decision]:
-    decisions = Decision.objects.select_related("audit__organization").order_by("-decided_on", "-id")
+    # On one of our audits: a transfer's decision (no audit) is not appealed through Certdesk.
+    decisions = (
+        Decision.objects.filter(audit__isnull=False)
+        .select_related("audit__organization")
+        .order_by("-decided_on", "-id")
+    )
     if organization_id is not None:
         decisions = decisions.filter(audit__organization_id=organization_id)
     return decisions

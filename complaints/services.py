@@ -75,7 +75,8 @@ TRANSITIONS: dict[str, tuple[str, str]] = {
 
 def _policy_default(field: str) -> int:
     """The scheme model's default: the one place the policy's defaults are written."""
-    return CertificationScheme._meta.get_field(field).default
+    default = CertificationScheme._meta.get_field(field).default  # type: ignore[union-attr]
+    return int(default)
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
@@ -206,7 +207,16 @@ def appeal_target(
     if len(given) != 1:
         raise DomainError(_("Choose the decision the appeal is against."), field="against")
     if decision is not None:
-        owner, against = decision.audit.organization_id, AppealAgainst.DECISION
+        decided_audit = decision.decided_audit
+        if decided_audit is None:
+            raise DomainError(
+                _(
+                    "A decision on a transfer of certification is appealed by letter to the "
+                    "certification body."
+                ),
+                field="against",
+            )
+        owner, against = decided_audit.organization_id, AppealAgainst.DECISION
     elif certificate_event is not None:
         if certificate_event.kind not in APPEALABLE_EVENTS:
             raise DomainError(_("This change to the certificate cannot be appealed."), field="against")
@@ -424,9 +434,10 @@ def case_close(*, user, case, text: str = ""):
 
 
 def _client_complaint(complaint: Complaint) -> Organization:
-    if complaint.about != ComplaintAbout.CLIENT or complaint.organization_id is None:
+    organization = complaint.organization
+    if complaint.about != ComplaintAbout.CLIENT or organization is None:
         raise ConflictError(_("Only a complaint about a certified client leads to an audit or a suspension."))
-    return complaint.organization
+    return organization
 
 
 @transaction.atomic
@@ -446,7 +457,7 @@ def complaint_special_audit(
         raise DomainError(_("The audit cannot be due in the past."), field="due_date")
     programme = (
         complaint.certificate.programme
-        if complaint.certificate_id is not None
+        if complaint.certificate is not None
         else CertificationProgramme.objects.filter(organization=organization, status=ProgrammeStatus.ACTIVE)
         .order_by("-id")
         .first()
@@ -475,11 +486,12 @@ def complaint_suspend(
     complaint = _locked(complaint)
     _require_open(complaint)
     _client_complaint(complaint)
-    if complaint.certificate_id is None:
+    suspended = complaint.certificate
+    if suspended is None:
         raise ConflictError(_("The complaint names no certificate to suspend."))
     reason = _text(reason, "reason", _("Give the reason: it is kept with the change."))
     certificate = certificate_suspend(
-        certificate=complaint.certificate,
+        certificate=suspended,
         user=user,
         reason=_("After complaint %(number)s: %(reason)s") % {"number": complaint.number, "reason": reason},
         until=until,
@@ -516,17 +528,18 @@ def appeal_redecide(
     to the appeal."""
     check(user, require_can_handle_cases)
     appeal = _upheld(appeal)
-    if appeal.against != AppealAgainst.DECISION or appeal.decision_id is None:
+    appealed = appeal.decision
+    if appeal.against != AppealAgainst.DECISION or appealed is None:
         raise ConflictError(_("Only an appeal against a certification decision is met by a new decision."))
     if appeal.remedy_decision_id is not None:
         raise ConflictError(_("A new decision was already taken on this appeal."))
-    if appeal.decision.outcome != DecisionOutcome.REFUSE:
+    if appealed.outcome != DecisionOutcome.REFUSE:
         raise ConflictError(
             _("The decision appealed did not refuse certification: take the next decision in the usual way.")
         )
     rationale = _text(rationale, "rationale", _("Write the rationale for the decision."))
     decision = decision_reconsider(
-        previous=appeal.decision,
+        previous=appealed,
         user=user,
         outcome=outcome,
         rationale=_("Appeal %(number)s upheld: %(reason)s") % {"number": appeal.number, "reason": rationale},
@@ -544,13 +557,14 @@ def appeal_regrade(*, user, appeal: Appeal, grade: str, reason: str) -> Nonconfo
     service (a "regraded" step, its deadlines following the new grade), with the reason."""
     check(user, require_can_handle_cases)
     appeal = _upheld(appeal)
-    if appeal.against != AppealAgainst.NC_GRADE or appeal.nonconformity_id is None:
+    graded = appeal.nonconformity
+    if appeal.against != AppealAgainst.NC_GRADE or graded is None:
         raise ConflictError(_("Only an appeal against a nonconformity's grade changes the grade."))
     if appeal.remedy_nc_event_id is not None:
         raise ConflictError(_("The nonconformity was already regraded on this appeal."))
     reason = _text(reason, "reason", _("Give the reason: it is kept with the change."))
     nonconformity = nonconformity_regrade(
-        nonconformity=appeal.nonconformity,
+        nonconformity=graded,
         user=user,
         grade=grade,
         reason=_("Appeal %(number)s upheld: %(reason)s") % {"number": appeal.number, "reason": reason},
@@ -569,14 +583,15 @@ def appeal_reinstate(*, user, appeal: Appeal, reason: str) -> Certificate:
     event, never an edit of the suspension), linked to the appeal."""
     check(user, require_can_handle_cases)
     appeal = _upheld(appeal)
-    if appeal.against != AppealAgainst.SUSPENSION or appeal.certificate_event_id is None:
+    suspension = appeal.certificate_event
+    if appeal.against != AppealAgainst.SUSPENSION or suspension is None:
         raise ConflictError(
             _("Only an appeal against a suspension is reversed by reinstating the certificate.")
         )
     if appeal.remedy_event_id is not None:
         raise ConflictError(_("The certificate was already reinstated on this appeal."))
     reason = _text(reason, "reason", _("Give the reason: it is kept with the change."))
-    certificate = appeal.certificate_event.certificate
+    certificate = suspension.certificate
     if certificate.status != CertificateStatus.SUSPENDED:
         raise ConflictError(
             _("The certificate is %(status)s, not suspended.")

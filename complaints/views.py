@@ -180,7 +180,7 @@ def _appeal_target(kind: str, pk: int) -> dict:
         "event": (CertificateEvent, "certificate_event"),
         "nc": (Nonconformity, "nonconformity"),
     }[kind]
-    return {key: model.objects.get(pk=pk)}
+    return {key: model._default_manager.get(pk=pk)}
 
 
 @login_required
@@ -193,7 +193,7 @@ def appeal_new(request):
     membership = membership_of(request.user)
     if not staff and membership is None:
         raise PermissionDenied(_("Only a client's users and certification staff file appeals."))
-    if staff:
+    if staff or membership is None:
         form: AppealForm = StaffAppealForm(request.POST or None)
     else:
         form = AppealForm(request.POST or None, organization_id=membership.organization_id)
@@ -248,7 +248,7 @@ def _appeal(request, pk) -> Appeal:
 def _forms(case, **given) -> dict:
     """The action forms the case's state allows (staff's; the investigator's progress report)."""
     state = case.state
-    forms = {
+    forms: dict[str, object] = {
         "acknowledge_form": NoteForm(prefix="acknowledge") if state == CaseState.RECEIVED else None,
         "assign_form": AssignForm(prefix="assign")
         if state in (CaseState.RECEIVED, CaseState.ACKNOWLEDGED, CaseState.INVESTIGATING)

@@ -58,7 +58,7 @@ class TransferReviewItemSerializer(serializers.ModelSerializer):
     question = serializers.SerializerMethodField()
     # Blank until the reviewer answers.
     answer = serializers.CharField(read_only=True, help_text="confirmed, concern, not_applicable, or blank")
-    answered_by = serializers.StringRelatedField(allow_null=True)
+    answered_by: serializers.StringRelatedField = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ReviewItem
@@ -80,8 +80,10 @@ class TransferSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="organization_id", read_only=True)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
     standard = serializers.CharField(source="standard.code", read_only=True)
-    sites = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    reviewer = serializers.StringRelatedField(allow_null=True)
+    sites: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        many=True, read_only=True
+    )
+    reviewer: serializers.StringRelatedField = serializers.StringRelatedField(allow_null=True)
     decision_outcome = serializers.CharField(
         source="decision.outcome", read_only=True, default=None, allow_null=True
     )

@@ -71,7 +71,7 @@ class TransferForm(forms.Form):
 
 
 class ReviewerForm(forms.Form):
-    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
+    reviewer: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
 
     def __init__(self, *args, transfer: Transfer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -309,7 +309,7 @@ def transfer_document_add(
     if kind not in DocumentKind.values:
         raise DomainError(_("Choose what the document is."), field="kind")
     description = (description or "").strip()
-    if len(description) > TransferDocument._meta.get_field("description").max_length:
+    if len(description) > TransferDocument._meta.get_field("description").max_length:  # type: ignore[operator]
         raise DomainError(_("The description is too long."), field="description")
     inspected = inspect_upload(upload)
     transfer = _lock(transfer)

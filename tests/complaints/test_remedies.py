@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audits.models import TeamMember
 from certificates.models import Certificate, DecisionOutcome
-from certificates.services import certificate_withdraw, decision_record
+from certificates.services import certificate_withdraw, decision_record, transfer_decision_record
 from clients.models import ConsultancyDeclaration
 from complaints.models import AppealAgainst, EntryKind
 from complaints.services import (
@@ -161,3 +161,23 @@ def test_the_page_and_the_api_take_the_new_decision_and_the_regrading(
     assert api(staff2).post(api_url, {"grade": "ofi", "reason": "x"}, format="json").status_code == 400
     response = api(staff2).post(api_url, {"grade": "major", "reason": "Repeated."}, format="json")
     assert response.status_code == 200 and response.json()["remedy_nc_event"] is not None
+
+
+def test_a_decision_on_a_transfer_is_not_appealed_through_certdesk(cast, staff2, login):
+    on_transfer = transfer_decision_record(
+        user=cast.staff, organization=cast.org_a, outcome="refuse", rationale="Accreditation not recognised."
+    )
+    with pytest.raises(DomainError, match="transfer of certification") as refused:
+        appeal_file(
+            user=cast.staff,
+            source="staff",
+            subject="Transfer",
+            description="Please look again.",
+            submitter_name="Eva Lund",
+            submitter_email="eva@example.se",
+            decision=on_transfer,
+        )
+    assert refused.value.field == "against"
+    # Staff's form lists the decisions that may be appealed, and this one is not among them.
+    page = login(cast.staff).get("/appeals/new/")
+    assert page.status_code == 200 and f"decision-{on_transfer.pk}" not in page.content.decode()
