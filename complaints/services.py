@@ -54,6 +54,7 @@ from complaints.permissions import (
 from complaints.selectors import APPEALABLE_EVENTS, case_scheme
 from core.actors import SYSTEM, check
 from core.errors import ConflictError, DomainError
+from core.working_days import add_working_days
 from findings.models import Nonconformity, NonconformityEventKind
 from findings.ncr import nonconformity_regrade
 from standards.models import CertificationScheme
@@ -77,17 +78,6 @@ def _policy_default(field: str) -> int:
     """The scheme model's default: the one place the policy's defaults are written."""
     default = CertificationScheme._meta.get_field(field).default  # type: ignore[union-attr]
     return int(default)
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """`days` working days (Monday to Friday) after `start`. Public holidays are not known here."""
-    day = start
-    left = days
-    while left > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
 
 
 def case_deadlines(

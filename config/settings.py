@@ -242,6 +242,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The certification body itself, printed on plans, reports and certificates.
 CERTIFICATION_BODY_NAME = env_str("CERTIFICATION_BODY_NAME", "Certdesk Certifiering AB")
+# Whose public holidays are not working days in the deadlines counted in working days (complaints'
+# acknowledgement): an ISO 3166 country code, or empty for weekends only (core/working_days.py).
+CERTIFICATION_BODY_HOLIDAYS = env_str("CERTIFICATION_BODY_HOLIDAYS", "SE")
 CERTIFICATION_BODY_ADDRESS = env_str("CERTIFICATION_BODY_ADDRESS", "Box 1234, 111 22 Stockholm, Sweden")
 # Absolute address of the site, used in e-mails and QR codes; without it, the development server's
 # (http://127.0.0.1:$PORT, the port `make run PORT=…` serves on, 8000 by default).

@@ -20,7 +20,6 @@ from complaints.models import (
     OutcomeLetter,
 )
 from complaints.services import (
-    add_working_days,
     appeal_file,
     appeal_reinstate,
     case_acknowledge,
@@ -34,6 +33,7 @@ from complaints.services import (
     complaint_suspend,
 )
 from core.errors import ConflictError, DomainError
+from core.working_days import add_working_days
 from tests.conftest import pdf_text
 
 TODAY = timezone.localdate
@@ -72,6 +72,20 @@ def test_it_counts_working_days_over_a_weekend():
     friday = datetime.date(2026, 12, 4)
     assert add_working_days(friday, 5) == datetime.date(2026, 12, 11)
     assert add_working_days(friday, 1) == datetime.date(2026, 12, 7)
+
+
+def test_it_skips_the_bodys_public_holidays(settings):
+    # Christmas Day and Boxing Day 2025 fall on Thursday and Friday, New Year's Day 2026 on Thursday.
+    tuesday = datetime.date(2025, 12, 23)
+    assert add_working_days(tuesday, 5) == datetime.date(2026, 1, 2)
+    settings.CERTIFICATION_BODY_HOLIDAYS = ""
+    assert add_working_days(tuesday, 5) == datetime.date(2025, 12, 30)
+
+
+def test_a_complaint_received_before_easter_is_acknowledged_after_it():
+    # Good Friday 3 April and Easter Monday 6 April 2026 are Swedish public holidays.
+    deadline, _answer = case_deadlines(received_on=datetime.date(2026, 4, 2), scheme=None)
+    assert deadline == datetime.date(2026, 4, 13)
 
 
 def test_it_takes_the_deadlines_from_the_scheme_of_the_certificate_complained_about(cast, certificate):
