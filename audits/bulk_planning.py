@@ -13,6 +13,7 @@ Each programme is planned or refused on its own: one refusal never undoes the ot
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -108,6 +109,8 @@ def plan_next_audits(*, actor, programmes: list[CertificationProgramme], today: 
             result.planned.append(_plan_one(actor=actor, programme=programme, today=today))
         except DomainError as error:
             result.refused.append(Refused(programme, error.message))
+        except ValidationError as error:
+            result.refused.append(Refused(programme, " ".join(error.messages)))
     return result
 
 
@@ -141,14 +144,20 @@ def _plan_one(*, actor, programme: CertificationProgramme, today: datetime.date)
     # The lead first: the team's other checks may ask for one.
     team = sorted(previous.team.select_related("user"), key=lambda m: (m.role != TeamRole.LEAD_AUDITOR, m.pk))
     for member in team:
+        person = member.user.get_full_name() or member.user.username
+        if not member.user.is_active:
+            planned.not_copied.append(
+                _("%(person)s not added: their account is deactivated.") % {"person": person}
+            )
+            continue
         try:
             with transaction.atomic():
                 planned.members.append(
                     team_member_add(actor=actor, audit=audit, user=member.user, role=member.role, today=today)
                 )
-        except DomainError as error:
+        except (DomainError, ValidationError) as error:
+            reason = error.message if isinstance(error, DomainError) else " ".join(error.messages)
             planned.not_copied.append(
-                _("%(person)s not added: %(reason)s")
-                % {"person": member.user.get_full_name() or member.user.username, "reason": error.message}
+                _("%(person)s not added: %(reason)s") % {"person": person, "reason": reason}
             )
     return planned

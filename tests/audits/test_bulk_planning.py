@@ -155,3 +155,13 @@ def test_the_dates_end_before_the_due_date_when_there_is_time():
     assert (end - start).days == 2
     assert end < audit.due_date - datetime.timedelta(days=14)
     assert start.weekday() < 5 and end.weekday() < 5
+
+
+def test_a_deactivated_member_is_not_copied(cast, due):
+    nordkontakt, _norr = due
+    cast.lead.is_active = False
+    cast.lead.save(update_fields=["is_active"])
+    result = plan_next_audits(actor=cast.staff, programmes=[nordkontakt], today=timezone.localdate())
+    (planned,) = result.planned
+    assert planned.members == []
+    assert "deactivated" in planned.not_copied[0]
