@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import document_views, views
+from audits import document_views, planning_views, views
 
 app_name = "audits"
 urlpatterns = [
@@ -28,4 +28,5 @@ urlpatterns = [
     path("audits/<int:pk>/plan/confirm/", views.audit_plan_confirm, name="audit-plan-confirm"),
     path("audits/<int:pk>/plan.pdf", document_views.plan_pdf, name="plan-pdf"),
     path("calculator/", views.calculator, name="calculator"),
+    path("planning/due/", planning_views.planning_due, name="planning-due"),
 ]

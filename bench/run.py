@@ -453,6 +453,7 @@ def scenarios(world) -> list[Scenario]:
         Scenario(
             "audit_list_staff", "Same list, no permission filter (staff)", "GET", "/audits/", world.staff
         ),
+        Scenario("staff_dashboard", "Staff's home dashboard (what is due)", "GET", "/", world.staff),
         Scenario(
             "verify",
             "Public verification of one certificate",
@@ -508,6 +509,12 @@ def evaluate(
             "p50 <= 40 ms and <= 2x unfiltered",
             f"{p50('audit_list'):.1f} ms, {p50('audit_list') / p50('audit_list_staff'):.2f}x",
             p50("audit_list") <= 40 and p50("audit_list") <= 2 * p50("audit_list_staff"),
+        ),
+        (
+            "Staff dashboard",
+            "p50 <= 50 ms, <= 15 queries",
+            f"{p50('staff_dashboard'):.1f} ms, {rows['staff_dashboard'].queries} queries",
+            p50("staff_dashboard") <= 50 and rows["staff_dashboard"].queries <= 15,
         ),
         (
             "Public verification",

@@ -4,10 +4,11 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.roles import is_staff_member
 from audits import sampling
+from audits.cycle import add_months
 from audits.models import Audit, AuditStatus, AuditType, TeamMember
 from audits.services import primary_standard
 from certificates.models import Certificate, CertificateStatus
@@ -111,6 +112,41 @@ def certificates_expiring(today: datetime.date, *, days: int = 120):
     return Certificate.objects.filter(
         status=CertificateStatus.ACTIVE, expiry_date__lte=today + datetime.timedelta(days=days)
     ).order_by("expiry_date", "number")
+
+
+# Staff see a certificate expiring within this many months that has no recertification planned.
+RECERTIFICATION_WARNING_MONTHS = 6
+
+
+def certificates_expiring_unplanned(
+    today: datetime.date, *, months: int = RECERTIFICATION_WARNING_MONTHS
+) -> QuerySet[Certificate]:
+    """Active or suspended certificates expiring within `months` whose programme has no
+    recertification audit with dates (held or planned) since the certificate was issued."""
+    planned = Audit.objects.filter(
+        programme_id=OuterRef("programme_id"),
+        audit_type=AuditType.RECERTIFICATION,
+        start_date__isnull=False,
+        start_date__gte=OuterRef("issue_date"),
+    ).exclude(status=AuditStatus.CANCELLED)
+    return (
+        Certificate.objects.filter(
+            status__in=[CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED],
+            expiry_date__lte=add_months(today, months),
+        )
+        .filter(~Exists(planned))
+        .select_related("organization")
+        .order_by("expiry_date", "number")
+    )
+
+
+def current_certificates_for_user(user) -> QuerySet[Certificate]:
+    """The certificates the user sees that are not withdrawn or expired, soonest expiry first."""
+    return (
+        certificates_for_user(user)
+        .filter(status__in=[CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED])
+        .order_by("expiry_date", "number")
+    )
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,16 @@ def appeals_for_user(user) -> CaseQuerySet[Appeal]:
     return Appeal.objects.filter(visible)
 
 
+def complaints_overdue(today: datetime.date) -> QuerySet[Complaint]:
+    """Open complaints past their acknowledge-by or answer-by date (staff's home page)."""
+    return Complaint.objects.overdue(today).order_by("answer_by", "id")
+
+
+def appeals_overdue(today: datetime.date) -> QuerySet[Appeal]:
+    """Open appeals past their acknowledge-by or answer-by date (staff's home page)."""
+    return Appeal.objects.overdue(today).select_related("organization").order_by("answer_by", "id")
+
+
 def timeline_for_user(user, case: Complaint | Appeal) -> QuerySet[TimelineEntry]:
     """The whole timeline for those handling the case; the submitter's entries for the submitter."""
     entries = case.timeline.select_related("author").order_by("at", "id")

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, AuditType, ProgrammeStatus
+from audits.models import Audit
+from audits.selectors import surveillances_overdue
 from clients.models import Organization
 from findings.models import Grade, Nonconformity, NonconformityStatus
 from findings.notices import client_recipients, send_notice, staff_recipients, team_recipients
@@ -155,21 +156,9 @@ def _suspension_rules(today: datetime.date) -> tuple[Q, Q]:
 
 
 def overdue_surveillances(*, today: datetime.date):
-    """Surveillance audits of certified, active programmes past their due date and not yet held.
-
-    The first is due no later than 12 months after the certification decision (audits.cycle).
-    """
-    return (
-        Audit.objects.open()
-        .filter(
-            audit_type=AuditType.SURVEILLANCE,
-            due_date__lt=today,
-            programme__status=ProgrammeStatus.ACTIVE,
-            programme__decision_date__isnull=False,
-        )
-        .select_related("organization")
-        .order_by("due_date", "id")
-    )
+    """Surveillance audits of certified, active programmes past their due date and not yet held
+    (the rule is audits.selectors.surveillances_overdue)."""
+    return surveillances_overdue(today)
 
 
 def suspension_candidates(*, today: datetime.date) -> list[Candidate]:

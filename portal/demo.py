@@ -624,6 +624,10 @@ def _seed_kundtjanst_norr(*, users, standards, today: datetime.date) -> None:
         outcome="grant",
         rationale="Stage 1 and 2 show an effective system; both minors answered with accepted plans.",
     )
+    # Staff brought the first surveillance forward (a scheme may ask for it sooner): due in 45 days
+    # and not dated yet, it is on the staff's "what is due" and can be planned from /planning/due/.
+    surveillance = programme.audits.get(audit_type=AuditType.SURVEILLANCE, sequence=1)
+    audit_update(actor=SYSTEM, audit=surveillance, due_date=today + datetime.timedelta(days=45))
 
 
 def _seed_mittkontakt_combined(*, users, standards, today: datetime.date) -> None:

@@ -397,6 +397,11 @@ ROUTES: dict[str, list[Probe]] = {
     "audits/<int:pk>/plan/confirm/": [post(pk("audit"), [302, 302, 302, 404, 403, 404])],
     "audits/<int:pk>/plan.pdf": [get(pk("audit"), [302, 200, 200, 404, 200, 404])],
     "calculator/": [get(nothing, [302, 200, 200, 200, 403, 403])],
+    # Bulk planning is staff's: a refused programme is reported on the page it returns to (302).
+    "planning/due/": [
+        get(nothing, [302, 200, 403, 403, 403, 403]),
+        post(nothing, [302, 302, 403, 403, 403, 403], data=lambda w: {"programme": [w.programme]}),
+    ],
     # audits: closing, decisions, reports and certificates
     "audits/<int:pk>/close/": [
         get(pk("audit"), [302, 403, 200, 404, 403, 404]),

@@ -86,8 +86,8 @@ def test_it_hides_internal_records_from_the_client(cast, login):
 
 
 def test_it_shows_each_role_its_own_home(cast, login):
-    assert "Take in a client" in login(cast.staff).get("/").content.decode()
-    assert "Organisations you audit" in login(cast.lead).get("/").content.decode()
+    assert "Decisions waiting" in login(cast.staff).get("/").content.decode()
+    assert "Closing duties" in login(cast.lead).get("/").content.decode()
     client_home = login(cast.client).get("/").content.decode()
     assert "Nordkontakt AB" in client_home
     assert "Kundtjänst Norr AB" not in client_home

@@ -19,6 +19,7 @@ def _rows(**overrides):
         "audit_list_staff": (10, 90, 8),
         "verify": (1, 900, 1),
         "post_finding": (12, 80, 15),
+        "staff_dashboard": (20, 50, 14),
     }
     values.update(overrides)
     return {key: _row(key, p50, rps, queries) for key, (p50, rps, queries) in values.items()}
@@ -32,7 +33,7 @@ UPLOAD = {"growth_mb": 3.0}
 def test_every_target_is_met_by_good_numbers():
     targets = run.evaluate(_rows(), BARE, PDFS, UPLOAD)
 
-    assert len(targets) == 9
+    assert len(targets) == 10
     assert all(met for *_, met in targets), targets
 
 
@@ -45,6 +46,8 @@ def test_each_target_can_be_missed():
         (_rows(audit_list=(25, 40, 10)), PDFS, UPLOAD, "Auditor's audit list"),  # 2.5x the staff list
         (_rows(verify=(2, 799, 1)), PDFS, UPLOAD, "Public verification"),
         (_rows(post_finding=(16, 60, 15)), PDFS, UPLOAD, "Record one finding"),
+        (_rows(staff_dashboard=(51, 20, 14)), PDFS, UPLOAD, "Staff dashboard"),
+        (_rows(staff_dashboard=(20, 50, 16)), PDFS, UPLOAD, "Staff dashboard"),
         (_rows(), {"certificate": 51, "report": 100}, UPLOAD, "Certificate PDF"),
         (_rows(), {"certificate": 40, "report": 2001}, UPLOAD, "Report PDF, 300 findings"),
         (_rows(), PDFS, {"growth_mb": 20.0}, "50 MB upload"),

@@ -142,10 +142,12 @@ def test_it_changes_the_scope_as_a_new_revision(cast, certificate, login):
 def test_it_shows_staff_decisions_waiting(cast, closed_audit, login):
     body = page_text(login(cast.staff).get("/"))
     assert "Decisions waiting" in body
-    assert f'href="/audits/{closed_audit.pk}/"' in body
+    assert f'href="/audits/{closed_audit.pk}/decision/"' in body
     ready_to_certify(closed_audit)
     decision_record(audit=closed_audit, user=cast.staff, outcome="grant", rationale="ok")
-    assert "Decisions waiting" not in page_text(login(cast.staff).get("/"))
+    body = page_text(login(cast.staff).get("/"))
+    assert f'href="/audits/{closed_audit.pk}/decision/"' not in body
+    assert "No decision is waiting." in body
 
 
 def test_it_goes_from_a_closed_stage_2_to_a_verified_and_suspended_certificate(

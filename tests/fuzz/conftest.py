@@ -185,6 +185,10 @@ def world(cast, onsite_audit) -> World:
         description="Malmö left out.",
         decision=certificate.decision,
     )
+    # Nordkontakt's first surveillance falls due in a month, undated: the due list's bulk-planning form.
+    Audit.objects.filter(
+        programme=onsite_audit.programme, audit_type=AuditType.SURVEILLANCE, sequence=1
+    ).update(due_date=timezone.localdate() + datetime.timedelta(days=30))
     world = World(
         cast=cast,
         closed=onsite_audit,

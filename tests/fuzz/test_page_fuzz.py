@@ -576,6 +576,7 @@ def test_it_finds_the_forms_that_create_and_change(world, client):
         "transfers:transfer-edit": {"sites", "expiry_date", "cycle_stage"},
         "transfers:transfer-decide": {"decision-outcome", "decision-rationale"},
         "transfers:transfer-document-add": {"document-kind", "document-file"},
+        "audits:planning-due": {"programme"},
     }.items():
         sent = set().union(*(form.fields for form in site.forms.get(name, [])))
         assert fields <= sent, (name, sorted(sent))
